@@ -1,0 +1,77 @@
+"""The exception hierarchy. Everything nexus-sre raises on purpose derives from `SloError`.
+
+The Rust extension raises these same classes (it imports this module once, in
+`rust/nexus-sre-py/src/errors.rs`), so callers catch one hierarchy whatever layer failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class SloError(Exception):
+    """Root of every error nexus-sre raises on purpose."""
+
+
+class InvalidInputError(SloError, ValueError):
+    """A bad argument or value: the message names the argument and the value."""
+
+
+class WindowError(InvalidInputError):
+    """A window that does not parse, is not positive, or is longer than the horizon."""
+
+
+class ArrowTypeError(InvalidInputError, TypeError):
+    """Arrow data of the wrong type or shape (a missing column, a wrong dtype, unequal lengths)."""
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    """One problem in a config file, located as precisely as we can."""
+
+    file: str
+    path: str  # e.g. "services[1].slos[0].target"
+    message: str
+    line: int | None = None  # 1-based
+    column: int | None = None  # 1-based
+    severity: str = "error"  # "error" or "warning"
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        loc = f" {self.path}:" if self.path else ""
+        return f"{where}:{loc} {self.message}"
+
+
+class ConfigError(InvalidInputError):
+    """A config file with one or more problems; `issues` lists all of them."""
+
+    def __init__(self, issues: list[ConfigIssue]):
+        self.issues = list(issues)
+        super().__init__("\n".join(str(i) for i in self.issues))
+
+
+class UnknownSLOError(SloError, KeyError):
+    """An SLO id or service name that is not registered."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class DataError(SloError):
+    """Bad data in an input (nulls, negative latencies, timestamps out of range, ...)."""
+
+
+class BackendError(SloError):
+    """A monitoring backend (Prometheus, ...) failed or answered something unusable."""
+
+
+class QueryError(BackendError):
+    """The backend rejected a query; the message quotes the query and the backend's error."""
+
+
+class NoDataError(BackendError):
+    """The backend returned no samples: "no data", never 0 % or 100 %."""

@@ -1,0 +1,45 @@
+"""Exact presentation of figures: what a user reads never shows float artefacts."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+# 12 significant digits: well inside f64 precision, so every artefact of binary
+# floating point (0.0009999999999999432, 14.399999999999999) rounds away.
+_SIGNIFICANT = 12
+
+
+def to_decimal(value: float | int | str | Decimal) -> Decimal:
+    """A Decimal with the float's artefacts removed (round to 12 significant digits)."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, str):
+        return Decimal(value)
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value!r}")
+    if value == 0:
+        return Decimal(0)
+    return Decimal(format(value, f".{_SIGNIFICANT}g"))
+
+
+def fmt_number(value: float | int | Decimal, *, max_decimals: int | None = None) -> str:
+    """Plain decimal text without artefacts or exponent: 0.0144, 14.4, 43.2, 100, 0.001."""
+    d = to_decimal(value)
+    if max_decimals is not None:
+        d = d.quantize(Decimal(1).scaleb(-max_decimals))
+    text = format(d, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    return text
+
+
+def round_figure(value: float, decimals: int = 6) -> float:
+    """A float fit for JSON output: rounded, artefact-free, and never NaN or infinite."""
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value!r}")
+    return float(fmt_number(value, max_decimals=decimals))
