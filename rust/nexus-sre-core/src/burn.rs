@@ -1,0 +1,150 @@
+//! Rolling error ratios and burn rates over per-bucket series.
+//!
+//! Every window is event-weighted: the ratio of the bad and total sums over the window,
+//! never an average of per-bucket ratios. Sums come from prefix sums, so any number of
+//! windows costs one pass each.
+
+use crate::error::{CoreError, CoreResult};
+
+/// Prefix sums with a leading zero: `p[i]` is the sum of `v[..i]`.
+pub fn prefix_sums(values: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(values.len() + 1);
+    let mut acc = 0u64;
+    out.push(0);
+    for &v in values {
+        acc += v;
+        out.push(acc);
+    }
+    out
+}
+
+pub fn check_series(good: &[u64], total: &[u64]) -> CoreResult<()> {
+    if good.len() != total.len() {
+        return Err(CoreError::LengthMismatch {
+            names: "good/total",
+            lengths: (good.len(), total.len()),
+        });
+    }
+    if let Some(i) = good.iter().zip(total).position(|(g, t)| g > t) {
+        return Err(CoreError::invalid(
+            "good",
+            format!(
+                "good ({}) exceeds total ({}) at position {i}",
+                good[i], total[i]
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Sums over the window of `k` buckets ending at (and including) each bucket.
+/// Early buckets see a shorter window: only what exists is summed.
+pub fn rolling_sums(prefix: &[u64], k: usize) -> Vec<u64> {
+    let n = prefix.len() - 1;
+    (0..n)
+        .map(|i| prefix[i + 1] - prefix[(i + 1).saturating_sub(k)])
+        .collect()
+}
+
+/// Per-bucket rolling window figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RollingWindow {
+    pub good: Vec<u64>,
+    pub total: Vec<u64>,
+}
+
+impl RollingWindow {
+    pub fn compute(good: &[u64], total: &[u64], k: usize) -> CoreResult<Self> {
+        check_series(good, total)?;
+        if k == 0 {
+            return Err(CoreError::window(
+                "window",
+                "must cover at least one bucket",
+            ));
+        }
+        Ok(RollingWindow {
+            good: rolling_sums(&prefix_sums(good), k),
+            total: rolling_sums(&prefix_sums(total), k),
+        })
+    }
+
+    /// Error ratio per bucket; 0 where the window had no traffic.
+    pub fn error_ratios(&self) -> Vec<f64> {
+        self.good
+            .iter()
+            .zip(&self.total)
+            .map(|(&g, &t)| {
+                if t == 0 {
+                    0.0
+                } else {
+                    (t - g) as f64 / t as f64
+                }
+            })
+            .collect()
+    }
+
+    pub fn burn_rates(&self, budget_fraction: f64) -> Vec<f64> {
+        self.error_ratios()
+            .into_iter()
+            .map(|r| r / budget_fraction)
+            .collect()
+    }
+}
+
+/// Period-to-date figures per bucket: the SLI (None before any traffic) and the share of
+/// the error budget left, 1 - (bad / total) / budget_fraction (1 before any traffic).
+pub fn cumulative(
+    good: &[u64],
+    total: &[u64],
+    budget_fraction: f64,
+) -> CoreResult<(Vec<Option<f64>>, Vec<f64>)> {
+    check_series(good, total)?;
+    let mut g = 0u64;
+    let mut t = 0u64;
+    let mut sli = Vec::with_capacity(good.len());
+    let mut remaining = Vec::with_capacity(good.len());
+    for (&gi, &ti) in good.iter().zip(total) {
+        g += gi;
+        t += ti;
+        if t == 0 {
+            sli.push(None);
+            remaining.push(1.0);
+        } else {
+            let ratio = (t - g) as f64 / t as f64;
+            sli.push(Some(g as f64 / t as f64));
+            remaining.push(1.0 - ratio / budget_fraction);
+        }
+    }
+    Ok((sli, remaining))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rolling_is_event_weighted() {
+        // Bucket 0: 1 of 1 bad; bucket 1: 0 of 99 bad. Over both: 1 %, not 50 %.
+        let w = RollingWindow::compute(&[0, 99], &[1, 99], 2).unwrap();
+        assert_eq!(w.total, vec![1, 100]);
+        assert_eq!(w.error_ratios(), vec![1.0, 0.01]);
+    }
+
+    #[test]
+    fn mismatched_lengths_are_errors() {
+        assert!(matches!(
+            RollingWindow::compute(&[1], &[1, 2], 1),
+            Err(CoreError::LengthMismatch { .. })
+        ));
+        assert!(RollingWindow::compute(&[3], &[2], 1).is_err());
+    }
+
+    #[test]
+    fn cumulative_budget() {
+        let (sli, rem) = cumulative(&[0, 999, 1000], &[0, 1000, 1000], 0.001).unwrap();
+        assert_eq!(sli[0], None);
+        assert_eq!(rem[0], 1.0);
+        assert!((rem[1] - 0.0).abs() < 1e-9); // 1 bad of 1000 at 99.9 %: all spent
+        assert!((rem[2] - 0.5).abs() < 1e-9); // 1 bad of 2000: half spent
+    }
+}

@@ -1,0 +1,15 @@
+//! nexus-sre core: the pure logic behind nexus-sre, free of Python.
+//!
+//! * [`counter`]: lock-free windowed good/total counters fed on every request.
+//! * [`budget`]: error-budget figures for a target and a period.
+//! * [`burn`]: rolling error ratios and burn rates over bucket series.
+//! * [`alerting`]: multi-window multi-burn-rate alerts, at one instant and as a backtest.
+
+pub mod alerting;
+pub mod budget;
+pub mod burn;
+pub mod clock;
+pub mod counter;
+pub mod error;
+
+pub use error::{CoreError, CoreResult};
