@@ -1,0 +1,114 @@
+"""From the validated file format (spec.py) to the Config model, filling in every default."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ConfigIssue
+from .defaults import (
+    default_budget_thresholds,
+    default_short_window,
+    tidy,
+    workbook_burn_rates,
+)
+from .model import (
+    SLI,
+    SLO,
+    Alerting,
+    BudgetThreshold,
+    BurnRateAlert,
+    Config,
+    Dashboards,
+    GlobalSettings,
+    PrometheusSettings,
+    Service,
+    TimeWindow,
+)
+from .spec import AlertingSpec, ConfigSpec, SloSpec
+
+
+def build_config(spec: ConfigSpec, source: str, warnings: list[ConfigIssue]) -> Config:
+    g = spec.global_
+    prom = g.prometheus
+    settings = GlobalSettings(
+        default_time_window=g.default_time_window,
+        monitoring_backend=_any(g.monitoring_backend),
+        alerting_enabled=g.alerting_enabled,
+        budget_calculation_interval=g.budget_calculation_interval,
+        dashboards=Dashboards(
+            auto_generate=g.dashboards.auto_generate, platform=g.dashboards.platform
+        ),
+        prometheus=(
+            PrometheusSettings(
+                url=prom.url, headers=dict(prom.headers), timeout_seconds=prom.timeout
+            )
+            if prom
+            else None
+        ),
+    )
+    services = [
+        Service(
+            name=svc.name,
+            tier=svc.tier,
+            owner=svc.owner,
+            slos=[_slo(s, settings.default_time_window) for s in svc.slos],
+        )
+        for svc in spec.services
+    ]
+    return Config(
+        version=spec.version, global_=settings, services=services, source=source, warnings=warnings
+    )
+
+
+def _any(value: str) -> Any:
+    """A str already checked against a Literal by the spec; the model re-validates it."""
+    return value
+
+
+def _slo(s: SloSpec, default_window: TimeWindow) -> SLO:
+    window = s.time_window or default_window
+    return SLO(
+        id=s.id,
+        name=s.name or s.id,
+        description=s.description,
+        target=s.target,
+        time_window=window,
+        sli=SLI(
+            type=_any(s.sli.type),
+            query=s.sli.query,
+            good_query=s.sli.good_query,
+            total_query=s.sli.total_query,
+            threshold_ms=s.sli.threshold,
+        ),
+        alerting=_alerting(s.alerting, window),
+    )
+
+
+def _alerting(a: AlertingSpec | None, window: TimeWindow) -> Alerting:
+    if a is None or a.burn_rate is None:
+        burn = workbook_burn_rates(window.seconds)
+    else:  # an explicit (possibly empty) mapping replaces the defaults
+        burn = [
+            BurnRateAlert(
+                name=name,
+                factor=tidy(p.threshold),
+                long_window=p.window,
+                short_window=p.short_window or default_short_window(p.window),
+                severity=p.severity,
+                for_duration=p.for_,
+            )
+            for name, p in a.burn_rate.items()
+        ]
+    if a is None or a.budget_exhaustion is None:
+        budget = default_budget_thresholds()
+    else:
+        budget = [
+            BudgetThreshold(percentage=tidy(t.percentage), severity=t.severity)
+            for t in a.budget_exhaustion.thresholds
+        ]
+    return Alerting(
+        burn_rate=burn,
+        budget_exhaustion=budget,
+        min_events=a.min_events if a else 0,
+        runbook_url=a.runbook_url if a else None,
+    )

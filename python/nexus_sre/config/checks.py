@@ -1,0 +1,209 @@
+"""Checks that span several values of a config, run on the raw (env-expanded) data.
+
+They run next to the pydantic validation rather than after it, so one pass reports every
+problem in the file. Each check parses only what it needs and skips values that do not
+parse: the field validation in spec.py reports those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from ..durations import format_duration
+from ..figures import fmt_number
+from . import values
+from .loader import PathKey, format_path
+from .model import TimeWindow
+from .spec import SLI_TYPES
+from .tiers import DEFAULT_TIER, TIERS
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: PathKey
+    message: str
+    severity: str = "error"
+
+
+def _try(parse: Callable[[Any], T], value: Any) -> T | None:
+    try:
+        return parse(value)
+    except values.ValueProblem:
+        return None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def check_config(data: dict[str, Any], *, allow_below_tier_floor: bool = False) -> list[Problem]:
+    out: list[Problem] = []
+    glob = _dict(data.get("global"))
+    backend = glob.get("monitoringBackend", "embedded")
+    default_window = TimeWindow.rolling(30 * 86400)
+    if "defaultTimeWindow" in glob:
+        default_window = _try(values.time_window, glob["defaultTimeWindow"]) or default_window
+
+    service_names: dict[str, PathKey] = {}
+    slo_ids: dict[str, PathKey] = {}
+    for i, svc in enumerate(_list(data.get("services"))):
+        svc = _dict(svc)
+        here: PathKey = ("services", i)
+        name = svc.get("name")
+        if isinstance(name, str):
+            if name in service_names:
+                first = format_path(service_names[name])
+                out.append(
+                    Problem((*here, "name"), f"duplicate service name {name!r} (also {first})")
+                )
+            else:
+                service_names[name] = here
+        tier = svc.get("tier", DEFAULT_TIER)
+        for j, slo in enumerate(_list(svc.get("slos"))):
+            slo = _dict(slo)
+            at: PathKey = (*here, "slos", j)
+            slo_id = slo.get("id")
+            if isinstance(slo_id, str):
+                if slo_id in slo_ids:
+                    first = format_path(slo_ids[slo_id])
+                    out.append(
+                        Problem(
+                            (*at, "id"), f"duplicate SLO id {slo_id!r} (already used by {first})"
+                        )
+                    )
+                else:
+                    slo_ids[slo_id] = at
+            target = _try(values.target, slo.get("target"))
+            if target is not None and tier in TIERS:
+                out.extend(_tier_floor(at, target, tier, allow_below_tier_floor))
+            out.extend(_sli(at, _dict(slo.get("sli")), backend, "sli" in slo))
+            window = default_window
+            if "timeWindow" in slo:
+                window = _try(values.time_window, slo["timeWindow"]) or default_window
+            alerting = _dict(slo.get("alerting"))
+            out.extend(
+                _burn_rates((*at, "alerting"), _dict(alerting.get("burnRate")), window, target)
+            )
+            thresholds = _list(_dict(alerting.get("budgetExhaustion")).get("thresholds"))
+            out.extend(
+                _budget_order((*at, "alerting", "budgetExhaustion", "thresholds"), thresholds)
+            )
+    return out
+
+
+def _tier_floor(at: PathKey, target: Decimal, tier: str, allowed: bool) -> list[Problem]:
+    t = TIERS[tier]
+    if target >= t.floor:
+        return []
+    msg = (
+        f"target {fmt_number(target)} is below the {tier} ({t.label}) floor of "
+        f"{fmt_number(t.floor)}"
+    )
+    if allowed:
+        return [Problem((*at, "target"), msg + " (allowed by --allow-below-tier)", "warning")]
+    return [
+        Problem(
+            (*at, "target"),
+            msg + "; raise the target, lower the service tier, or pass --allow-below-tier",
+        )
+    ]
+
+
+def _sli(at: PathKey, sli: dict[str, Any], backend: Any, present: bool) -> list[Problem]:
+    if not present:
+        return []  # "missing required key" comes from the field validation
+    here: PathKey = (*at, "sli")
+    out: list[Problem] = []
+    kind = sli.get("type")
+    if kind in SLI_TYPES:
+        if kind == "latency" and sli.get("threshold") is None:
+            out.append(Problem(here, "a latency SLI needs a threshold, e.g. 'threshold: 300ms'"))
+        if kind != "latency" and sli.get("threshold") is not None:
+            out.append(
+                Problem((*here, "threshold"), f"threshold only applies to latency SLIs, not {kind}")
+            )
+    has_query = sli.get("query") is not None
+    has_good, has_total = sli.get("goodQuery") is not None, sli.get("totalQuery") is not None
+    if has_query and (has_good or has_total):
+        out.append(
+            Problem((*here, "query"), "give either query, or goodQuery and totalQuery, not both")
+        )
+    elif has_good != has_total:
+        missing = "totalQuery" if has_good else "goodQuery"
+        out.append(Problem(here, f"goodQuery and totalQuery go together; {missing} is missing"))
+    elif backend == "prometheus" and not (has_query or has_good):
+        out.append(
+            Problem(
+                here,
+                "the prometheus backend needs a query: give query, or goodQuery and totalQuery",
+            )
+        )
+    return out
+
+
+def _burn_rates(
+    at: PathKey, pairs: dict[str, Any], window: TimeWindow, target: Decimal | None
+) -> list[Problem]:
+    out: list[Problem] = []
+    for name, pair in pairs.items():
+        pair = _dict(pair)
+        here: PathKey = (*at, "burnRate", name)
+        long_w = _try(values.duration, pair.get("window")) if "window" in pair else None
+        if long_w is not None and long_w > window.seconds:
+            out.append(
+                Problem(
+                    (*here, "window"),
+                    f"burn-rate window {format_duration(long_w)} is longer than "
+                    f"the SLO window {window.label}",
+                )
+            )
+        short = pair.get("shortWindow")
+        short_w = _try(values.duration, short) if short is not None else None
+        if short_w is not None and long_w is not None and short_w >= long_w:
+            out.append(
+                Problem(
+                    (*here, "shortWindow"),
+                    f"shortWindow {format_duration(short_w)} must be shorter than "
+                    f"window {format_duration(long_w)}",
+                )
+            )
+        factor = _try(lambda v: values.number(v), pair.get("threshold"))
+        if factor is not None and target is not None and factor > 0:
+            needed = factor * (Decimal(100) - target)
+            if needed > 100:
+                out.append(
+                    Problem(
+                        (*here, "threshold"),
+                        f"burn rate {fmt_number(factor)} can never fire with a target of "
+                        f"{fmt_number(target)}: it needs an error rate of {fmt_number(needed)}%",
+                    )
+                )
+    return out
+
+
+def _budget_order(at: PathKey, thresholds: list[Any]) -> list[Problem]:
+    out: list[Problem] = []
+    previous: Decimal | None = None
+    for k, item in enumerate(thresholds):
+        pct = _try(lambda v: values.number(v), _dict(item).get("percentage"))
+        if pct is None:
+            continue
+        if previous is not None and pct <= previous:
+            out.append(
+                Problem(
+                    (*at, k, "percentage"),
+                    f"thresholds must be in increasing order: {fmt_number(pct)} comes after "
+                    f"{fmt_number(previous)}",
+                )
+            )
+        previous = pct if previous is None else max(previous, pct)
+    return out

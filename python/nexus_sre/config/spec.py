@@ -1,0 +1,249 @@
+"""The config *file format* as pydantic models: camelCase keys exactly as written.
+
+These models check shape and single values (types, ranges, durations, unknown keys); the
+JSON Schema in schemas/config.schema.json is generated from them. Checks that span several
+values (duplicate ids, windows vs. the SLO period, tier floors) live in checks.py, and
+build.py turns a validated `ConfigSpec` into the `Config` model everyone else reads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, WithJsonSchema
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+from . import values
+from .model import TimeWindow
+from .tiers import DEFAULT_TIER, TIERS
+
+SUPPORTED_VERSIONS = ("1.0",)
+BACKENDS = ("embedded", "prometheus", "parquet", "datadog")
+SLI_TYPES = ("availability", "latency", "ratio")
+SEVERITIES = ("critical", "warning", "info")
+
+
+def _checked(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Wrap a values.* parser so its problems become pydantic errors with our own message."""
+
+    def run(value: Any) -> Any:
+        try:
+            return parse(value)
+        except values.ValueProblem as exc:
+            raise PydanticCustomError(
+                "nexus", "{msg}", {"msg": exc.message, "sub": exc.sub}
+            ) from None
+
+    return run
+
+
+def _choice(what: str, options: tuple[str, ...]) -> Callable[[Any], Any]:
+    return _checked(lambda v: values.choice(v, what, options))
+
+
+def _enum(options: tuple[str, ...]) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "enum": list(options)})
+
+
+_DURATION_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "pattern": r"^(\d+(ms|s|m|h|d|w|y))+$", "examples": ["5m", "1h", "30d"]},
+        {"type": "integer", "minimum": 1, "description": "seconds"},
+    ]
+}
+
+
+def _ident(value: Any) -> str:
+    if not isinstance(value, str):
+        raise values.ValueProblem(f"expected a name, got {values.describe(value)}")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:-]*", value):
+        raise values.ValueProblem(
+            f"{value!r} is not a valid name; use letters, digits and - _ . : (no spaces)"
+        )
+    return value
+
+
+def _version(value: Any) -> str:
+    if not isinstance(value, str):
+        raise values.ValueProblem(
+            f'expected a version string such as "1.0" (quote it), got {values.describe(value)}'
+        )
+    if value not in SUPPORTED_VERSIONS:
+        raise values.ValueProblem(
+            f"unsupported config version {value!r}; this nexus-sre reads "
+            f"{values.one_of(repr(v) for v in SUPPORTED_VERSIONS)}"
+        )
+    return value
+
+
+Ident = Annotated[
+    str,
+    BeforeValidator(_checked(_ident)),
+    WithJsonSchema({"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"}),
+]
+Text = Annotated[str, Field(min_length=1)]
+Version = Annotated[str, BeforeValidator(_checked(_version)), _enum(SUPPORTED_VERSIONS)]
+Tier = Annotated[str, BeforeValidator(_choice("tier", tuple(TIERS))), _enum(tuple(TIERS))]
+Backend = Annotated[str, BeforeValidator(_choice("monitoring backend", BACKENDS)), _enum(BACKENDS)]
+SliType = Annotated[str, BeforeValidator(_choice("SLI type", SLI_TYPES)), _enum(SLI_TYPES)]
+Severity = Annotated[str, BeforeValidator(_choice("severity", SEVERITIES)), _enum(SEVERITIES)]
+Duration = Annotated[
+    int, BeforeValidator(_checked(values.duration)), WithJsonSchema(_DURATION_SCHEMA)
+]
+Window = Annotated[
+    TimeWindow,
+    BeforeValidator(_checked(values.time_window)),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                _DURATION_SCHEMA,
+                {
+                    "type": "object",
+                    "description": "a calendar-aligned period",
+                    "properties": {
+                        "calendar": {"type": "string", "enum": ["month", "week"]},
+                        "timezone": {"type": "string", "default": "UTC"},
+                    },
+                    "required": ["calendar"],
+                    "additionalProperties": False,
+                },
+            ]
+        }
+    ),
+]
+Target = Annotated[
+    Decimal,
+    BeforeValidator(_checked(values.target)),
+    WithJsonSchema(
+        {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 100, "examples": [99.9]}
+    ),
+]
+Factor = Annotated[
+    Decimal,
+    BeforeValidator(_checked(lambda v: _positive(v, "a burn-rate factor such as 14.4"))),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0}),
+]
+Percentage = Annotated[
+    Decimal,
+    BeforeValidator(_checked(lambda v: _budget_percent(v))),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 100}),
+]
+Latency = Annotated[
+    float,
+    BeforeValidator(_checked(values.latency_ms)),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\d+(\.\d+)?(ms|s)$", "examples": ["300ms"]},
+                {"type": "number", "exclusiveMinimum": 0, "description": "milliseconds"},
+            ]
+        }
+    ),
+]
+Count = Annotated[int, Field(strict=True, ge=0)]
+Minutes = Annotated[int, Field(strict=True, gt=0)]
+
+
+def _positive(value: Any, what: str) -> Decimal:
+    d = values.number(value, what)
+    if d <= 0:
+        raise values.ValueProblem(f"must be positive, got {values.describe(value)}")
+    return d
+
+
+def _budget_percent(value: Any) -> Decimal:
+    d = values.number(value, "a percentage of the error budget")
+    if d <= 0 or d > 100:
+        raise values.ValueProblem(
+            f"a budget percentage must be above 0 and at most 100, got {values.describe(value)}"
+        )
+    return d
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, populate_by_name=False, frozen=True
+    )
+
+
+class DashboardsSpec(_Spec):
+    auto_generate: StrictBool = False
+    platform: Text = "grafana"
+
+
+class PrometheusSpec(_Spec):
+    url: Text
+    headers: dict[str, str] = Field(default_factory=dict)
+    timeout: Duration = 30
+
+
+class GlobalSpec(_Spec):
+    default_time_window: Window = Field(default="30d", validate_default=True)
+    monitoring_backend: Backend = "embedded"
+    alerting_enabled: StrictBool = True
+    budget_calculation_interval: Minutes = 15
+    dashboards: DashboardsSpec = DashboardsSpec()
+    prometheus: PrometheusSpec | None = None
+
+
+class SliSpec(_Spec):
+    type: SliType
+    query: Text | None = None
+    good_query: Text | None = None
+    total_query: Text | None = None
+    threshold: Latency | None = None
+
+
+class BurnRatePairSpec(_Spec):
+    threshold: Factor = Field(description="the burn-rate factor, e.g. 14.4")
+    window: Duration = Field(description="the long window")
+    short_window: Duration | None = Field(default=None, description="default: window / 12")
+    severity: Severity
+    for_: Duration | None = Field(default=None, alias="for")
+
+
+class BudgetThresholdSpec(_Spec):
+    percentage: Percentage
+    severity: Severity
+
+
+class BudgetExhaustionSpec(_Spec):
+    thresholds: list[BudgetThresholdSpec]
+
+
+class AlertingSpec(_Spec):
+    burn_rate: dict[str, BurnRatePairSpec] | None = None
+    budget_exhaustion: BudgetExhaustionSpec | None = None
+    min_events: Count = 0
+    runbook_url: Text | None = None
+
+
+class SloSpec(_Spec):
+    id: Ident
+    name: Text | None = None
+    description: str | None = None
+    target: Target
+    time_window: Window | None = None
+    sli: SliSpec
+    alerting: AlertingSpec | None = None
+
+
+class ServiceSpec(_Spec):
+    name: Ident
+    tier: Tier = DEFAULT_TIER
+    owner: Text | None = None
+    slos: list[SloSpec] = Field(min_length=1)
+
+
+class ConfigSpec(_Spec):
+    """A nexus-sre SLO config file."""
+
+    model_config = ConfigDict(title="nexus-sre SLO config")
+
+    version: Version = "1.0"
+    global_: GlobalSpec = Field(default_factory=GlobalSpec, alias="global")
+    services: list[ServiceSpec] = Field(min_length=1)
