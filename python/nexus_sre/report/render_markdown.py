@@ -1,0 +1,95 @@
+"""Markdown for pull-request comments: a summary line, a status table, recommendations.
+
+Names from config or data are escaped so they can neither break the table (`|`) nor
+inject markup, links or HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..figures import fmt_number
+from .status import STATUS_LABEL, STATUS_SYMBOL, TYPE_SYMBOL
+
+# Characters that mean something in GitHub-flavoured Markdown.
+# Our text never starts a line, so line-start markers (#, -, 1.) need no escaping.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~>])")
+
+
+def md_escape(text: Any) -> str:
+    """Plain text for a Markdown table cell or paragraph."""
+    s = str(text).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    # Angle brackets and ampersands as entities: GitHub renders raw HTML otherwise.
+    return s.replace("&", "&amp;").replace("<", "&lt;")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{fmt_number(value)} %"
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else fmt_number(value)
+
+
+def _first_window(burn: dict[str, float | None]) -> tuple[str, float | None]:
+    if not burn:
+        return "", None
+    window = next(iter(burn))
+    return window, burn[window]
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    meta, summary = report["metadata"], report["summary"]
+    lines: list[str] = []
+    period = meta["period"]
+    lines.append(f"### SLO report {period['start']} → {period['end']}")
+    lines.append("")
+    compliance = summary["overallCompliance"]
+    head = (
+        f"**Compliance {_pct(compliance)}**: {summary['slosMeetingTarget']} of "
+        f"{summary['slosWithData']} SLOs with data met their target"
+        if compliance is not None
+        else "**Compliance —**: no SLO had data"
+    )
+    if summary["slosWithoutData"]:
+        head += f"; {summary['slosWithoutData']} without data"
+    head += f" ({summary['totalSLOs']} SLOs in total)."
+    if summary["servicesAtRisk"]:
+        head += " At risk: " + ", ".join(md_escape(s) for s in summary["servicesAtRisk"]) + "."
+    lines.append(head)
+    lines.append("")
+    lines.append("| Status | Service | SLO | Target | Actual | Budget left | Burn rate | Alerts |")
+    lines.append("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for svc in report["services"]:
+        for slo in svc["slos"]:
+            st = slo["status"]
+            window, rate = _first_window(slo["burnRate"])
+            burn = f"{_num(rate)} ({md_escape(window)})" if window else "—"
+            lines.append(
+                f"| {STATUS_SYMBOL[st]} {STATUS_LABEL[st]} | {md_escape(svc['name'])} "
+                f"| {md_escape(slo['name'])} | {_pct(slo['target'])} "
+                f"| {_pct(slo['actualValue'])} "
+                f"| {_pct(slo['errorBudget']['remainingPercent'])} | {burn} "
+                f"| {len(slo['alerts'])} |"
+            )
+    recs = report["recommendations"]
+    if recs:
+        lines.append("")
+        lines.append("#### Recommendations")
+        lines.append("")
+        for r in recs:
+            where = "/".join(md_escape(x) for x in (r["service"], r["slo"]) if x)
+            where = f" ({where})" if where else ""
+            lines.append(
+                f"- {TYPE_SYMBOL[r['type']]} **{r['type']}**: **{md_escape(r['title'])}**"
+                f"{where}: {md_escape(r['description'])}"
+            )
+            lines.extend(f"  - {md_escape(a)}" for a in r["actions"])
+    lines.append("")
+    lines.append(
+        f"<sub>report {md_escape(meta['reportId'])} · config {md_escape(meta['configHash'])}"
+        f" · source {md_escape(meta['source'])} · nexus-sre {md_escape(meta['toolVersion'])}</sub>"
+    )
+    return "\n".join(lines) + "\n"
