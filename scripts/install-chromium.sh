@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install Debian's headless-capable `chromium` for the HTML report tests.
-# Idempotent: does nothing when a chromium binary is already on PATH.
+# Install Debian's `chromium` for the HTML report tests (headless rendering).
+# Idempotent and quiet: does nothing when chromium is on PATH; apt output is shown
+# only when something fails.
 set -euo pipefail
 
 for bin in chromium chromium-browser; do
@@ -14,8 +15,14 @@ if [ "$(id -u)" -ne 0 ]; then
     SUDO="sudo"
 fi
 
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null
-# --no-install-recommends keeps it small; fonts-dejavu-core gives the SVG text real glyphs.
-$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+# fonts-dejavu-core gives the report's text and SVG labels real glyphs.
+if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends \
+        chromium fonts-dejavu-core; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "install-chromium.sh: apt-get failed" >&2
+    exit 1
+fi
 command -v chromium >/dev/null

@@ -188,9 +188,10 @@ def build_report(
     services listed there without evaluations appear with status "no-data".
     `max_points` caps each chart series (0 leaves series out).
     """
+    start_text, end_text = iso(period_start), iso(period_end)  # rejects naive datetimes
     if period_end <= period_start:
         raise InvalidInputError(
-            f"period_end ({iso(period_end)}) must be after period_start ({iso(period_start)})"
+            f"period_end ({end_text}) must be after period_start ({start_text})"
         )
     generated = generated_at if generated_at is not None else datetime.now(UTC)
 
