@@ -204,7 +204,7 @@ def load_document(text: str | bytes, source: str = "<string>") -> Document:
             mark = exc.problem_mark or exc.context_mark
             what = exc.problem or "syntax error"
             if exc.context:
-                what = f"{what} ({exc.context})"
+                what = f"{exc.context}, {what}"
             raise fail(f"invalid YAML: {what}", mark) from None
         except yaml.YAMLError as exc:
             raise fail(f"invalid YAML: {exc}") from None

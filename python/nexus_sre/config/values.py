@@ -33,6 +33,8 @@ def describe(value: Any) -> str:
         return "nothing (null)"
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
+    if isinstance(value, Decimal) and value.is_finite():
+        return f"the number {value:f}"  # as written: 1.0 stays 1.0
     if isinstance(value, int | float | Decimal):
         return f"the number {fmt_number(value) if _finite(value) else value}"
     if isinstance(value, str):

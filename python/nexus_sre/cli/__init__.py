@@ -1,0 +1,83 @@
+"""The `nexus-sre` command line: argparse with one module per subcommand.
+
+Each command module (validate.py, schema_cmd.py, and budgets.py, report.py, rules.py,
+backfill.py when present) exposes `add_parser(subparsers)` and `run(args) -> int`. Modules
+are imported one by one so a missing or broken optional command never breaks the others.
+Exit codes: 0 success, 2 bad input (always a message, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from types import ModuleType
+
+from ..errors import SloError
+
+COMMANDS = ("validate", "schema_cmd", "budgets", "report", "rules", "backfill")
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
+
+
+def _command_modules() -> tuple[list[ModuleType], dict[str, str]]:
+    """The importable command modules, and {name: reason} for those that failed to import."""
+    found, broken = [], {}
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{name}":
+                continue  # not written (yet): simply not offered
+            broken[name] = str(exc)
+            continue
+        except ImportError as exc:  # e.g. the Rust extension is not built
+            broken[name] = str(exc)
+            continue
+        if hasattr(module, "add_parser") and hasattr(module, "run"):
+            found.append(module)
+    return found, broken
+
+
+def _unavailable(reason: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        print(f"nexus-sre {args.command}: unavailable here ({reason})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="nexus-sre",
+        description="SLOs, error budgets and multi-window multi-burn-rate alerting.",
+    )
+    parser.add_argument("--version", action="version", version=f"nexus-sre {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    modules, broken = _command_modules()
+    for module in modules:
+        sub = module.add_parser(subparsers)
+        sub.set_defaults(_run=module.run)
+    # A command whose module cannot be imported still shows up, and says why when run.
+    for name, reason in broken.items():
+        stub = subparsers.add_parser(name, help=f"(unavailable: {reason})", add_help=True)
+        stub.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        stub.set_defaults(_run=_unavailable(reason))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return int(args._run(args))
+    except SloError as exc:
+        print(f"nexus-sre: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,7 @@
+"""`python -m nexus_sre.cli`."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

@@ -1,0 +1,82 @@
+"""`nexus-sre validate CONFIG...`: check config files and report every problem."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..errors import ConfigError, ConfigIssue
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "validate",
+        help="check SLO config files",
+        description="Check SLO config files (YAML or JSON) and report every problem at once. "
+        "Exit status 0 when all are valid, 2 otherwise.",
+    )
+    parser.add_argument("configs", nargs="+", metavar="CONFIG", help="config file(s)")
+    parser.add_argument(
+        "--format", choices=["text", "json"], default="text", help="output format (default text)"
+    )
+    parser.add_argument(
+        "--allow-below-tier",
+        action="store_true",
+        help="report SLO targets below their service tier's floor as warnings, not errors",
+    )
+    return parser
+
+
+def _issue_dict(issue: ConfigIssue) -> dict[str, Any]:
+    return {
+        "file": issue.file,
+        "line": issue.line,
+        "column": issue.column,
+        "path": issue.path,
+        "severity": issue.severity,
+        "message": issue.message,
+    }
+
+
+def validate_file(path: str, allow_below_tier: bool = False) -> dict[str, Any]:
+    """The outcome for one file: {"file", "valid", "services", "slos", "issues"}."""
+    from ..config import load_config
+
+    try:
+        config = load_config(path, allow_below_tier_floor=allow_below_tier)
+    except ConfigError as exc:
+        return {"file": path, "valid": False, "issues": [_issue_dict(i) for i in exc.issues]}
+    return {
+        "file": path,
+        "valid": True,
+        "services": len(config.services),
+        "slos": sum(1 for _ in config.slos()),
+        "issues": [_issue_dict(i) for i in config.warnings],
+    }
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def run(args: argparse.Namespace) -> int:
+    results = [validate_file(p, args.allow_below_tier) for p in args.configs]
+    ok = all(r["valid"] for r in results)
+    if args.format == "json":
+        json.dump({"valid": ok, "files": results}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0 if ok else 2
+    for r in results:
+        for issue in r["issues"]:
+            text = str(ConfigIssue(**{k: issue[k] for k in ConfigIssue.__dataclass_fields__}))
+            prefix = "warning: " if issue["severity"] == "warning" else ""
+            stream = sys.stdout if r["valid"] else sys.stderr
+            print(prefix + text, file=stream)
+        if r["valid"]:
+            slos = _plural(r["slos"], "SLO")
+            print(f"{r['file']}: OK — {_plural(r['services'], 'service')}, {slos}")
+        else:
+            print(f"{r['file']}: {_plural(len(r['issues']), 'error')}", file=sys.stderr)
+    return 0 if ok else 2
