@@ -3,8 +3,10 @@
 //! * [`counter`]: lock-free windowed good/total counters fed on every request.
 //! * [`budget`]: error-budget figures for a target and a period.
 //! * [`burn`]: rolling error ratios and burn rates over bucket series.
+//! * [`aggregate`]: request rows (Arrow batches) into per-SLO, per-bucket good/total.
 //! * [`alerting`]: multi-window multi-burn-rate alerts, at one instant and as a backtest.
 
+pub mod aggregate;
 pub mod alerting;
 pub mod budget;
 pub mod burn;

@@ -4,6 +4,7 @@
 use pyo3::prelude::*;
 
 mod arrays;
+mod backfill;
 mod counter;
 mod errors;
 mod math;
@@ -19,6 +20,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<counter::WindowStats>()?;
     m.add_class::<counter::ServiceRecorder>()?;
     m.add_class::<math::ErrorBudget>()?;
+    m.add_class::<backfill::BackfillAggregator>()?;
     m.add_function(wrap_pyfunction!(math::budget_fraction, m)?)?;
     m.add_function(wrap_pyfunction!(math::burn_rate, m)?)?;
     m.add_function(wrap_pyfunction!(math::time_to_exhaustion, m)?)?;

@@ -1,0 +1,918 @@
+//! Bulk aggregation of request rows (Arrow record batches) into per-SLO, per-bucket
+//! good/total counts: the kernel behind `nexus_sre.backfill`.
+//!
+//! Rows may arrive in any order and any batch split; the state is a sum, so states built
+//! from disjoint parts of the data merge (associatively and commutatively) into the state
+//! of the whole. Bad rows either stop the run with the column, reason and row, or are
+//! skipped and counted by reason: never dropped silently.
+
+use std::collections::HashMap;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    DurationMicrosecondType, DurationMillisecondType, DurationNanosecondType, DurationSecondType,
+    Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, TimestampMicrosecondType,
+    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type,
+    UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, TimeUnit};
+
+/// What makes a request good for one SLO (as `ServiceRecorder` does live).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SliKind {
+    /// Good when the request succeeded.
+    Availability,
+    /// Good when it took at most this many milliseconds.
+    Latency(f64),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SloSpec {
+    /// Index into [`Plan::services`].
+    pub service: usize,
+    pub kind: SliKind,
+}
+
+/// Where a request's outcome comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// A boolean column: true means success.
+    Success(String),
+    /// An integer status-code column; codes in any of the inclusive ranges are failures.
+    Status {
+        column: String,
+        failures: Vec<(i64, i64)>,
+    },
+}
+
+/// Unit of integer (non-Arrow-timestamp) time columns.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EpochUnit {
+    Seconds,
+    Milliseconds,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub bucket_seconds: i64,
+    pub services: Vec<String>,
+    pub slos: Vec<SloSpec>,
+    pub timestamp: String,
+    pub service: String,
+    pub outcome: Outcome,
+    /// Needed only when some SLO is a latency SLO.
+    pub latency: Option<String>,
+    /// Multiply plain-number latencies by this to get ms (1 for ms, 1000 for seconds).
+    pub latency_scale: f64,
+    /// Events per row (pre-aggregated exports); 1 when absent.
+    pub count: Option<String>,
+    pub epoch_unit: EpochUnit,
+    /// Rows outside [start, end) (epoch seconds) are counted as outside the range, not used.
+    pub start: Option<i64>,
+    pub end: Option<i64>,
+    /// Timestamps outside this sane range (epoch seconds) are bad data: almost always a
+    /// unit mix-up (milliseconds read as seconds lands in the year 50,000).
+    pub valid_from: i64,
+    pub valid_to: i64,
+    pub skip_bad_rows: bool,
+}
+
+/// 1990-01-01 and 2200-01-01 UTC.
+pub const DEFAULT_VALID_FROM: i64 = 631_152_000;
+pub const DEFAULT_VALID_TO: i64 = 7_258_118_400;
+
+/// Why a row was bad. The order fixes the index into [`Accumulator::skipped`].
+pub const REASONS: [&str; 10] = [
+    "null_timestamp",
+    "timestamp_out_of_range",
+    "null_service",
+    "unknown_service",
+    "null_outcome",
+    "null_latency",
+    "nan_latency",
+    "negative_latency",
+    "null_count",
+    "negative_count",
+];
+const R_NULL_TS: usize = 0;
+const R_TS_RANGE: usize = 1;
+const R_NULL_SERVICE: usize = 2;
+const R_UNKNOWN_SERVICE: usize = 3;
+const R_NULL_OUTCOME: usize = 4;
+const R_NULL_LATENCY: usize = 5;
+const R_NAN_LATENCY: usize = 6;
+const R_NEG_LATENCY: usize = 7;
+const R_NULL_COUNT: usize = 8;
+const R_NEG_COUNT: usize = 9;
+
+/// Why a batch could not be aggregated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AggError {
+    /// A missing or mistyped column: never skippable.
+    Column { column: String, message: String },
+    /// A bad row (when not skipping): `row` is its index in the batch.
+    Row {
+        column: String,
+        reason: &'static str,
+        row: usize,
+        detail: String,
+    },
+}
+
+impl std::fmt::Display for AggError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AggError::Column { column, message } => write!(f, "column '{column}': {message}"),
+            AggError::Row {
+                column,
+                reason,
+                row,
+                detail,
+            } => write!(f, "column '{column}': {detail} ({reason}) at row {row}"),
+        }
+    }
+}
+
+impl std::error::Error for AggError {}
+
+fn col_err(column: &str, message: impl Into<String>) -> AggError {
+    AggError::Column {
+        column: column.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Good/total counts over consecutive buckets starting at bucket index `base`
+/// (bucket index = floor(epoch seconds / bucket_seconds)).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Series {
+    pub base: i64,
+    pub good: Vec<u64>,
+    pub total: Vec<u64>,
+}
+
+impl Series {
+    /// A zeroed series covering [first, last] bucket indices.
+    pub fn zeroed(first: i64, last: i64) -> Self {
+        let n = (last - first + 1).max(0) as usize;
+        Series {
+            base: first,
+            good: vec![0; n],
+            total: vec![0; n],
+        }
+    }
+
+    /// Make room for bucket `b`; grows by at least half again so appends amortise.
+    fn reserve_for(&mut self, b: i64) {
+        if self.total.is_empty() {
+            self.base = b;
+            self.good.push(0);
+            self.total.push(0);
+            return;
+        }
+        let len = self.total.len() as i64;
+        if b < self.base {
+            let need = self.base - b;
+            let grow = need.max(len / 2).max(64) as usize;
+            let mut g = vec![0; grow];
+            let mut t = vec![0; grow];
+            g.extend_from_slice(&self.good);
+            t.extend_from_slice(&self.total);
+            self.good = g;
+            self.total = t;
+            self.base -= grow as i64;
+        } else if b >= self.base + len {
+            let need = (b - self.base + 1) as usize;
+            let new_len = need.max(self.total.len() + self.total.len() / 2);
+            self.good.resize(new_len, 0);
+            self.total.resize(new_len, 0);
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, b: i64, good: u64, total: u64) {
+        let mut i = b - self.base;
+        if i < 0 || i >= self.total.len() as i64 || self.total.is_empty() {
+            self.reserve_for(b);
+            i = b - self.base;
+        }
+        self.good[i as usize] += good;
+        self.total[i as usize] += total;
+    }
+
+    /// Add another series bucket by bucket.
+    pub fn merge(&mut self, other: &Series) {
+        if other.total.is_empty() {
+            return;
+        }
+        if self.total.is_empty() {
+            *self = other.clone();
+            return;
+        }
+        self.reserve_for(other.base);
+        self.reserve_for(other.base + other.total.len() as i64 - 1);
+        let off = (other.base - self.base) as usize;
+        for (i, (&g, &t)) in other.good.iter().zip(&other.total).enumerate() {
+            self.good[off + i] += g;
+            self.total[off + i] += t;
+        }
+    }
+
+    /// The first and last bucket that saw traffic, if any.
+    pub fn span(&self) -> Option<(i64, i64)> {
+        let first = self.total.iter().position(|&t| t > 0)?;
+        let last = self.total.iter().rposition(|&t| t > 0)?;
+        Some((self.base + first as i64, self.base + last as i64))
+    }
+
+    /// The counts over bucket indices [first, last], zero where nothing was seen.
+    pub fn dense(&self, first: i64, last: i64) -> Series {
+        let mut out = Series::zeroed(first, last);
+        for (i, (&g, &t)) in self.good.iter().zip(&self.total).enumerate() {
+            let b = self.base + i as i64;
+            if t > 0 && b >= first && b <= last {
+                let j = (b - first) as usize;
+                out.good[j] = g;
+                out.total[j] = t;
+            }
+        }
+        out
+    }
+}
+
+/// The running state: per-SLO series plus row accounting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accumulator {
+    pub series: Vec<Series>,
+    pub rows_read: u64,
+    /// Rows whose timestamp fell outside [start, end).
+    pub rows_outside: u64,
+    /// Skipped rows per reason, indexed like [`REASONS`].
+    pub skipped: [u64; REASONS.len()],
+}
+
+impl Accumulator {
+    pub fn new(plan: &Plan) -> Self {
+        let series = match (plan.start, plan.end) {
+            (Some(s), Some(e)) if e > s => {
+                let first = s.div_euclid(plan.bucket_seconds);
+                let last = (e - 1).div_euclid(plan.bucket_seconds);
+                vec![Series::zeroed(first, last); plan.slos.len()]
+            }
+            _ => vec![Series::default(); plan.slos.len()],
+        };
+        Accumulator {
+            series,
+            rows_read: 0,
+            rows_outside: 0,
+            skipped: [0; REASONS.len()],
+        }
+    }
+
+    pub fn merge(&mut self, other: &Accumulator) {
+        for (a, b) in self.series.iter_mut().zip(&other.series) {
+            a.merge(b);
+        }
+        self.rows_read += other.rows_read;
+        self.rows_outside += other.rows_outside;
+        for (a, b) in self.skipped.iter_mut().zip(other.skipped) {
+            *a += b;
+        }
+    }
+
+    pub fn rows_skipped(&self) -> u64 {
+        self.skipped.iter().sum()
+    }
+}
+
+/// A plan checked once, with per-service SLO lists resolved.
+pub struct Aggregator {
+    plan: Plan,
+    by_service: Vec<Vec<(usize, SliKind)>>,
+    lookup: HashMap<String, usize>,
+    needs_latency: bool,
+}
+
+fn batch_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef, AggError> {
+    batch.column_by_name(name).ok_or_else(|| {
+        let have: Vec<&str> = batch
+            .schema_ref()
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .collect();
+        col_err(
+            name,
+            format!("missing; the data has columns {}", have.join(", ")),
+        )
+    })
+}
+
+/// Integer values of any Arrow integer type as i64 (u64 beyond i64 saturates).
+fn ints(arr: &dyn Array) -> Option<Vec<i64>> {
+    macro_rules! conv {
+        ($t:ty) => {
+            arr.as_primitive::<$t>()
+                .values()
+                .iter()
+                .map(|&v| v as i64)
+                .collect()
+        };
+    }
+    Some(match arr.data_type() {
+        DataType::Int64 => arr.as_primitive::<Int64Type>().values().to_vec(),
+        DataType::Int32 => conv!(Int32Type),
+        DataType::Int16 => conv!(Int16Type),
+        DataType::Int8 => conv!(Int8Type),
+        DataType::UInt8 => conv!(UInt8Type),
+        DataType::UInt16 => conv!(UInt16Type),
+        DataType::UInt32 => conv!(UInt32Type),
+        DataType::UInt64 => arr
+            .as_primitive::<UInt64Type>()
+            .values()
+            .iter()
+            .map(|&v| v.min(i64::MAX as u64) as i64)
+            .collect(),
+        _ => return None,
+    })
+}
+
+/// Epoch seconds (floored) of a timestamp column; None for unsupported types.
+fn epoch_seconds(arr: &dyn Array, unit: EpochUnit) -> Option<Vec<i64>> {
+    fn floor_div(v: &[i64], d: i64) -> Vec<i64> {
+        v.iter().map(|&x| x.div_euclid(d)).collect()
+    }
+    Some(match arr.data_type() {
+        DataType::Timestamp(TimeUnit::Second, _) => {
+            arr.as_primitive::<TimestampSecondType>().values().to_vec()
+        }
+        DataType::Timestamp(TimeUnit::Millisecond, _) => floor_div(
+            arr.as_primitive::<TimestampMillisecondType>().values(),
+            1000,
+        ),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => floor_div(
+            arr.as_primitive::<TimestampMicrosecondType>().values(),
+            1_000_000,
+        ),
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => floor_div(
+            arr.as_primitive::<TimestampNanosecondType>().values(),
+            1_000_000_000,
+        ),
+        DataType::Float64 | DataType::Float32 => return None,
+        _ => {
+            let v = ints(arr)?;
+            match unit {
+                EpochUnit::Seconds => v,
+                EpochUnit::Milliseconds => floor_div(&v, 1000),
+            }
+        }
+    })
+}
+
+/// Latencies in ms; None for unsupported types. Durations carry their own unit.
+fn latencies_ms(arr: &dyn Array, scale: f64) -> Option<Vec<f64>> {
+    macro_rules! dur {
+        ($t:ty, $per_ms:expr) => {
+            arr.as_primitive::<$t>()
+                .values()
+                .iter()
+                .map(|&v| v as f64 / $per_ms)
+                .collect()
+        };
+    }
+    Some(match arr.data_type() {
+        DataType::Float64 => arr
+            .as_primitive::<Float64Type>()
+            .values()
+            .iter()
+            .map(|&v| v * scale)
+            .collect(),
+        DataType::Float32 => arr
+            .as_primitive::<Float32Type>()
+            .values()
+            .iter()
+            .map(|&v| v as f64 * scale)
+            .collect(),
+        DataType::Duration(TimeUnit::Second) => dur!(DurationSecondType, 1e-3),
+        DataType::Duration(TimeUnit::Millisecond) => dur!(DurationMillisecondType, 1.0),
+        DataType::Duration(TimeUnit::Microsecond) => dur!(DurationMicrosecondType, 1e3),
+        DataType::Duration(TimeUnit::Nanosecond) => dur!(DurationNanosecondType, 1e6),
+        _ => ints(arr)?.into_iter().map(|v| v as f64 * scale).collect(),
+    })
+}
+
+const NO_SERVICE: u32 = u32::MAX; // null
+const UNKNOWN_SERVICE: u32 = u32::MAX - 1;
+
+impl Aggregator {
+    pub fn new(plan: Plan) -> Result<Self, AggError> {
+        if plan.bucket_seconds <= 0 {
+            return Err(col_err(
+                "bucket_seconds",
+                format!("must be positive, got {}", plan.bucket_seconds),
+            ));
+        }
+        let mut by_service = vec![Vec::new(); plan.services.len()];
+        for (i, slo) in plan.slos.iter().enumerate() {
+            let list = by_service.get_mut(slo.service).ok_or_else(|| {
+                col_err(
+                    "slos",
+                    format!("SLO {i} names service index {}", slo.service),
+                )
+            })?;
+            list.push((i, slo.kind));
+        }
+        let lookup = plan
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.clone(), i))
+            .collect();
+        let needs_latency = plan
+            .slos
+            .iter()
+            .any(|s| matches!(s.kind, SliKind::Latency(_)));
+        if needs_latency && plan.latency.is_none() {
+            return Err(col_err(
+                "latency",
+                "a latency SLO needs a latency column; none was given",
+            ));
+        }
+        Ok(Aggregator {
+            plan,
+            by_service,
+            lookup,
+            needs_latency,
+        })
+    }
+
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    pub fn accumulator(&self) -> Accumulator {
+        Accumulator::new(&self.plan)
+    }
+
+    /// Service ids per row: dictionary values are resolved once per batch, then rows map
+    /// through their codes.
+    fn service_ids(&self, arr: &dyn Array) -> Result<Vec<u32>, AggError> {
+        let name = &self.plan.service;
+        let resolve = |s: &str| self.lookup.get(s).map_or(UNKNOWN_SERVICE, |&i| i as u32);
+        let strings = |a: &dyn Array| -> Option<Vec<u32>> {
+            let ids = match a.data_type() {
+                DataType::Utf8 => a
+                    .as_string::<i32>()
+                    .iter()
+                    .map(|v| v.map_or(NO_SERVICE, resolve))
+                    .collect(),
+                DataType::LargeUtf8 => a
+                    .as_string::<i64>()
+                    .iter()
+                    .map(|v| v.map_or(NO_SERVICE, resolve))
+                    .collect(),
+                DataType::Utf8View => a
+                    .as_string_view()
+                    .iter()
+                    .map(|v| v.map_or(NO_SERVICE, resolve))
+                    .collect(),
+                _ => return None,
+            };
+            Some(ids)
+        };
+        if let DataType::Dictionary(_, _) = arr.data_type() {
+            let dict = arr.as_any_dictionary();
+            let values = strings(dict.values().as_ref()).ok_or_else(|| {
+                col_err(
+                    name,
+                    format!("expected strings, got Arrow type {}", arr.data_type()),
+                )
+            })?;
+            let keys = dict.normalized_keys();
+            let out = keys
+                .iter()
+                .enumerate()
+                .map(|(i, &k)| {
+                    if arr.is_null(i) {
+                        NO_SERVICE
+                    } else {
+                        values.get(k).copied().unwrap_or(NO_SERVICE)
+                    }
+                })
+                .collect();
+            return Ok(out);
+        }
+        strings(arr).ok_or_else(|| {
+            col_err(
+                name,
+                format!("expected strings, got Arrow type {}", arr.data_type()),
+            )
+        })
+    }
+
+    fn outcomes(&self, batch: &RecordBatch) -> Result<(String, Vec<bool>, ArrayRef), AggError> {
+        match &self.plan.outcome {
+            Outcome::Success(c) => {
+                let arr = batch_column(batch, c)?;
+                match arr.data_type() {
+                    DataType::Boolean => {
+                        let v = arr.as_boolean().values().iter().collect();
+                        Ok((c.clone(), v, arr.clone()))
+                    }
+                    other => Err(col_err(
+                        c,
+                        format!("expected booleans (success), got Arrow type {other}"),
+                    )),
+                }
+            }
+            Outcome::Status { column, failures } => {
+                let arr = batch_column(batch, column)?;
+                let codes = ints(arr.as_ref()).ok_or_else(|| {
+                    col_err(
+                        column,
+                        format!(
+                            "expected integer status codes, got Arrow type {}",
+                            arr.data_type()
+                        ),
+                    )
+                })?;
+                let ok = codes
+                    .iter()
+                    .map(|&c| !failures.iter().any(|&(lo, hi)| c >= lo && c <= hi))
+                    .collect();
+                Ok((column.clone(), ok, arr.clone()))
+            }
+        }
+    }
+
+    /// Add one batch to `acc`. On a bad row (when not skipping) returns the first one.
+    pub fn push(&self, acc: &mut Accumulator, batch: &RecordBatch) -> Result<(), AggError> {
+        let p = &self.plan;
+        let ts_arr = batch_column(batch, &p.timestamp)?;
+        let ts = epoch_seconds(ts_arr.as_ref(), p.epoch_unit).ok_or_else(|| {
+            col_err(
+                &p.timestamp,
+                format!(
+                    "expected an Arrow timestamp or integer epoch {}, got Arrow type {}",
+                    match p.epoch_unit {
+                        EpochUnit::Seconds => "seconds",
+                        EpochUnit::Milliseconds => "milliseconds",
+                    },
+                    ts_arr.data_type()
+                ),
+            )
+        })?;
+        let svc_arr = batch_column(batch, &p.service)?;
+        let svc = self.service_ids(svc_arr.as_ref())?;
+        let (outcome_name, ok, ok_arr) = self.outcomes(batch)?;
+        let lat = match (&p.latency, self.needs_latency) {
+            (Some(c), true) => {
+                let arr = batch_column(batch, c)?;
+                let v = latencies_ms(arr.as_ref(), p.latency_scale).ok_or_else(|| {
+                    col_err(
+                        c,
+                        format!(
+                            "expected numbers or durations, got Arrow type {}",
+                            arr.data_type()
+                        ),
+                    )
+                })?;
+                Some((c.as_str(), v, arr.clone()))
+            }
+            _ => None,
+        };
+        let cnt = match &p.count {
+            Some(c) => {
+                let arr = batch_column(batch, c)?;
+                let v = ints(arr.as_ref()).ok_or_else(|| {
+                    col_err(
+                        c,
+                        format!(
+                            "expected integer counts, got Arrow type {}",
+                            arr.data_type()
+                        ),
+                    )
+                })?;
+                Some((c.as_str(), v, arr.clone()))
+            }
+            None => None,
+        };
+
+        let bs = p.bucket_seconds;
+        let (lo, hi) = (p.start.unwrap_or(i64::MIN), p.end.unwrap_or(i64::MAX));
+        let ts_nulls = ts_arr.logical_nulls();
+        let ok_nulls = ok_arr.logical_nulls();
+        let lat_nulls = lat.as_ref().and_then(|l| l.2.logical_nulls());
+        let cnt_nulls = cnt.as_ref().and_then(|c| c.2.logical_nulls());
+        let null_at = |n: &Option<arrow_buffer::NullBuffer>, i: usize| {
+            n.as_ref().is_some_and(|n| n.is_null(i))
+        };
+
+        for i in 0..batch.num_rows() {
+            // The first problem of a row decides its reason, checked column by column.
+            let bad: Option<(usize, &str, String)> = 'check: {
+                if null_at(&ts_nulls, i) {
+                    break 'check Some((R_NULL_TS, p.timestamp.as_str(), "null timestamp".into()));
+                }
+                if ts[i] < p.valid_from || ts[i] >= p.valid_to {
+                    break 'check Some((
+                        R_TS_RANGE,
+                        p.timestamp.as_str(),
+                        format!(
+                            "timestamp {} s since the epoch is outside 1990..2200 (wrong unit?)",
+                            ts[i]
+                        ),
+                    ));
+                }
+                match svc[i] {
+                    NO_SERVICE => {
+                        break 'check Some((
+                            R_NULL_SERVICE,
+                            p.service.as_str(),
+                            "null service".into(),
+                        ))
+                    }
+                    UNKNOWN_SERVICE => {
+                        break 'check Some((
+                            R_UNKNOWN_SERVICE,
+                            p.service.as_str(),
+                            format!(
+                                "service {} is not in the config",
+                                describe_service(svc_arr.as_ref(), i)
+                            ),
+                        ))
+                    }
+                    _ => {}
+                }
+                if null_at(&ok_nulls, i) {
+                    break 'check Some((
+                        R_NULL_OUTCOME,
+                        outcome_name.as_str(),
+                        "null outcome".into(),
+                    ));
+                }
+                if let Some((name, v, _)) = &lat {
+                    if null_at(&lat_nulls, i) {
+                        break 'check Some((R_NULL_LATENCY, *name, "null latency".into()));
+                    }
+                    if v[i].is_nan() {
+                        break 'check Some((R_NAN_LATENCY, *name, "NaN latency".into()));
+                    }
+                    if v[i] < 0.0 {
+                        break 'check Some((
+                            R_NEG_LATENCY,
+                            *name,
+                            format!("negative latency {} ms", v[i]),
+                        ));
+                    }
+                }
+                if let Some((name, v, _)) = &cnt {
+                    if null_at(&cnt_nulls, i) {
+                        break 'check Some((R_NULL_COUNT, *name, "null count".into()));
+                    }
+                    if v[i] < 0 {
+                        break 'check Some((
+                            R_NEG_COUNT,
+                            *name,
+                            format!("negative count {}", v[i]),
+                        ));
+                    }
+                }
+                None
+            };
+            if let Some((reason, column, detail)) = bad {
+                if p.skip_bad_rows {
+                    acc.skipped[reason] += 1;
+                    continue;
+                }
+                return Err(AggError::Row {
+                    column: column.to_string(),
+                    reason: REASONS[reason],
+                    row: i,
+                    detail,
+                });
+            }
+            acc.rows_read += 1;
+            let t = ts[i];
+            if t < lo || t >= hi {
+                acc.rows_outside += 1;
+                continue;
+            }
+            let n = cnt.as_ref().map_or(1, |c| c.1[i] as u64);
+            let b = t.div_euclid(bs);
+            for &(slo, kind) in &self.by_service[svc[i] as usize] {
+                let good = match kind {
+                    SliKind::Availability => ok[i],
+                    // `lat` is present whenever a latency SLO exists (checked in new()).
+                    SliKind::Latency(th) => lat.as_ref().is_some_and(|l| l.1[i] <= th),
+                };
+                acc.series[slo].add(b, if good { n } else { 0 }, n);
+            }
+        }
+        // rows_read counts good rows; skipped rows are in `skipped`.
+        Ok(())
+    }
+
+    /// Aggregate one batch on `threads` threads (row ranges), returning one accumulator
+    /// per thread for the caller to keep or merge. Reports the earliest bad row.
+    pub fn push_parallel(
+        &self,
+        accs: &mut [Accumulator],
+        batch: &RecordBatch,
+    ) -> Result<(), AggError> {
+        let n = batch.num_rows();
+        let threads = accs.len().max(1);
+        // Small batches are not worth a thread.
+        if threads == 1 || n < 16_384 {
+            return self.push(&mut accs[0], batch);
+        }
+        let chunk = n.div_ceil(threads);
+        let results: Vec<Result<(), AggError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = accs
+                .iter_mut()
+                .enumerate()
+                .map(|(k, acc)| {
+                    let off = (k * chunk).min(n);
+                    let len = chunk.min(n - off);
+                    let part = batch.slice(off, len);
+                    s.spawn(move || {
+                        self.push(acc, &part).map_err(|e| match e {
+                            AggError::Row {
+                                column,
+                                reason,
+                                row,
+                                detail,
+                            } => AggError::Row {
+                                column,
+                                reason,
+                                row: row + off,
+                                detail,
+                            },
+                            other => other,
+                        })
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("aggregation thread panicked"))
+                .collect()
+        });
+        // Chunks are in row order, so the first error is the earliest bad row.
+        results
+            .into_iter()
+            .collect::<Result<Vec<()>, _>>()
+            .map(|_| ())
+    }
+}
+
+fn describe_service(arr: &dyn Array, i: usize) -> String {
+    let s = match arr.data_type() {
+        DataType::Dictionary(_, _) => {
+            let d = arr.as_any_dictionary();
+            let k = d.normalized_keys()[i];
+            let v = d.values();
+            return describe_service(v.as_ref(), k);
+        }
+        DataType::Utf8 => arr.as_string::<i32>().value(i).to_string(),
+        DataType::LargeUtf8 => arr.as_string::<i64>().value(i).to_string(),
+        DataType::Utf8View => arr.as_string_view().value(i).to_string(),
+        _ => return "?".into(),
+    };
+    format!("'{s}'")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{BooleanArray, Float64Array, Int64Array, StringArray};
+    use std::sync::Arc;
+
+    fn plan() -> Plan {
+        Plan {
+            bucket_seconds: 60,
+            services: vec!["a".into(), "b".into()],
+            slos: vec![
+                SloSpec {
+                    service: 0,
+                    kind: SliKind::Availability,
+                },
+                SloSpec {
+                    service: 0,
+                    kind: SliKind::Latency(100.0),
+                },
+                SloSpec {
+                    service: 1,
+                    kind: SliKind::Availability,
+                },
+            ],
+            timestamp: "ts".into(),
+            service: "svc".into(),
+            outcome: Outcome::Success("ok".into()),
+            latency: Some("lat".into()),
+            latency_scale: 1.0,
+            count: None,
+            epoch_unit: EpochUnit::Seconds,
+            start: None,
+            end: None,
+            valid_from: DEFAULT_VALID_FROM,
+            valid_to: DEFAULT_VALID_TO,
+            skip_bad_rows: false,
+        }
+    }
+
+    fn batch(ts: Vec<i64>, svc: Vec<&str>, ok: Vec<bool>, lat: Vec<f64>) -> RecordBatch {
+        RecordBatch::try_from_iter([
+            ("ts", Arc::new(Int64Array::from(ts)) as ArrayRef),
+            ("svc", Arc::new(StringArray::from(svc)) as ArrayRef),
+            ("ok", Arc::new(BooleanArray::from(ok)) as ArrayRef),
+            ("lat", Arc::new(Float64Array::from(lat)) as ArrayRef),
+        ])
+        .unwrap()
+    }
+
+    const T0: i64 = 1_700_000_040; // a whole minute
+
+    #[test]
+    fn counts_per_slo_and_bucket() {
+        let agg = Aggregator::new(plan()).unwrap();
+        let mut acc = agg.accumulator();
+        let b = batch(
+            vec![T0, T0 + 59, T0 + 60, T0 - 1],
+            vec!["a", "a", "b", "a"],
+            vec![true, false, true, true],
+            vec![50.0, 150.0, 1.0, 100.0],
+        );
+        agg.push(&mut acc, &b).unwrap();
+        let avail = acc.series[0].dense(T0 / 60 - 1, T0 / 60);
+        assert_eq!(avail.total, vec![1, 2]);
+        assert_eq!(avail.good, vec![1, 1]);
+        let lat = acc.series[1].dense(T0 / 60 - 1, T0 / 60);
+        assert_eq!(lat.good, vec![1, 1]); // 100 ms is at the threshold: good
+        assert_eq!(acc.series[2].span(), Some((T0 / 60 + 1, T0 / 60 + 1)));
+        assert_eq!(acc.rows_read, 4);
+    }
+
+    #[test]
+    fn bad_rows_stop_or_are_counted() {
+        let b = batch(
+            vec![T0, T0],
+            vec!["a", "zzz"],
+            vec![true, true],
+            vec![1.0, -2.0],
+        );
+        let agg = Aggregator::new(plan()).unwrap();
+        let err = agg.push(&mut agg.accumulator(), &b).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                AggError::Row {
+                    reason: "unknown_service",
+                    row: 1,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let mut p = plan();
+        p.skip_bad_rows = true;
+        let agg = Aggregator::new(p).unwrap();
+        let mut acc = agg.accumulator();
+        agg.push(&mut acc, &b).unwrap();
+        assert_eq!(acc.skipped[R_UNKNOWN_SERVICE], 1);
+        assert_eq!(acc.rows_read, 1);
+    }
+
+    #[test]
+    fn merge_equals_whole() {
+        let agg = Aggregator::new(plan()).unwrap();
+        let b = batch(
+            vec![T0 + 600, T0, T0 + 120, T0 - 3600],
+            vec!["a", "b", "a", "a"],
+            vec![true, false, false, true],
+            vec![1.0, 2.0, 3.0, 4.0],
+        );
+        let mut whole = agg.accumulator();
+        agg.push(&mut whole, &b).unwrap();
+        let mut parts = vec![agg.accumulator(), agg.accumulator()];
+        agg.push(&mut parts[1], &b.slice(0, 2)).unwrap();
+        agg.push(&mut parts[0], &b.slice(2, 2)).unwrap();
+        let (first, rest) = parts.split_at_mut(1);
+        first[0].merge(&rest[0]);
+        for (x, y) in whole.series.iter().zip(&first[0].series) {
+            let (lo, hi) = x.span().unwrap();
+            assert_eq!(x.dense(lo, hi), y.dense(lo, hi));
+        }
+    }
+
+    #[test]
+    fn missing_column_is_named() {
+        let agg = Aggregator::new(plan()).unwrap();
+        let b =
+            RecordBatch::try_from_iter([("ts", Arc::new(Int64Array::from(vec![T0])) as ArrayRef)])
+                .unwrap();
+        let err = agg.push(&mut agg.accumulator(), &b).unwrap_err();
+        assert!(err.to_string().contains("column 'svc': missing"), "{err}");
+    }
+}

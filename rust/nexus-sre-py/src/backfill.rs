@@ -1,0 +1,188 @@
+//! `BackfillAggregator`: Arrow record batches in (PyCapsule, no copy), per-SLO per-bucket
+//! good/total out. The kernel is `nexus_sre_core::aggregate`; this file only converts
+//! arguments and releases the GIL.
+
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, UInt64Array};
+use nexus_sre_core::aggregate::{
+    Accumulator, AggError, Aggregator, EpochUnit, Outcome, Plan, SliKind, SloSpec,
+    DEFAULT_VALID_FROM, DEFAULT_VALID_TO, REASONS,
+};
+use pyo3::prelude::*;
+use pyo3_arrow::{PyArray, PyRecordBatch};
+
+use crate::errors::invalid;
+
+/// A bad row or column, for Python to locate (file, row group) and raise as DataError:
+/// (column, reason, row in batch or None, message).
+type Problem = (String, String, Option<usize>, String);
+
+#[pyclass(module = "nexus_sre._core")]
+pub struct BackfillAggregator {
+    agg: Aggregator,
+    /// One accumulator per worker thread; merged on `state()`.
+    accs: Vec<Accumulator>,
+}
+
+fn problem(e: AggError) -> Problem {
+    match e {
+        AggError::Column { column, message } => (column, "column".into(), None, message),
+        AggError::Row {
+            column,
+            reason,
+            row,
+            detail,
+        } => (column, reason.into(), Some(row), detail),
+    }
+}
+
+fn u64_array(py: Python<'_>, v: Vec<u64>) -> PyResult<Py<PyAny>> {
+    let arr: ArrayRef = Arc::new(UInt64Array::from(v));
+    Ok(PyArray::from_array_ref(arr).to_pyarrow(py)?.unbind())
+}
+
+#[pymethods]
+impl BackfillAggregator {
+    /// `slos`: (service index, latency threshold in ms or None for availability).
+    /// Exactly one of `success` (bool column) and `status` (integer codes, failing when in
+    /// one of `failure_codes`, inclusive ranges) names the outcome.
+    #[new]
+    #[pyo3(signature = (
+        *, bucket_seconds, services, slos, timestamp, service, success=None, status=None,
+        failure_codes=vec![(500, 599)], latency=None, latency_unit="ms", count=None,
+        epoch_unit="s", start=None, end=None, skip_bad_rows=false, threads=2,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        bucket_seconds: i64,
+        services: Vec<String>,
+        slos: Vec<(usize, Option<f64>)>,
+        timestamp: String,
+        service: String,
+        success: Option<String>,
+        status: Option<String>,
+        failure_codes: Vec<(i64, i64)>,
+        latency: Option<String>,
+        latency_unit: &str,
+        count: Option<String>,
+        epoch_unit: &str,
+        start: Option<i64>,
+        end: Option<i64>,
+        skip_bad_rows: bool,
+        threads: usize,
+    ) -> PyResult<Self> {
+        let outcome = match (success, status) {
+            (Some(c), None) => Outcome::Success(c),
+            (None, Some(c)) => Outcome::Status {
+                column: c,
+                failures: failure_codes,
+            },
+            _ => {
+                return Err(invalid(
+                    "columns",
+                    "give exactly one of a success column and a status column",
+                ))
+            }
+        };
+        let latency_scale = match latency_unit {
+            "ms" => 1.0,
+            "s" => 1000.0,
+            other => {
+                return Err(invalid(
+                    "latency_unit",
+                    format!("must be ms or s, got {other:?}"),
+                ))
+            }
+        };
+        let epoch_unit = match epoch_unit {
+            "s" => EpochUnit::Seconds,
+            "ms" => EpochUnit::Milliseconds,
+            other => {
+                return Err(invalid(
+                    "epoch_unit",
+                    format!("must be s or ms, got {other:?}"),
+                ))
+            }
+        };
+        let mut specs = Vec::with_capacity(slos.len());
+        for (i, (svc, threshold)) in slos.into_iter().enumerate() {
+            let kind =
+                match threshold {
+                    None => SliKind::Availability,
+                    Some(t) if t.is_finite() && t > 0.0 => SliKind::Latency(t),
+                    Some(t) => return Err(invalid(
+                        "threshold_ms",
+                        format!(
+                            "SLO {i}: latency threshold must be a positive number of ms, got {t}"
+                        ),
+                    )),
+                };
+            specs.push(SloSpec { service: svc, kind });
+        }
+        let plan = Plan {
+            bucket_seconds,
+            services,
+            slos: specs,
+            timestamp,
+            service,
+            outcome,
+            latency,
+            latency_scale,
+            count,
+            epoch_unit,
+            start,
+            end,
+            valid_from: DEFAULT_VALID_FROM,
+            valid_to: DEFAULT_VALID_TO,
+            skip_bad_rows,
+        };
+        let agg = Aggregator::new(plan).map_err(|e| invalid("columns", e))?;
+        let accs = (0..threads.max(1)).map(|_| agg.accumulator()).collect();
+        Ok(BackfillAggregator { agg, accs })
+    }
+
+    /// Aggregate one record batch (anything with `__arrow_c_array__`), GIL released, on
+    /// the worker threads. Returns None, or the problem that stopped it.
+    fn push(&mut self, py: Python<'_>, batch: PyRecordBatch) -> Option<Problem> {
+        let batch = batch.into_inner();
+        let (agg, accs) = (&self.agg, &mut self.accs);
+        py.detach(move || agg.push_parallel(accs, &batch))
+            .err()
+            .map(problem)
+    }
+
+    /// The state so far: ([(base bucket, good, total) per SLO], rows_read, rows_outside,
+    /// {reason: skipped rows}). Arrays are pyarrow uint64.
+    #[allow(clippy::type_complexity)]
+    fn state(
+        &mut self,
+        py: Python<'_>,
+    ) -> PyResult<(
+        Vec<(i64, Py<PyAny>, Py<PyAny>)>,
+        u64,
+        u64,
+        Vec<(String, u64)>,
+    )> {
+        let (first, rest) = self.accs.split_at_mut(1);
+        for other in rest.iter_mut() {
+            first[0].merge(other);
+            *other = self.agg.accumulator();
+        }
+        let acc = &first[0];
+        let mut series = Vec::with_capacity(acc.series.len());
+        for s in &acc.series {
+            series.push((
+                s.base,
+                u64_array(py, s.good.clone())?,
+                u64_array(py, s.total.clone())?,
+            ));
+        }
+        let skipped = REASONS
+            .iter()
+            .zip(acc.skipped)
+            .map(|(r, n)| (r.to_string(), n))
+            .collect();
+        Ok((series, acc.rows_read, acc.rows_outside, skipped))
+    }
+}
