@@ -31,4 +31,25 @@ __all__ = [
     "UnknownSLOError",
     "WindowError",
     "__version__",
+    "backfill",
+    "backfill_partial",
 ]
+
+_BULK = {
+    "backfill",
+    "backfill_partial",
+    "finish",
+    "to_evaluations",
+    "BackfillResult",
+    "PartialState",
+    "Columns",
+}
+
+
+def __getattr__(name: str) -> object:
+    # Lazy: importing nexus_sre must not need the Rust extension or pyarrow.
+    if name in _BULK:
+        from . import bulk
+
+        return getattr(bulk, name)
+    raise AttributeError(f"module 'nexus_sre' has no attribute {name!r}")

@@ -1,0 +1,29 @@
+"""Bulk backfill over Parquet exports and any Arrow data: SLO history and alert backtest.
+
+- `backfill(config, data, *, columns=Columns(...), start=None, end=None, bucket_seconds=60,
+  skip_bad_rows=False) -> BackfillResult`
+- `backfill_partial(...) -> PartialState`; `state.merge(other)`; `finish(state, config)`:
+  the same in pieces, for data spread over many machines (docs/backfill.md).
+- `to_evaluations(result, config) -> list[SloEvaluation]`: for reports.
+"""
+
+from __future__ import annotations
+
+from .columns import Columns, parse_failure_codes
+from .engine import REASONS, PartialState, backfill, backfill_partial, finish
+from .evaluations import to_evaluations
+from .result import Alert, BackfillResult, SloSeries
+
+__all__ = [
+    "REASONS",
+    "Alert",
+    "BackfillResult",
+    "Columns",
+    "PartialState",
+    "SloSeries",
+    "backfill",
+    "backfill_partial",
+    "finish",
+    "parse_failure_codes",
+    "to_evaluations",
+]
