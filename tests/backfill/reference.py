@@ -59,7 +59,9 @@ def reference(
             good[b] += int(count[i]) if is_good else 0
         bf = (100.0 - float(slo.target)) / 100.0
 
-        def burn_over(k: int, good: np.ndarray = good, total: np.ndarray = total) -> np.ndarray:
+        def burn_over(
+            k: int, good: np.ndarray = good, total: np.ndarray = total, bf: float = bf
+        ) -> np.ndarray:
             res = np.zeros(nb)
             for i in range(nb):
                 lo = max(0, i - k + 1)

@@ -4,6 +4,7 @@ independent numpy reference on random data."""
 from __future__ import annotations
 
 import functools
+import itertools
 
 import numpy as np
 import pyarrow as pa
@@ -23,9 +24,7 @@ def _split(table: pa.Table, cuts: list[int]) -> pa.Table:
     """The same rows as batches cut at `cuts`."""
     edges = sorted({0, table.num_rows, *(c % (table.num_rows + 1) for c in cuts)})
     batches = [
-        b
-        for lo, hi in zip(edges, edges[1:], strict=False)
-        for b in table.slice(lo, hi - lo).to_batches()
+        b for lo, hi in itertools.pairwise(edges) for b in table.slice(lo, hi - lo).to_batches()
     ]
     return pa.Table.from_batches(batches, schema=table.schema)
 
