@@ -110,9 +110,11 @@ class DatasetSource(Source):
         source, index, first = self.path, -1, 0
         try:
             for tagged in scanner.scan_batches():
-                if tagged.fragment is not current:
-                    current = tagged.fragment
-                    source, index, first = getattr(current, "path", self.path), -1, 0
+                path = getattr(tagged.fragment, "path", self.path)
+                # Each batch comes with a fresh fragment object: compare files by path.
+                if current is None or path != source:
+                    source, index, first = path, -1, 0
+                current = tagged.fragment
                 batch = tagged.record_batch
                 index += 1
                 yield batch, Location(source, index, first, fragment=current)
