@@ -8,7 +8,7 @@ codes in `failure_codes` (inclusive ranges; 5xx by default) are failures.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 from ..errors import InvalidInputError
 
@@ -24,7 +24,6 @@ class Columns:
     latency_unit: str = "ms"  # ms | s (Arrow durations carry their own unit)
     count: str | None = None  # events per row, for pre-aggregated exports
     epoch_unit: str = "s"  # unit of integer timestamps: s | ms
-    extra: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.success is not None and self.status is not None:
@@ -42,8 +41,8 @@ class Columns:
         if self.success is not None or self.status is not None:
             return self
         if "success" in names:
-            return _replace(self, success="success")
-        return _replace(self, status="status")
+            return replace(self, success="success")
+        return replace(self, status="status")
 
     @property
     def outcome(self) -> str:
@@ -57,12 +56,6 @@ class Columns:
         if self.count:
             cols.append(self.count)
         return list(dict.fromkeys(cols))
-
-
-def _replace(c: Columns, **kw: str) -> Columns:
-    from dataclasses import replace
-
-    return replace(c, **kw)
 
 
 _RANGE = re.compile(r"^\s*(\d{3})(?:\s*-\s*(\d{3}))?\s*$")

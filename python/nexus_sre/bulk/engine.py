@@ -17,6 +17,7 @@ import numpy as np
 
 from ..config.model import SLO, Config, Service
 from ..errors import DataError, InvalidInputError
+from ._native import core
 from .columns import Columns
 from .progress import Progress
 from .source import open_source
@@ -152,7 +153,7 @@ def backfill_partial(
     threads: int | None = None,
 ) -> PartialState:
     """Aggregate `data` (a path, or any Arrow producer) into a mergeable state."""
-    from .. import _core
+    _core = core()
 
     if bucket_seconds <= 0 or bucket_seconds != int(bucket_seconds):
         raise InvalidInputError(
@@ -250,7 +251,7 @@ def _buckets(seconds: int, bucket_seconds: int, what: str) -> int:
 
 def finish(state: PartialState, config: Config) -> BackfillResult:
     """Per-bucket figures, alert backtest and summary from a (merged) state."""
-    from .. import _core
+    _core = core()
 
     _, _, pairs = _slo_specs(config)
     keys = tuple((s.name, o.id) for s, o in pairs)

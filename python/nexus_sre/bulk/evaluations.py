@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from ..config.model import Config
 from ..durations import format_duration
 from ..evaluation import ErrorBudget, FiredAlert, Series, SloEvaluation
+from ._native import core
 from .result import BackfillResult
 
 
@@ -16,7 +17,7 @@ def _dt(seconds: int) -> datetime:
 
 def to_evaluations(result: BackfillResult, config: Config) -> list[SloEvaluation]:
     """One evaluation per SLO over the backfilled range [result.start, result.end)."""
-    from .. import _core
+    _core = core()
 
     out = []
     start = _dt(result.start or 0)
@@ -24,19 +25,19 @@ def to_evaluations(result: BackfillResult, config: Config) -> list[SloEvaluation
     for (service, slo), s in zip(config.slos(), result.slos, strict=True):
         period = float(slo.time_window.seconds)
         good, total = s.good_sum, s.total_sum
-        core = _core.error_budget(float(slo.target), period, good, total)
+        figures = _core.error_budget(float(slo.target), period, good, total)
         # Current burn: the shortest long window of the alert tiers, at the last bucket.
         longs = sorted(a.long_window for a in slo.alerting.burn_rate)
         burn_now = float(s.burn[longs[0]][-1]) if longs and len(s.total) else 0.0
-        tte = _core.time_to_exhaustion(core.remaining_fraction, burn_now, period)
+        tte = _core.time_to_exhaustion(figures.remaining_fraction, burn_now, period)
         budget = ErrorBudget(
-            total_minutes=core.total_minutes,
-            total_events=core.total_events if total else None,
-            consumed_fraction=core.consumed_fraction,
-            remaining_fraction=core.remaining_fraction,
-            consumed_minutes=core.consumed_minutes,
-            remaining_minutes=core.remaining_minutes,
-            status=core.status,
+            total_minutes=figures.total_minutes,
+            total_events=figures.total_events if total else None,
+            consumed_fraction=figures.consumed_fraction,
+            remaining_fraction=figures.remaining_fraction,
+            consumed_minutes=figures.consumed_minutes,
+            remaining_minutes=figures.remaining_minutes,
+            status=figures.status,
             time_to_exhaustion_hours=None if tte is None else tte / 3600.0,
         )
         n = len(s.total)
