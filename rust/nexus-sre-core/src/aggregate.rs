@@ -895,7 +895,7 @@ mod tests {
         );
         let mut whole = agg.accumulator();
         agg.push(&mut whole, &b).unwrap();
-        let mut parts = vec![agg.accumulator(), agg.accumulator()];
+        let mut parts = [agg.accumulator(), agg.accumulator()];
         agg.push(&mut parts[1], &b.slice(0, 2)).unwrap();
         agg.push(&mut parts[0], &b.slice(2, 2)).unwrap();
         let (first, rest) = parts.split_at_mut(1);

@@ -107,17 +107,18 @@ impl BackfillAggregator {
         };
         let mut specs = Vec::with_capacity(slos.len());
         for (i, (svc, threshold)) in slos.into_iter().enumerate() {
-            let kind =
-                match threshold {
-                    None => SliKind::Availability,
-                    Some(t) if t.is_finite() && t > 0.0 => SliKind::Latency(t),
-                    Some(t) => return Err(invalid(
+            let kind = match threshold {
+                None => SliKind::Availability,
+                Some(t) if t.is_finite() && t > 0.0 => SliKind::Latency(t),
+                Some(t) => {
+                    return Err(invalid(
                         "threshold_ms",
                         format!(
                             "SLO {i}: latency threshold must be a positive number of ms, got {t}"
                         ),
-                    )),
-                };
+                    ))
+                }
+            };
             specs.push(SloSpec { service: svc, kind });
         }
         let plan = Plan {
