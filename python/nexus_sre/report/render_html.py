@@ -52,6 +52,7 @@ tr { break-inside: avoid; }
 .figs { display: flex; flex-wrap: wrap; gap: 4px 20px; margin: 4px 0 8px; }
 .charts { display: flex; flex-wrap: wrap; gap: 12px; }
 figure { margin: 0; }
+.slo table { margin-top: 8px; }
 figcaption { font-weight: bold; font-size: 13px; }
 .legend { list-style: none; padding: 0; margin: 2px 0 0; display: flex; flex-wrap: wrap;
   gap: 2px 12px; font-size: 12px; }
