@@ -49,7 +49,7 @@ def _traffic(
     rng: np.random.Generator, minutes: int, peak_per_minute: float, end: datetime
 ) -> np.ndarray:
     t = np.arange(minutes)
-    end_minute_of_day = (end.hour * 60 + end.minute)
+    end_minute_of_day = end.hour * 60 + end.minute
     minute_of_day = (end_minute_of_day - (minutes - t)) % 1440
     daily = 0.55 + 0.45 * np.sin((minute_of_day / 1440.0 - 0.3) * 2 * np.pi)
     return rng.poisson(peak_per_minute * daily).astype(np.int64)
@@ -89,8 +89,13 @@ def seed_store(
             good = (total - bad).astype(np.uint64)
             total_u = total.astype(np.uint64)
             starts = (first_ts + np.arange(minutes) * MINUTE).astype("datetime64[s]")
-            table = pa.table({"bucket_start": pa.array(starts, pa.timestamp("s", tz="UTC")),
-                              "good": good, "total": total_u})
+            table = pa.table(
+                {
+                    "bucket_start": pa.array(starts, pa.timestamp("s", tz="UTC")),
+                    "good": good,
+                    "total": total_u,
+                }
+            )
             store.counter(slo.id).load_arrow(table)
             added += int(total.sum())
     return added

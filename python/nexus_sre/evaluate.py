@@ -8,8 +8,8 @@ each alert window, period-to-date SLI and budget, and the alert backtest.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -84,8 +84,11 @@ def _budget(slo: SLO, period_seconds: int, good: int, total: int, hour_burn: flo
 
 def _fired_alerts(slo: SLO, series: BucketSeries) -> list[FiredAlert]:
     tiers = alert_tiers(slo)
-    usable = [i for i, t in enumerate(tiers) if t[1] % series.bucket_seconds == 0
-              and t[2] % series.bucket_seconds == 0]
+    usable = [
+        i
+        for i, t in enumerate(tiers)
+        if t[1] % series.bucket_seconds == 0 and t[2] % series.bucket_seconds == 0
+    ]
     intervals = _core.backtest(
         series.good,
         series.total,
@@ -244,7 +247,9 @@ def period_bounds(
     elif start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
     if start >= end:
-        raise InvalidInputError(f"period: start {start.isoformat()} is not before end {end.isoformat()}")
+        raise InvalidInputError(
+            f"period: start {start.isoformat()} is not before end {end.isoformat()}"
+        )
 
     def align(t: datetime, up: bool) -> datetime:
         ts = t.timestamp()

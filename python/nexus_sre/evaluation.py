@@ -7,7 +7,7 @@ here is plain data, so renderers never recompute figures.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -60,7 +60,7 @@ class Series:
     # Cumulative SLI since period start; None (or NaN in arrays) before any event.
     sli_percent: Sequence[float | None] | np.ndarray
     budget_remaining_percent: Sequence[float] | np.ndarray  # from 100 down (can go below 0)
-    burn_rate: dict[str, Sequence[float] | np.ndarray]  # window label ("1h") -> burn rate
+    burn_rate: Mapping[str, Sequence[float] | np.ndarray]  # window label ("1h") -> burn rate
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from . import _core
@@ -85,7 +86,9 @@ class SLOManager:
         self._services: dict[str, Service] = {}
         self._slos: dict[str, tuple[Service, SLO]] = {}
         self._config: Config = Config(services=[], source="<empty>")
-        self.store = EmbeddedStore(self._config, bucket_seconds=bucket_seconds, clock=clock, now=now)
+        self.store = EmbeddedStore(
+            self._config, bucket_seconds=bucket_seconds, clock=clock, now=now
+        )
         self._active: dict[tuple[str, str], Alert] = {}
         self._history: deque[Alert] = deque(maxlen=1000)
         self._client_errors: deque[dict[str, Any]] = deque(maxlen=1000)
@@ -112,11 +115,11 @@ class SLOManager:
             return config
         if isinstance(config, dict):
             return parse_config(config)
-        return load_config(config)
+        return load_config(Path(config))
 
     def _set_config(self, config: Config) -> None:
         with self._lock:
-            for service, slo in config.slos():
+            for _, slo in config.slos():
                 if slo.id in self._slos:
                     raise InvalidInputError(f"SLO id {slo.id!r} is already registered")
             self._config = config
@@ -134,7 +137,7 @@ class SLOManager:
 
     def load_config(self, path: str | os.PathLike[str]) -> Config:
         """Load a config file and register every SLO in it."""
-        config = load_config(path)
+        config = load_config(Path(path))
         self._set_config(config)
         return config
 
@@ -151,15 +154,18 @@ class SLOManager:
             if isinstance(slo, SLO):
                 model = slo
             else:
-                doc = {"version": "1.0", "services": [
-                    {"name": service, "tier": tier, "owner": owner, "slos": [slo]}
-                ]}
+                doc = {
+                    "version": "1.0",
+                    "services": [{"name": service, "tier": tier, "owner": owner, "slos": [slo]}],
+                }
                 if owner is None:
                     del doc["services"][0]["owner"]  # type: ignore[attr-defined]
                 model = parse_config(doc, source="register_slo").services[0].slos[0]
             if model.id in self._slos:
                 raise InvalidInputError(f"register_slo: SLO id {model.id!r} is already registered")
-            svc = self._services.get(service) or Service(name=service, tier=tier, owner=owner, slos=[])
+            svc = self._services.get(service) or Service(
+                name=service, tier=tier, owner=owner, slos=[]
+            )
             self._add(svc, model)
             return model
 
@@ -217,12 +223,14 @@ class SLOManager:
         kept = True
         for slo_id in ids:
             kept &= self.store.counter(slo_id).add(0, 1, ts)
-        self._client_errors.append({
-            "service": service,
-            "error": str(error)[:500],
-            "component": component,
-            "at": datetime.fromtimestamp(ts, UTC) if ts else datetime.now(UTC),
-        })
+        self._client_errors.append(
+            {
+                "service": service,
+                "error": str(error)[:500],
+                "component": component,
+                "at": datetime.fromtimestamp(ts, UTC) if ts else datetime.now(UTC),
+            }
+        )
         return kept
 
     def recent_client_errors(self) -> list[dict[str, Any]]:
@@ -230,13 +238,21 @@ class SLOManager:
 
     # Budgets ---------------------------------------------------------------------------
 
-    def calculate_error_budget(self, slo_id: str, actual_percent: float | str | Decimal) -> BudgetFigures:
+    def calculate_error_budget(
+        self, slo_id: str, actual_percent: float | str | Decimal
+    ) -> BudgetFigures:
         """Budget figures for an achieved SLI in percent, computed exactly in decimal:
         a 99.9 % SLO over 30 days has 43.2 minutes of budget; 99.95 consumes half of it."""
         _, slo = self.find(slo_id)
-        actual = to_decimal(actual_percent) if not isinstance(actual_percent, str) else Decimal(actual_percent)
+        actual = (
+            to_decimal(actual_percent)
+            if not isinstance(actual_percent, str)
+            else Decimal(actual_percent)
+        )
         if not (Decimal(0) <= actual <= Decimal(100)):
-            raise InvalidInputError(f"actual_percent: must be between 0 and 100, got {actual_percent}")
+            raise InvalidInputError(
+                f"actual_percent: must be between 0 and 100, got {actual_percent}"
+            )
         budget = slo.budget_fraction
         period = slo.time_window.seconds
         total_minutes = budget * period / 60
@@ -262,7 +278,7 @@ class SLOManager:
 
     def get_error_budget(self, slo_id: str, *, at: float | datetime | None = None) -> BudgetFigures:
         """Budget figures from what was recorded over the SLO's window ending `at` (now)."""
-        service, slo = self.find(slo_id)
+        _, slo = self.find(slo_id)
         counter = self.store.counter(slo_id)
         end = None if at is None else _epoch(at)
         period = slo.time_window.seconds
@@ -275,8 +291,9 @@ class SLOManager:
             span = period
         stats = counter.window(min(span, counter.horizon_seconds), end)
         hour = counter.window(_hour_window(slo, self._bucket_seconds), end)
-        b = _core.error_budget(float(slo.target), float(period), stats.good, stats.total,
-                               _status_thresholds(slo))
+        b = _core.error_budget(
+            float(slo.target), float(period), stats.good, stats.total, _status_thresholds(slo)
+        )
         hour_burn = hour.error_ratio / b.budget_fraction
         tte = _core.time_to_exhaustion(b.remaining_fraction, hour_burn, float(period))
         return BudgetFigures(
@@ -312,8 +329,9 @@ class SLOManager:
         counter = self.store.counter(slo_id)
         if end is None:
             end = datetime.fromtimestamp(counter.now(), UTC)
-        p_start, p_end = period_bounds(slo, start=start, end=end, days=days,
-                                       bucket_seconds=self._bucket_seconds)
+        p_start, p_end = period_bounds(
+            slo, start=start, end=end, days=days, bucket_seconds=self._bucket_seconds
+        )
         table = counter.series(p_start.timestamp(), p_end.timestamp())
         series = BucketSeries.from_table(table, self._bucket_seconds, p_start)
         return evaluate_series(service, slo, series, period_end=p_end, with_series=with_series)
@@ -325,7 +343,9 @@ class SLOManager:
         ("resolved") during `check_burn_rate_alerts` or the periodic evaluation."""
         self._listeners.append(callback)
 
-    def check_burn_rate_alerts(self, slo_id: str, *, at: float | datetime | None = None) -> list[Alert]:
+    def check_burn_rate_alerts(
+        self, slo_id: str, *, at: float | datetime | None = None
+    ) -> list[Alert]:
         """The alerts of `slo_id` firing now: multi-window multi-burn-rate tiers and
         budget-exhaustion thresholds. A still-firing alert keeps its id and start time."""
         service, slo = self.find(slo_id)
@@ -333,33 +353,49 @@ class SLOManager:
         end = None if at is None else _epoch(at)
         now = datetime.fromtimestamp(end if end is not None else counter.now(), UTC)
         firing: dict[str, dict[str, Any]] = {}
-        usable = [a for a in slo.alerting.burn_rate
-                  if a.long_window <= counter.horizon_seconds
-                  and a.long_window % self._bucket_seconds == 0
-                  and a.short_window % self._bucket_seconds == 0]
+        usable = [
+            a
+            for a in slo.alerting.burn_rate
+            if a.long_window <= counter.horizon_seconds
+            and a.long_window % self._bucket_seconds == 0
+            and a.short_window % self._bucket_seconds == 0
+        ]
         tiers = [(float(a.factor), a.long_window, a.short_window) for a in usable]
-        states = _core.evaluate_alerts(counter, float(slo.target), tiers, slo.alerting.min_events, end)
+        states = _core.evaluate_alerts(
+            counter, float(slo.target), tiers, slo.alerting.min_events, end
+        )
         for alert, (on, long_burn, short_burn, _lt, _st) in zip(usable, states, strict=True):
             if on:
                 firing[alert.name] = {
-                    "kind": "burn_rate", "severity": alert.severity, "factor": float(alert.factor),
-                    "burn_rates": {format_duration(alert.long_window): long_burn,
-                                   format_duration(alert.short_window): short_burn},
+                    "kind": "burn_rate",
+                    "severity": alert.severity,
+                    "factor": float(alert.factor),
+                    "burn_rates": {
+                        format_duration(alert.long_window): long_burn,
+                        format_duration(alert.short_window): short_burn,
+                    },
                 }
         budget = self.get_error_budget(slo_id, at=at)
         if budget.events:
-            reached = [t for t in slo.alerting.budget_exhaustion
-                       if budget.consumption_percentage >= float(t.percentage) * (1 - _TOLERANCE)]
+            reached = [
+                t
+                for t in slo.alerting.budget_exhaustion
+                if budget.consumption_percentage >= float(t.percentage) * (1 - _TOLERANCE)
+            ]
             if reached:
                 top = max(reached, key=lambda t: t.percentage)
                 firing[f"budget-{top.percentage}"] = {
-                    "kind": "budget_exhaustion", "severity": top.severity, "factor": None,
-                    "consumed": budget.consumption_percentage, "burn_rates": {},
+                    "kind": "budget_exhaustion",
+                    "severity": top.severity,
+                    "factor": None,
+                    "consumed": budget.consumption_percentage,
+                    "burn_rates": {},
                 }
         return self._reconcile(service, slo, firing, now)
 
-    def _reconcile(self, service: Service, slo: SLO, firing: dict[str, dict[str, Any]],
-                   now: datetime) -> list[Alert]:
+    def _reconcile(
+        self, service: Service, slo: SLO, firing: dict[str, dict[str, Any]], now: datetime
+    ) -> list[Alert]:
         started, resolved, current = [], [], []
         with self._lock:
             for name, info in firing.items():
@@ -367,9 +403,15 @@ class SLOManager:
                 alert = self._active.get(key)
                 if alert is None:
                     alert = Alert(
-                        id=alert_id(slo.id, name, now), slo_id=slo.id, service=service.name,
-                        name=name, kind=info["kind"], severity=info["severity"], started_at=now,
-                        factor=info["factor"], annotations=_annotations(service, slo, name, info),
+                        id=alert_id(slo.id, name, now),
+                        slo_id=slo.id,
+                        service=service.name,
+                        name=name,
+                        kind=info["kind"],
+                        severity=info["severity"],
+                        started_at=now,
+                        factor=info["factor"],
+                        annotations=_annotations(service, slo, name, info),
                     )
                     self._active[key] = alert
                     started.append(alert)
@@ -483,8 +525,11 @@ def _status_thresholds(slo: SLO) -> tuple[float, float, float]:
     """Budget status thresholds from the SLO's budget-exhaustion alerts: the lowest
     warning and critical percentages (defaults 75 and 90), exhausted at 100."""
     warn = [float(t.percentage) for t in slo.alerting.budget_exhaustion if t.severity == "warning"]
-    crit = [float(t.percentage) for t in slo.alerting.budget_exhaustion if t.severity == "critical"
-            and float(t.percentage) < 100]
+    crit = [
+        float(t.percentage)
+        for t in slo.alerting.budget_exhaustion
+        if t.severity == "critical" and float(t.percentage) < 100
+    ]
     w = min(warn) / 100 if warn else 0.75
     c = min(crit) / 100 if crit else 0.9
     c = max(c, w)
@@ -495,8 +540,10 @@ def _annotations(service: Service, slo: SLO, name: str, info: dict[str, Any]) ->
     if info["kind"] == "burn_rate":
         rates = ", ".join(f"{w}: {r:.2f}x" for w, r in info["burn_rates"].items())
         summary = f"{service.name} {slo.name}: error budget burning fast ({name})"
-        description = (f"Burn rate at or above {info['factor']:g}x over both windows ({rates}); "
-                       f"target {slo.target}% over {slo.time_window.label}.")
+        description = (
+            f"Burn rate at or above {info['factor']:g}x over both windows ({rates}); "
+            f"target {slo.target}% over {slo.time_window.label}."
+        )
     else:
         summary = f"{service.name} {slo.name}: {info['consumed']:.1f}% of the error budget consumed"
         description = f"Target {slo.target}% over {slo.time_window.label}."

@@ -19,10 +19,7 @@ from .sources.history import evaluations_from
 def config_hash(config: Config) -> str:
     """sha256 of the config file's bytes (of the model's JSON when it has no file)."""
     path = Path(config.source)
-    if path.is_file():
-        data = path.read_bytes()
-    else:
-        data = config.model_dump_json().encode()
+    data = path.read_bytes() if path.is_file() else config.model_dump_json().encode()
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 

@@ -19,8 +19,14 @@ CONFIG = REPO / "examples" / "slos.yaml"
 
 def cli(*args: str, cwd: Path, store: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NEXUS_SRE_STORE": str(store)}
-    return subprocess.run([sys.executable, "-m", "nexus_sre", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "nexus_sre", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +71,18 @@ def test_json_report_facts_match_the_store(seeded: tuple[Path, Path]) -> None:
 def test_formats(seeded: tuple[Path, Path], fmt: str) -> None:
     work, store = seeded
     out = work / f"report.{fmt}"
-    r = cli("report", "--config", str(CONFIG), "--format", fmt, "-o", str(out), "--exit-zero",
-            cwd=work, store=store)
+    r = cli(
+        "report",
+        "--config",
+        str(CONFIG),
+        "--format",
+        fmt,
+        "-o",
+        str(out),
+        "--exit-zero",
+        cwd=work,
+        store=store,
+    )
     assert r.returncode == 0, r.stderr
     text = out.read_text()
     if fmt == "csv":
@@ -85,8 +101,15 @@ def test_budgets_gate(seeded: tuple[Path, Path]) -> None:
     r = cli("budgets", str(CONFIG), "--check-violations", cwd=work, store=store)
     assert r.returncode == 1
     assert "frontend-availability: error budget exhausted" in r.stderr
-    ok = cli("budgets", str(CONFIG), "--services", "nexus-search", "--check-violations",
-             cwd=work, store=store)
+    ok = cli(
+        "budgets",
+        str(CONFIG),
+        "--services",
+        "nexus-search",
+        "--check-violations",
+        cwd=work,
+        store=store,
+    )
     assert ok.returncode == 0, ok.stderr
     assert "search-relevance" in ok.stdout
 
@@ -101,8 +124,9 @@ def test_budgets_gate(seeded: tuple[Path, Path]) -> None:
         (["report", "--config", "missing.yaml"], "missing.yaml"),
     ],
 )
-def test_bad_input_exits_2_without_traceback(seeded: tuple[Path, Path], args: list[str],
-                                             message: str) -> None:
+def test_bad_input_exits_2_without_traceback(
+    seeded: tuple[Path, Path], args: list[str], message: str
+) -> None:
     work, store = seeded
     full = [*args] if "--config" in args else [*args, "--config", str(CONFIG)]
     r = cli(*full, cwd=work, store=store)

@@ -26,8 +26,13 @@ def test_workbook_budget_is_43_2_minutes_and_99_95_consumes_half(manager: SLOMan
 
 @pytest.mark.parametrize(
     ("actual", "status"),
-    [("99.95", "healthy"), ("99.925", "warning"), ("99.91", "critical"), ("99.9", "exhausted"),
-     ("99.0", "exhausted")],
+    [
+        ("99.95", "healthy"),
+        ("99.925", "warning"),
+        ("99.91", "critical"),
+        ("99.9", "exhausted"),
+        ("99.0", "exhausted"),
+    ],
 )
 def test_status_follows_consumption(manager: SLOManager, actual: str, status: str) -> None:
     b = manager.calculate_error_budget("api-availability", actual)
@@ -39,7 +44,7 @@ def test_status_follows_consumption(manager: SLOManager, actual: str, status: st
 def test_bad_actual_and_unknown_slo(manager: SLOManager) -> None:
     with pytest.raises(InvalidInputError, match="actual_percent"):
         manager.calculate_error_budget("api-availability", 101)
-    with pytest.raises(UnknownSLOError, match="unknown SLO id 'nope'.*api-availability"):
+    with pytest.raises(UnknownSLOError, match=r"unknown SLO id 'nope'.*api-availability"):
         manager.calculate_error_budget("nope", 99.9)
 
 
@@ -76,21 +81,26 @@ def test_zero_traffic_has_no_nan(manager: SLOManager) -> None:
 def test_register_slo_and_duplicates(manager: SLOManager) -> None:
     slo = manager.register_slo(
         {"id": "jobs-availability", "target": 99.5, "sli": {"type": "availability"}},
-        service="jobs", tier="tier-1",
+        service="jobs",
+        tier="tier-1",
     )
     assert slo.id == "jobs-availability"
     assert manager.calculate_error_budget("jobs-availability", 99.5).status == "exhausted"
     with pytest.raises(InvalidInputError, match="already registered"):
-        manager.register_slo({"id": "jobs-availability", "target": 99.5,
-                              "sli": {"type": "availability"}}, service="jobs", tier="tier-1")
+        manager.register_slo(
+            {"id": "jobs-availability", "target": 99.5, "sli": {"type": "availability"}},
+            service="jobs",
+            tier="tier-1",
+        )
     with pytest.raises(InvalidInputError, match=r"target"):
         manager.register_slo({"id": "x", "target": 0.999, "sli": {"type": "availability"}})
 
 
 def test_record_error_counts_against_availability_only(manager: SLOManager) -> None:
     manager.record_request("api", True, 10.0, timestamp=NOW - 60)
-    manager.record_error("api", TypeError("undefined is not a function"), component="Cart",
-                         timestamp=NOW - 30)
+    manager.record_error(
+        "api", TypeError("undefined is not a function"), component="Cart", timestamp=NOW - 30
+    )
     a = manager.store.counter("api-availability").window(3600)
     lat = manager.store.counter("api-latency").window(3600)
     assert (a.good, a.total) == (1, 2)

@@ -16,21 +16,32 @@ def add_source_options(p: argparse.ArgumentParser, *, config_positional: bool = 
     if config_positional:
         p.add_argument("config", help="SLO config file (YAML or JSON)")
     else:
-        p.add_argument("--config", default=None,
-                       help=f"SLO config file (default: {DEFAULT_CONFIG} when it exists)")
-    p.add_argument("--source", choices=("embedded", "parquet", "prometheus"), default=None,
-                   help="where the SLI data comes from (default: the config's monitoringBackend, "
-                        "embedded when that is not a readable source)")
+        p.add_argument(
+            "--config",
+            default=None,
+            help=f"SLO config file (default: {DEFAULT_CONFIG} when it exists)",
+        )
+    p.add_argument(
+        "--source",
+        choices=("embedded", "parquet", "prometheus"),
+        default=None,
+        help="where the SLI data comes from (default: the config's monitoringBackend, "
+        "embedded when that is not a readable source)",
+    )
     p.add_argument("--data", help="Parquet/CSV file or directory (parquet source)")
-    p.add_argument("--store", help="embedded store directory (default: $NEXUS_SRE_STORE "
-                                   "or .nexus-sre/store)")
+    p.add_argument(
+        "--store", help="embedded store directory (default: $NEXUS_SRE_STORE or .nexus-sre/store)"
+    )
     p.add_argument("--prometheus-url", help="Prometheus base URL (prometheus source)")
     period = p.add_argument_group("period (default: each SLO's own window, ending now)")
     period.add_argument("--days", type=float, help="the last N days")
     period.add_argument("--start", type=parse_time, help="ISO 8601 start (UTC if no zone)")
     period.add_argument("--end", type=parse_time, help="ISO 8601 end (default: now)")
-    p.add_argument("--services", type=lambda s: [x.strip() for x in s.split(",") if x.strip()],
-                   help="only these services (comma-separated)")
+    p.add_argument(
+        "--services",
+        type=lambda s: [x.strip() for x in s.split(",") if x.strip()],
+        help="only these services (comma-separated)",
+    )
 
 
 def parse_time(text: str) -> datetime:

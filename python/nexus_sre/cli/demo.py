@@ -14,7 +14,9 @@ HELP = "create a deterministic 30-day demo dataset (with incidents) in the embed
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser("demo", help=HELP, description=HELP)
     p.add_argument("--config", default=None, help=f"SLO config (default: {DEFAULT_CONFIG})")
-    p.add_argument("--store", help="store directory (default: $NEXUS_SRE_STORE or .nexus-sre/store)")
+    p.add_argument(
+        "--store", help="store directory (default: $NEXUS_SRE_STORE or .nexus-sre/store)"
+    )
     p.add_argument("--days", type=int, default=30, help="days of history (default 30)")
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     return p
@@ -34,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
     events = seed_store(store, config, days=args.days, seed=args.seed)
     target = args.store or default_store_dir()
     store.save(target)
-    print(f"{target}: demo data for {sum(len(s.slos) for s in config.services)} SLOs, "
-          f"{args.days} days, {events:,} events", file=sys.stderr)
+    print(
+        f"{target}: demo data for {sum(len(s.slos) for s in config.services)} SLOs, "
+        f"{args.days} days, {events:,} events",
+        file=sys.stderr,
+    )
     return 0

@@ -18,11 +18,16 @@ HELP = "write the SLO report (budgets, burn rates, alerts, recommendations)"
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser("report", help=HELP, description=HELP)
     add_source_options(p)
-    p.add_argument("--format", default="json",
-                   choices=("json", "html", "csv", "yaml", "markdown"), help="output format")
+    p.add_argument(
+        "--format",
+        default="json",
+        choices=("json", "html", "csv", "yaml", "markdown"),
+        help="output format",
+    )
     p.add_argument("-o", "--output", help="write here instead of stdout")
-    p.add_argument("--exit-zero", action="store_true",
-                   help="exit 0 even when some SLO misses its target")
+    p.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even when some SLO misses its target"
+    )
     return p
 
 
@@ -34,8 +39,14 @@ def run(args: argparse.Namespace) -> int:
     config = load(args)
     source = pick_source(args, config)
     report, _ = make_report(
-        config, source=source, data=args.data, store=args.store,
-        prometheus_url=args.prometheus_url, start=args.start, end=args.end, days=args.days,
+        config,
+        source=source,
+        data=args.data,
+        store=args.store,
+        prometheus_url=args.prometheus_url,
+        start=args.start,
+        end=args.end,
+        days=args.days,
         services=args.services,
     )
     text = render(report, args.format)
@@ -44,8 +55,11 @@ def run(args: argparse.Namespace) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         s = report["summary"]
-        print(f"{out}: {args.format} report, {s['slosMeetingTarget']} of {s['totalSLOs']} SLOs "
-              f"meeting target", file=sys.stderr)
+        print(
+            f"{out}: {args.format} report, {s['slosMeetingTarget']} of {s['totalSLOs']} SLOs "
+            f"meeting target",
+            file=sys.stderr,
+        )
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     missed = [slo for svc in report["services"] for slo in svc["slos"] if slo["targetMet"] is False]

@@ -46,7 +46,7 @@ def group_max(values: Sequence[float | None] | np.ndarray, k: int) -> np.ndarray
     return result
 
 
-def _take_last(values: Sequence[T], n: int, k: int) -> list[T]:
+def _take_last(values: Sequence[T] | np.ndarray, n: int, k: int) -> list[T]:
     if k == 1:
         return list(values)
     out = list(values[k - 1 : n : k])

@@ -45,8 +45,9 @@ def evaluate_store(
     for service, slo in config.slos():
         if services and service.name not in services:
             continue
-        p_start, p_end = period_bounds(slo, start=start, end=end, days=days,
-                                       bucket_seconds=store.bucket_seconds)
+        p_start, p_end = period_bounds(
+            slo, start=start, end=end, days=days, bucket_seconds=store.bucket_seconds
+        )
         table = store.counter(slo.id).series(p_start.timestamp(), p_end.timestamp())
         series = BucketSeries.from_table(table, store.bucket_seconds, p_start)
         any_data |= bool(series.total.any())

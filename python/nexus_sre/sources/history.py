@@ -42,8 +42,14 @@ def evaluations_from(
         from .embedded import evaluate_store, open_store
 
         st = open_store(config, store)
-        return evaluate_store(config, st, services=services, with_series=with_series,
-                              store_label=store or "", **window)
+        return evaluate_store(
+            config,
+            st,
+            services=services,
+            with_series=with_series,
+            store_label=store or "",
+            **window,
+        )
     if source == "parquet":
         if not data:
             raise InvalidInputError("--data: the parquet source needs --data PATH")
@@ -51,8 +57,9 @@ def evaluations_from(
             from ..backfill import evaluations_from_data
         except ImportError as exc:
             raise InvalidInputError(f"the parquet source is unavailable here ({exc})") from None
-        return evaluations_from_data(config, data, services=services, with_series=with_series,
-                                     **window)
+        return evaluations_from_data(
+            config, data, services=services, with_series=with_series, **window
+        )
     if source == "prometheus":
         return _from_prometheus(config, prometheus_url, services, with_series, **window)
     raise InvalidInputError(f"--source: must be one of {', '.join(SOURCES)}, got {source!r}")
@@ -88,14 +95,15 @@ def _from_prometheus(
             base = p_start.timestamp()
             for p in points:
                 # A point covers the step ending at its timestamp: bucket (ts - base)/60 - 1.
-                i = int(round((p.timestamp - base) / 60)) - 1
+                i = round((p.timestamp - base) / 60) - 1
                 if 0 <= i < n and math.isfinite(p.total):
                     # increase() extrapolates: round to whole events.
-                    total[i] = int(round(p.total))
-                    good[i] = min(int(round(p.good)), int(total[i]))
+                    total[i] = round(p.total)
+                    good[i] = min(round(p.good), int(total[i]))
             series = BucketSeries(start=p_start, bucket_seconds=60, good=good, total=total)
-            out.append(evaluate_series(service, slo, series, period_end=p_end,
-                                       with_series=with_series))
+            out.append(
+                evaluate_series(service, slo, series, period_end=p_end, with_series=with_series)
+            )
     if out and not any(e.total for e in out):
         raise NoDataError(f"Prometheus at {url}: no events for these SLOs in the period")
     return out
