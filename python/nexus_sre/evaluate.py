@@ -82,6 +82,17 @@ def _budget(slo: SLO, period_seconds: int, good: int, total: int, hour_burn: flo
     )
 
 
+def budget_burndown(good: np.ndarray, total: np.ndarray, budget_fraction: float) -> np.ndarray:
+    """Share of the period's budget left after each bucket: 1 - bad so far / (budget share
+    of all the period's events). It only falls, and ends at the period's figure; a
+    period-to-date ratio would swing wildly over the first few events."""
+    all_events = float(total.sum())
+    if all_events == 0:
+        return np.ones(len(total))
+    bad_so_far = np.cumsum(total.astype(np.float64) - good.astype(np.float64))
+    return 1.0 - bad_so_far / (budget_fraction * all_events)
+
+
 def _fired_alerts(slo: SLO, series: BucketSeries) -> list[FiredAlert]:
     tiers = alert_tiers(slo)
     usable = [
@@ -120,7 +131,8 @@ def _fired_alerts(slo: SLO, series: BucketSeries) -> list[FiredAlert]:
 
 
 def _exhaustion_alerts(slo: SLO, remaining: np.ndarray, series: BucketSeries) -> list[FiredAlert]:
-    """Budget-exhaustion thresholds crossed in the period (period-to-date consumption)."""
+    """Budget-exhaustion thresholds crossed in the period. The burndown only falls, so a
+    crossed threshold stays crossed to the end of the period (`end` is None)."""
     consumed = 1.0 - remaining
     out = []
     for threshold in slo.alerting.budget_exhaustion:
@@ -129,15 +141,13 @@ def _exhaustion_alerts(slo: SLO, remaining: np.ndarray, series: BucketSeries) ->
         if len(hits) == 0:
             continue
         first = int(hits[0])
-        below = np.nonzero(consumed[first:] < level * (1 - 1e-12))[0]
-        end = None if len(below) == 0 else series.time_at(first + int(below[0]) + 1)
         out.append(
             FiredAlert(
                 name=f"budget-{threshold.percentage}",
                 severity=threshold.severity,
                 kind="budget_exhaustion",
                 start=series.time_at(first + 1),
-                end=end,
+                end=None,
                 peak_burn_rate=None,
                 factor=None,
             )
@@ -176,8 +186,8 @@ def evaluate_series(
             long_windows = {a.long_window for a in slo.alerting.burn_rate}
             if with_series and w in long_windows:
                 burn_series[label] = values
-        sli_arr, remaining_arr = _core.cumulative(series.good, series.total, target)
-        remaining = remaining_arr.to_numpy()
+        sli_arr, _ = _core.cumulative(series.good, series.total, target)
+        remaining = budget_burndown(series.good, series.total, float(slo.budget_fraction))
     else:
         remaining = np.ones(0)
         sli_arr = pa.array([], pa.float64())
