@@ -31,8 +31,8 @@ _LAZY = {
     "SloEvaluation": "evaluation",
     "WindowedCounter": "_core",
     "ServiceRecorder": "_core",
-    "backfill": "bulk",
-    "backfill_partial": "bulk",
+    "backfill": "backfill",
+    "backfill_partial": "backfill",
     "BackfillResult": "bulk",
     "PartialState": "bulk",
 }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .columns import Columns, parse_failure_codes
 from .engine import REASONS, PartialState, backfill, backfill_partial, finish
-from .evaluations import to_evaluations
+from .evaluations import evaluations_from_data, to_evaluations
 from .result import Alert, BackfillResult, SloSeries
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "SloSeries",
     "backfill",
     "backfill_partial",
+    "evaluations_from_data",
     "finish",
     "parse_failure_codes",
     "to_evaluations",

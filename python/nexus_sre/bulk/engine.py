@@ -108,6 +108,13 @@ class PartialState:
     def rows_skipped(self) -> int:
         return sum(self.skipped.values())
 
+    def dense(self, slo: int, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+        """Good and total of SLO number `slo` over bucket indices [first, last]."""
+        return (
+            _dense(self.bases[slo], self.good[slo], first, last),
+            _dense(self.bases[slo], self.total[slo], first, last),
+        )
+
 
 Series = tuple[int, np.ndarray, np.ndarray]
 

@@ -1,13 +1,15 @@
-"""A backfill result as `SloEvaluation`s: what the report command renders."""
+"""A backfill as `SloEvaluation`s, through the same evaluator as every other source
+(`nexus_sre.evaluate.evaluate_series`), so reports show figures computed one way."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from ..config.model import Config
-from ..durations import format_duration
-from ..evaluation import ErrorBudget, FiredAlert, Series, SloEvaluation
-from ._native import core
+from ..errors import InvalidInputError
+from ..evaluation import SloEvaluation
+from .engine import PartialState, backfill_partial
 from .result import BackfillResult
 
 
@@ -15,79 +17,64 @@ def _dt(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
-def to_evaluations(result: BackfillResult, config: Config) -> list[SloEvaluation]:
+def to_evaluations(
+    result: BackfillResult, config: Config, *, with_series: bool = True
+) -> list[SloEvaluation]:
     """One evaluation per SLO over the backfilled range [result.start, result.end)."""
-    _core = core()
+    from ..evaluate import BucketSeries, evaluate_series
 
     out = []
     start = _dt(result.start or 0)
-    end = _dt(result.end or 0)
     for (service, slo), s in zip(config.slos(), result.slos, strict=True):
-        period = float(slo.time_window.seconds)
-        good, total = s.good_sum, s.total_sum
-        figures = _core.error_budget(float(slo.target), period, good, total)
-        # Current burn: the shortest long window of the alert tiers, at the last bucket.
-        longs = sorted(a.long_window for a in slo.alerting.burn_rate)
-        burn_now = float(s.burn[longs[0]][-1]) if longs and len(s.total) else 0.0
-        tte = _core.time_to_exhaustion(figures.remaining_fraction, burn_now, period)
-        budget = ErrorBudget(
-            total_minutes=figures.total_minutes,
-            total_events=figures.total_events if total else None,
-            consumed_fraction=figures.consumed_fraction,
-            remaining_fraction=figures.remaining_fraction,
-            consumed_minutes=figures.consumed_minutes,
-            remaining_minutes=figures.remaining_minutes,
-            status=figures.status,
-            time_to_exhaustion_hours=None if tte is None else tte / 3600.0,
-        )
-        n = len(s.total)
-        stamps = [_dt((s.first_bucket + i) * result.bucket_seconds) for i in range(n)]
-        cum_good, cum_total = s.good.cumsum(), s.total.cumsum()
-        sli_series = [
-            None if t == 0 else float(g) / float(t) * 100.0
-            for g, t in zip(cum_good, cum_total, strict=True)
-        ]
+        series = BucketSeries(start, result.bucket_seconds, s.good, s.total)
         out.append(
-            SloEvaluation(
-                service=service.name,
-                tier=service.tier,
-                owner=service.owner,
-                slo_id=slo.id,
-                slo_name=slo.name,
-                sli_type=slo.sli.type,
-                target_percent=float(slo.target),
-                period_start=start,
-                period_end=end,
-                good=good,
-                total=total,
-                sli_percent=None if s.sli is None else s.sli * 100.0,
-                budget=budget,
-                burn_rates={
-                    format_duration(w): float(b[-1]) if n else 0.0 for w, b in s.burn.items()
-                },
-                alerts=[
-                    FiredAlert(
-                        name=a.name,
-                        severity=a.severity,
-                        kind="burn_rate",
-                        start=_dt(a.start),
-                        end=None if a.end is None else _dt(a.end),
-                        peak_burn_rate=a.peak_burn,
-                        factor=a.factor,
-                        long_window_s=a.long_window,
-                        short_window_s=a.short_window,
-                    )
-                    for a in s.alerts
-                ],
-                series=Series(
-                    timestamps=stamps,
-                    sli_percent=sli_series,
-                    budget_remaining_percent=[float(v) * 100.0 for v in s.budget_remaining],
-                    burn_rate={
-                        format_duration(w): [float(v) for v in b] for w, b in s.burn.items()
-                    },
-                ),
-                min_events=slo.alerting.min_events,
+            evaluate_series(
+                service, slo, series, period_end=_dt(result.end or 0), with_series=with_series
             )
         )
     return out
+
+
+def evaluations_from_data(
+    config: Config,
+    data: Any,
+    *,
+    services: list[str] | None = None,
+    with_series: bool = True,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    days: float | None = None,
+    **backfill_options: Any,
+) -> list[SloEvaluation]:
+    """The report's parquet source: each SLO over its period (explicit start/end, the last
+    `days`, or its own window) ending at `end`, by default the end of the data."""
+    from ..evaluate import BucketSeries, evaluate_series, period_bounds
+
+    state = backfill_partial(config, data, start=start, end=end, **backfill_options)
+    if end is None:
+        last = _last_bucket(state)
+        if last is None:
+            raise InvalidInputError(f"--data: no rows in {data}")
+        end = _dt((last + 1) * state.bucket_seconds)
+    out = []
+    for i, (service, slo) in enumerate(config.slos()):
+        if services and service.name not in services:
+            continue
+        p_start, p_end = period_bounds(
+            slo, start=start, end=end, days=days, bucket_seconds=state.bucket_seconds
+        )
+        first = int(p_start.timestamp()) // state.bucket_seconds
+        last = int(p_end.timestamp()) // state.bucket_seconds - 1
+        good, total = state.dense(i, first, last)
+        series = BucketSeries(p_start, state.bucket_seconds, good, total)
+        out.append(evaluate_series(service, slo, series, period_end=p_end, with_series=with_series))
+    return out
+
+
+def _last_bucket(state: PartialState) -> int | None:
+    lasts = [
+        base + int(t.nonzero()[0][-1])
+        for base, t in zip(state.bases, state.total, strict=True)
+        if t.any()
+    ]
+    return max(lasts) if lasts else None
