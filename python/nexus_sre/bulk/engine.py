@@ -200,7 +200,7 @@ def backfill_partial(
             problem = agg.push(batch)
             if problem is not None:
                 column, reason, row, message = problem
-                where = source.locate(loc).describe(row)
+                where = loc.describe(row)
                 err = DataError(f"column '{column}' in {where}: {message} [{reason}]")
                 err.column, err.reason, err.location = column, reason, where  # type: ignore[attr-defined]
                 raise err

@@ -6,6 +6,7 @@
 //! of the whole. Bad rows either stop the run with the column, reason and row, or are
 //! skipped and counted by reason: never dropped silently.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use arrow_array::cast::AsArray;
@@ -16,6 +17,7 @@ use arrow_array::types::{
     UInt64Type, UInt8Type,
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, TimeUnit};
 
 /// What makes a request good for one SLO (as `ServiceRecorder` does live).
@@ -144,12 +146,12 @@ fn col_err(column: &str, message: impl Into<String>) -> AggError {
 }
 
 /// Good/total counts over consecutive buckets starting at bucket index `base`
-/// (bucket index = floor(epoch seconds / bucket_seconds)).
+/// (bucket index = floor(epoch seconds / bucket_seconds)). Good and total of a bucket sit
+/// side by side: one cache line per row update.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Series {
     pub base: i64,
-    pub good: Vec<u64>,
-    pub total: Vec<u64>,
+    pub counts: Vec<[u64; 2]>,
 }
 
 impl Series {
@@ -158,83 +160,91 @@ impl Series {
         let n = (last - first + 1).max(0) as usize;
         Series {
             base: first,
-            good: vec![0; n],
-            total: vec![0; n],
+            counts: vec![[0, 0]; n],
         }
+    }
+
+    pub fn len(&self) -> usize {
+        self.counts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
+    }
+
+    pub fn good(&self) -> Vec<u64> {
+        self.counts.iter().map(|c| c[0]).collect()
+    }
+
+    pub fn total(&self) -> Vec<u64> {
+        self.counts.iter().map(|c| c[1]).collect()
     }
 
     /// Make room for bucket `b`; grows by at least half again so appends amortise.
     fn reserve_for(&mut self, b: i64) {
-        if self.total.is_empty() {
+        if self.counts.is_empty() {
             self.base = b;
-            self.good.push(0);
-            self.total.push(0);
+            self.counts.push([0, 0]);
             return;
         }
-        let len = self.total.len() as i64;
+        let len = self.counts.len() as i64;
         if b < self.base {
-            let need = self.base - b;
-            let grow = need.max(len / 2).max(64) as usize;
-            let mut g = vec![0; grow];
-            let mut t = vec![0; grow];
-            g.extend_from_slice(&self.good);
-            t.extend_from_slice(&self.total);
-            self.good = g;
-            self.total = t;
+            let grow = (self.base - b).max(len / 2).max(64) as usize;
+            let mut c = vec![[0, 0]; grow];
+            c.extend_from_slice(&self.counts);
+            self.counts = c;
             self.base -= grow as i64;
         } else if b >= self.base + len {
             let need = (b - self.base + 1) as usize;
-            let new_len = need.max(self.total.len() + self.total.len() / 2);
-            self.good.resize(new_len, 0);
-            self.total.resize(new_len, 0);
+            let new_len = need.max(self.counts.len() + self.counts.len() / 2);
+            self.counts.resize(new_len, [0, 0]);
         }
     }
 
     #[inline]
     fn add(&mut self, b: i64, good: u64, total: u64) {
-        let mut i = b - self.base;
-        if i < 0 || i >= self.total.len() as i64 || self.total.is_empty() {
+        let mut i = b.wrapping_sub(self.base);
+        if i < 0 || i >= self.counts.len() as i64 {
             self.reserve_for(b);
             i = b - self.base;
         }
-        self.good[i as usize] += good;
-        self.total[i as usize] += total;
+        let c = &mut self.counts[i as usize];
+        c[0] += good;
+        c[1] += total;
     }
 
     /// Add another series bucket by bucket.
     pub fn merge(&mut self, other: &Series) {
-        if other.total.is_empty() {
+        if other.counts.is_empty() {
             return;
         }
-        if self.total.is_empty() {
+        if self.counts.is_empty() {
             *self = other.clone();
             return;
         }
         self.reserve_for(other.base);
-        self.reserve_for(other.base + other.total.len() as i64 - 1);
+        self.reserve_for(other.base + other.counts.len() as i64 - 1);
         let off = (other.base - self.base) as usize;
-        for (i, (&g, &t)) in other.good.iter().zip(&other.total).enumerate() {
-            self.good[off + i] += g;
-            self.total[off + i] += t;
+        for (mine, theirs) in self.counts[off..].iter_mut().zip(&other.counts) {
+            mine[0] += theirs[0];
+            mine[1] += theirs[1];
         }
     }
 
     /// The first and last bucket that saw traffic, if any.
     pub fn span(&self) -> Option<(i64, i64)> {
-        let first = self.total.iter().position(|&t| t > 0)?;
-        let last = self.total.iter().rposition(|&t| t > 0)?;
+        let first = self.counts.iter().position(|c| c[1] > 0)?;
+        let last = self.counts.iter().rposition(|c| c[1] > 0)?;
         Some((self.base + first as i64, self.base + last as i64))
     }
 
     /// The counts over bucket indices [first, last], zero where nothing was seen.
     pub fn dense(&self, first: i64, last: i64) -> Series {
         let mut out = Series::zeroed(first, last);
-        for (i, (&g, &t)) in self.good.iter().zip(&self.total).enumerate() {
+        for (i, c) in self.counts.iter().enumerate() {
             let b = self.base + i as i64;
-            if t > 0 && b >= first && b <= last {
-                let j = (b - first) as usize;
-                out.good[j] = g;
-                out.total[j] = t;
+            if c[1] > 0 && b >= first && b <= last {
+                out.counts[(b - first) as usize] = *c;
             }
         }
         out
@@ -310,64 +320,96 @@ fn batch_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef, 
 }
 
 /// Integer values of any Arrow integer type as i64 (u64 beyond i64 saturates).
-fn ints(arr: &dyn Array) -> Option<Vec<i64>> {
+/// Borrowed when the column already is Int64.
+fn ints(arr: &dyn Array) -> Option<Cow<'_, [i64]>> {
     macro_rules! conv {
         ($t:ty) => {
-            arr.as_primitive::<$t>()
-                .values()
-                .iter()
-                .map(|&v| v as i64)
-                .collect()
+            Cow::Owned(
+                arr.as_primitive::<$t>()
+                    .values()
+                    .iter()
+                    .map(|&v| v as i64)
+                    .collect(),
+            )
         };
     }
     Some(match arr.data_type() {
-        DataType::Int64 => arr.as_primitive::<Int64Type>().values().to_vec(),
+        DataType::Int64 => Cow::Borrowed(&arr.as_primitive::<Int64Type>().values()[..]),
         DataType::Int32 => conv!(Int32Type),
         DataType::Int16 => conv!(Int16Type),
         DataType::Int8 => conv!(Int8Type),
         DataType::UInt8 => conv!(UInt8Type),
         DataType::UInt16 => conv!(UInt16Type),
         DataType::UInt32 => conv!(UInt32Type),
-        DataType::UInt64 => arr
-            .as_primitive::<UInt64Type>()
-            .values()
-            .iter()
-            .map(|&v| v.min(i64::MAX as u64) as i64)
-            .collect(),
+        DataType::UInt64 => Cow::Owned(
+            arr.as_primitive::<UInt64Type>()
+                .values()
+                .iter()
+                .map(|&v| v.min(i64::MAX as u64) as i64)
+                .collect(),
+        ),
         _ => return None,
     })
 }
 
-/// Epoch seconds (floored) of a timestamp column; None for unsupported types.
-fn epoch_seconds(arr: &dyn Array, unit: EpochUnit) -> Option<Vec<i64>> {
-    fn floor_div(v: &[i64], d: i64) -> Vec<i64> {
-        v.iter().map(|&x| x.div_euclid(d)).collect()
-    }
+/// A time column in its own unit (no per-row conversion): the values and units per second.
+fn epoch_values(arr: &dyn Array, unit: EpochUnit) -> Option<(Cow<'_, [i64]>, i64)> {
     Some(match arr.data_type() {
-        DataType::Timestamp(TimeUnit::Second, _) => {
-            arr.as_primitive::<TimestampSecondType>().values().to_vec()
-        }
-        DataType::Timestamp(TimeUnit::Millisecond, _) => floor_div(
-            arr.as_primitive::<TimestampMillisecondType>().values(),
+        DataType::Timestamp(TimeUnit::Second, _) => (
+            Cow::Borrowed(&arr.as_primitive::<TimestampSecondType>().values()[..]),
+            1,
+        ),
+        DataType::Timestamp(TimeUnit::Millisecond, _) => (
+            Cow::Borrowed(&arr.as_primitive::<TimestampMillisecondType>().values()[..]),
             1000,
         ),
-        DataType::Timestamp(TimeUnit::Microsecond, _) => floor_div(
-            arr.as_primitive::<TimestampMicrosecondType>().values(),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => (
+            Cow::Borrowed(&arr.as_primitive::<TimestampMicrosecondType>().values()[..]),
             1_000_000,
         ),
-        DataType::Timestamp(TimeUnit::Nanosecond, _) => floor_div(
-            arr.as_primitive::<TimestampNanosecondType>().values(),
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => (
+            Cow::Borrowed(&arr.as_primitive::<TimestampNanosecondType>().values()[..]),
             1_000_000_000,
         ),
-        DataType::Float64 | DataType::Float32 => return None,
         _ => {
             let v = ints(arr)?;
-            match unit {
-                EpochUnit::Seconds => v,
-                EpochUnit::Milliseconds => floor_div(&v, 1000),
-            }
+            let per_s = match unit {
+                EpochUnit::Seconds => 1,
+                EpochUnit::Milliseconds => 1000,
+            };
+            (v, per_s)
         }
     })
+}
+
+/// floor(v / width) without a 64-bit division per row: a float reciprocal, then an exact
+/// correction (the float may be off by one for values beyond 2^53).
+#[derive(Clone, Copy)]
+struct Bucketer {
+    width: i64,
+    inv: f64,
+}
+
+impl Bucketer {
+    fn new(width: i64) -> Self {
+        Bucketer {
+            width,
+            inv: 1.0 / width as f64,
+        }
+    }
+
+    #[inline(always)]
+    fn bucket(self, v: i64) -> i64 {
+        // Truncation, not floor(): floor is a libm call here; the fix-up below covers both.
+        let mut q = (v as f64 * self.inv) as i64;
+        let lo = q.wrapping_mul(self.width);
+        if lo > v {
+            q -= 1;
+        } else if v - lo >= self.width {
+            q += 1;
+        }
+        q
+    }
 }
 
 /// Latencies in ms; None for unsupported types. Durations carry their own unit.
@@ -398,12 +440,14 @@ fn latencies_ms(arr: &dyn Array, scale: f64) -> Option<Vec<f64>> {
         DataType::Duration(TimeUnit::Millisecond) => dur!(DurationMillisecondType, 1.0),
         DataType::Duration(TimeUnit::Microsecond) => dur!(DurationMicrosecondType, 1e3),
         DataType::Duration(TimeUnit::Nanosecond) => dur!(DurationNanosecondType, 1e6),
-        _ => ints(arr)?.into_iter().map(|v| v as f64 * scale).collect(),
+        _ => ints(arr)?.iter().map(|&v| v as f64 * scale).collect(),
     })
 }
 
 const NO_SERVICE: u32 = u32::MAX; // null
 const UNKNOWN_SERVICE: u32 = u32::MAX - 1;
+
+type BadRow<'a> = (usize, &'a str, String);
 
 impl Aggregator {
     pub fn new(plan: Plan) -> Result<Self, AggError> {
@@ -481,33 +525,44 @@ impl Aggregator {
             };
             Some(ids)
         };
-        if let DataType::Dictionary(_, _) = arr.data_type() {
-            let dict = arr.as_any_dictionary();
-            let values = strings(dict.values().as_ref()).ok_or_else(|| {
-                col_err(
-                    name,
-                    format!("expected strings, got Arrow type {}", arr.data_type()),
-                )
-            })?;
-            let keys = dict.normalized_keys();
-            let out = keys
-                .iter()
-                .enumerate()
-                .map(|(i, &k)| {
-                    if arr.is_null(i) {
-                        NO_SERVICE
-                    } else {
-                        values.get(k).copied().unwrap_or(NO_SERVICE)
-                    }
-                })
-                .collect();
-            return Ok(out);
-        }
-        strings(arr).ok_or_else(|| {
+        let wrong = || {
             col_err(
                 name,
                 format!("expected strings, got Arrow type {}", arr.data_type()),
             )
+        };
+        let DataType::Dictionary(key_type, _) = arr.data_type() else {
+            return strings(arr).ok_or_else(wrong);
+        };
+        let dict = arr.as_any_dictionary();
+        // The dictionary's values map to services once; rows then go through their codes.
+        let lut = strings(dict.values().as_ref()).ok_or_else(wrong)?;
+        let nulls = arr.logical_nulls();
+        macro_rules! through {
+            ($t:ty) => {{
+                let keys = dict.keys().as_primitive::<$t>().values();
+                keys.iter()
+                    .enumerate()
+                    .map(|(i, &k)| {
+                        if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+                            NO_SERVICE
+                        } else {
+                            lut.get(k as usize).copied().unwrap_or(NO_SERVICE)
+                        }
+                    })
+                    .collect()
+            }};
+        }
+        Ok(match key_type.as_ref() {
+            DataType::Int8 => through!(Int8Type),
+            DataType::Int16 => through!(Int16Type),
+            DataType::Int32 => through!(Int32Type),
+            DataType::Int64 => through!(Int64Type),
+            DataType::UInt8 => through!(UInt8Type),
+            DataType::UInt16 => through!(UInt16Type),
+            DataType::UInt32 => through!(UInt32Type),
+            DataType::UInt64 => through!(UInt64Type),
+            _ => return Err(wrong()),
         })
     }
 
@@ -528,19 +583,33 @@ impl Aggregator {
             }
             Outcome::Status { column, failures } => {
                 let arr = batch_column(batch, column)?;
-                let codes = ints(arr.as_ref()).ok_or_else(|| {
-                    col_err(
-                        column,
-                        format!(
-                            "expected integer status codes, got Arrow type {}",
-                            arr.data_type()
-                        ),
-                    )
-                })?;
-                let ok = codes
-                    .iter()
-                    .map(|&c| !failures.iter().any(|&(lo, hi)| c >= lo && c <= hi))
-                    .collect();
+                let fails = |c: i64| failures.iter().any(|&(lo, hi)| c >= lo && c <= hi);
+                macro_rules! ok_of {
+                    ($t:ty) => {
+                        arr.as_primitive::<$t>()
+                            .values()
+                            .iter()
+                            .map(|&c| !fails(c as i64))
+                            .collect()
+                    };
+                }
+                let ok = match arr.data_type() {
+                    DataType::Int16 => ok_of!(Int16Type),
+                    DataType::Int32 => ok_of!(Int32Type),
+                    DataType::UInt16 => ok_of!(UInt16Type),
+                    _ => match ints(arr.as_ref()) {
+                        Some(codes) => codes.iter().map(|&c| !fails(c)).collect(),
+                        None => {
+                            return Err(col_err(
+                                column,
+                                format!(
+                                    "expected integer status codes, got Arrow type {}",
+                                    arr.data_type()
+                                ),
+                            ))
+                        }
+                    },
+                };
                 Ok((column.clone(), ok, arr.clone()))
             }
         }
@@ -550,7 +619,7 @@ impl Aggregator {
     pub fn push(&self, acc: &mut Accumulator, batch: &RecordBatch) -> Result<(), AggError> {
         let p = &self.plan;
         let ts_arr = batch_column(batch, &p.timestamp)?;
-        let ts = epoch_seconds(ts_arr.as_ref(), p.epoch_unit).ok_or_else(|| {
+        let (ts, per_s) = epoch_values(ts_arr.as_ref(), p.epoch_unit).ok_or_else(|| {
             col_err(
                 &p.timestamp,
                 format!(
@@ -578,7 +647,7 @@ impl Aggregator {
                         ),
                     )
                 })?;
-                Some((c.as_str(), v, arr.clone()))
+                Some((c.as_str(), v, arr.logical_nulls()))
             }
             _ => None,
         };
@@ -594,124 +663,139 @@ impl Aggregator {
                         ),
                     )
                 })?;
-                Some((c.as_str(), v, arr.clone()))
+                Some((c.as_str(), v, arr.logical_nulls()))
             }
             None => None,
         };
 
-        let bs = p.bucket_seconds;
-        let (lo, hi) = (p.start.unwrap_or(i64::MIN), p.end.unwrap_or(i64::MAX));
+        // Every bound in the column's own unit, so rows need no conversion.
+        let (valid_lo, valid_hi) = (
+            p.valid_from.saturating_mul(per_s),
+            p.valid_to.saturating_mul(per_s),
+        );
+        let lo = p.start.map_or(i64::MIN, |s| s.saturating_mul(per_s));
+        let hi = p.end.map_or(i64::MAX, |e| e.saturating_mul(per_s));
+        let bucketer = Bucketer::new(p.bucket_seconds * per_s);
         let ts_nulls = ts_arr.logical_nulls();
         let ok_nulls = ok_arr.logical_nulls();
-        let lat_nulls = lat.as_ref().and_then(|l| l.2.logical_nulls());
-        let cnt_nulls = cnt.as_ref().and_then(|c| c.2.logical_nulls());
-        let null_at = |n: &Option<arrow_buffer::NullBuffer>, i: usize| {
-            n.as_ref().is_some_and(|n| n.is_null(i))
-        };
+        let null_at = |n: &Option<NullBuffer>, i: usize| n.as_ref().is_some_and(|n| n.is_null(i));
 
-        for i in 0..batch.num_rows() {
-            // The first problem of a row decides its reason, checked column by column.
-            let bad: Option<(usize, &str, String)> = 'check: {
-                if null_at(&ts_nulls, i) {
-                    break 'check Some((R_NULL_TS, p.timestamp.as_str(), "null timestamp".into()));
-                }
-                if ts[i] < p.valid_from || ts[i] >= p.valid_to {
-                    break 'check Some((
-                        R_TS_RANGE,
-                        p.timestamp.as_str(),
-                        format!(
-                            "timestamp {} s since the epoch is outside 1990..2200 (wrong unit?)",
-                            ts[i]
-                        ),
-                    ));
-                }
-                match svc[i] {
-                    NO_SERVICE => {
-                        break 'check Some((
-                            R_NULL_SERVICE,
-                            p.service.as_str(),
-                            "null service".into(),
-                        ))
-                    }
-                    UNKNOWN_SERVICE => {
-                        break 'check Some((
-                            R_UNKNOWN_SERVICE,
-                            p.service.as_str(),
+        // Per-row checks beyond time range and service only when some column can be bad.
+        let checks_needed =
+            ts_nulls.is_some() || ok_nulls.is_some() || lat.is_some() || cnt.is_some();
+        let (mut read, mut outside) = (0u64, 0u64);
+        let mut skipped = [0u64; REASONS.len()];
+        let result = (|| {
+            for i in 0..batch.num_rows() {
+                let t = ts[i];
+                let s = svc[i];
+                // Most rows are clean: one cheap test skips the column-by-column checks.
+                let suspect =
+                    checks_needed || t < valid_lo || t >= valid_hi || s >= UNKNOWN_SERVICE;
+                // The first problem of a row decides its reason, checked column by column.
+                let bad: Option<BadRow> = if !suspect {
+                    None
+                } else {
+                    'check: {
+                        if null_at(&ts_nulls, i) {
+                            break 'check Some((R_NULL_TS, &p.timestamp, "null timestamp".into()));
+                        }
+                        if t < valid_lo || t >= valid_hi {
+                            break 'check Some((
+                            R_TS_RANGE,
+                            &p.timestamp,
                             format!(
-                                "service {} is not in the config",
-                                describe_service(svc_arr.as_ref(), i)
+                                "timestamp {} s since the epoch is outside 1990..2200 (wrong unit?)",
+                                t.div_euclid(per_s)
                             ),
-                        ))
-                    }
-                    _ => {}
-                }
-                if null_at(&ok_nulls, i) {
-                    break 'check Some((
-                        R_NULL_OUTCOME,
-                        outcome_name.as_str(),
-                        "null outcome".into(),
-                    ));
-                }
-                if let Some((name, v, _)) = &lat {
-                    if null_at(&lat_nulls, i) {
-                        break 'check Some((R_NULL_LATENCY, *name, "null latency".into()));
-                    }
-                    if v[i].is_nan() {
-                        break 'check Some((R_NAN_LATENCY, *name, "NaN latency".into()));
-                    }
-                    if v[i] < 0.0 {
-                        break 'check Some((
-                            R_NEG_LATENCY,
-                            *name,
-                            format!("negative latency {} ms", v[i]),
                         ));
+                        }
+                        if s == NO_SERVICE {
+                            break 'check Some((R_NULL_SERVICE, &p.service, "null service".into()));
+                        }
+                        if s == UNKNOWN_SERVICE {
+                            break 'check Some((
+                                R_UNKNOWN_SERVICE,
+                                &p.service,
+                                format!(
+                                    "service {} is not in the config",
+                                    describe_service(svc_arr.as_ref(), i)
+                                ),
+                            ));
+                        }
+                        if null_at(&ok_nulls, i) {
+                            break 'check Some((
+                                R_NULL_OUTCOME,
+                                &outcome_name,
+                                "null outcome".into(),
+                            ));
+                        }
+                        if let Some((name, v, nulls)) = &lat {
+                            if null_at(nulls, i) {
+                                break 'check Some((R_NULL_LATENCY, name, "null latency".into()));
+                            }
+                            if v[i].is_nan() {
+                                break 'check Some((R_NAN_LATENCY, name, "NaN latency".into()));
+                            }
+                            if v[i] < 0.0 {
+                                break 'check Some((
+                                    R_NEG_LATENCY,
+                                    name,
+                                    format!("negative latency {} ms", v[i]),
+                                ));
+                            }
+                        }
+                        if let Some((name, v, nulls)) = &cnt {
+                            if null_at(nulls, i) {
+                                break 'check Some((R_NULL_COUNT, name, "null count".into()));
+                            }
+                            if v[i] < 0 {
+                                break 'check Some((
+                                    R_NEG_COUNT,
+                                    name,
+                                    format!("negative count {}", v[i]),
+                                ));
+                            }
+                        }
+                        None
                     }
+                };
+                if let Some((reason, column, detail)) = bad {
+                    if p.skip_bad_rows {
+                        skipped[reason] += 1;
+                        continue;
+                    }
+                    return Err(AggError::Row {
+                        column: column.to_string(),
+                        reason: REASONS[reason],
+                        row: i,
+                        detail,
+                    });
                 }
-                if let Some((name, v, _)) = &cnt {
-                    if null_at(&cnt_nulls, i) {
-                        break 'check Some((R_NULL_COUNT, *name, "null count".into()));
-                    }
-                    if v[i] < 0 {
-                        break 'check Some((
-                            R_NEG_COUNT,
-                            *name,
-                            format!("negative count {}", v[i]),
-                        ));
-                    }
-                }
-                None
-            };
-            if let Some((reason, column, detail)) = bad {
-                if p.skip_bad_rows {
-                    acc.skipped[reason] += 1;
+                read += 1;
+                if t < lo || t >= hi {
+                    outside += 1;
                     continue;
                 }
-                return Err(AggError::Row {
-                    column: column.to_string(),
-                    reason: REASONS[reason],
-                    row: i,
-                    detail,
-                });
+                let n = cnt.as_ref().map_or(1, |c| c.1[i] as u64);
+                let b = bucketer.bucket(t);
+                for &(slo, kind) in &self.by_service[s as usize] {
+                    let good = match kind {
+                        SliKind::Availability => ok[i],
+                        // `lat` is present whenever a latency SLO exists (checked in new()).
+                        SliKind::Latency(th) => lat.as_ref().is_some_and(|l| l.1[i] <= th),
+                    };
+                    acc.series[slo].add(b, if good { n } else { 0 }, n);
+                }
             }
-            acc.rows_read += 1;
-            let t = ts[i];
-            if t < lo || t >= hi {
-                acc.rows_outside += 1;
-                continue;
-            }
-            let n = cnt.as_ref().map_or(1, |c| c.1[i] as u64);
-            let b = t.div_euclid(bs);
-            for &(slo, kind) in &self.by_service[svc[i] as usize] {
-                let good = match kind {
-                    SliKind::Availability => ok[i],
-                    // `lat` is present whenever a latency SLO exists (checked in new()).
-                    SliKind::Latency(th) => lat.as_ref().is_some_and(|l| l.1[i] <= th),
-                };
-                acc.series[slo].add(b, if good { n } else { 0 }, n);
-            }
+            Ok(())
+        })();
+        acc.rows_read += read;
+        acc.rows_outside += outside;
+        for (a, b) in acc.skipped.iter_mut().zip(skipped) {
+            *a += b;
         }
-        // rows_read counts good rows; skipped rows are in `skipped`.
-        Ok(())
+        result
     }
 
     /// Aggregate one batch on `threads` threads (row ranges), returning one accumulator
@@ -846,10 +930,10 @@ mod tests {
         );
         agg.push(&mut acc, &b).unwrap();
         let avail = acc.series[0].dense(T0 / 60 - 1, T0 / 60);
-        assert_eq!(avail.total, vec![1, 2]);
-        assert_eq!(avail.good, vec![1, 1]);
+        assert_eq!(avail.total(), vec![1, 2]);
+        assert_eq!(avail.good(), vec![1, 1]);
         let lat = acc.series[1].dense(T0 / 60 - 1, T0 / 60);
-        assert_eq!(lat.good, vec![1, 1]); // 100 ms is at the threshold: good
+        assert_eq!(lat.good(), vec![1, 1]); // 100 ms is at the threshold: good
         assert_eq!(acc.series[2].span(), Some((T0 / 60 + 1, T0 / 60 + 1)));
         assert_eq!(acc.rows_read, 4);
     }
@@ -903,6 +987,32 @@ mod tests {
         for (x, y) in whole.series.iter().zip(&first[0].series) {
             let (lo, hi) = x.span().unwrap();
             assert_eq!(x.dense(lo, hi), y.dense(lo, hi));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn bucketer_is_floor_division(v in -4_000_000_000_000_000_000i64..4_000_000_000_000_000_000, w in 1i64..10_000_000_000_000) {
+            proptest::prop_assert_eq!(Bucketer::new(w).bucket(v), v.div_euclid(w));
+        }
+    }
+
+    #[test]
+    fn bucketer_at_edges() {
+        for w in [60i64, 60_000, 60_000_000_000] {
+            let b = Bucketer::new(w);
+            for v in [
+                0,
+                -1,
+                w - 1,
+                w,
+                -w,
+                -w - 1,
+                1_767_225_600 * w,
+                1_767_225_600 * w - 1,
+            ] {
+                assert_eq!(b.bucket(v), v.div_euclid(w), "{v} / {w}");
+            }
         }
     }
 

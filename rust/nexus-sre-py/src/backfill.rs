@@ -173,11 +173,7 @@ impl BackfillAggregator {
         let acc = &first[0];
         let mut series = Vec::with_capacity(acc.series.len());
         for s in &acc.series {
-            series.push((
-                s.base,
-                u64_array(py, s.good.clone())?,
-                u64_array(py, s.total.clone())?,
-            ));
+            series.push((s.base, u64_array(py, s.good())?, u64_array(py, s.total())?));
         }
         let skipped = REASONS
             .iter()

@@ -1,0 +1,140 @@
+"""The backfill computation written three ways, plus the decode floor.
+
+Per service and minute: good (status < 500) and total; then the error ratio and the burn
+rate at 99.9 % over 5m, 30m, 1h, 2h, 6h, 1d, 3d and 30d windows ending at each minute.
+
+* `ours`: `nexus_sre.backfill` (Rust over Arrow batches from pyarrow's scanner).
+* `polars`: lazy scan, group_by on the truncated minute, `rolling_sum_by` per service.
+* `duckdb`: a GROUP BY, then window functions with RANGE frames over the minute.
+* `read_table`: pyarrow reading the same columns into memory, nothing else.
+
+Each returns a pyarrow table (service, minute, good, total, burn_<w>...) over the minutes
+with traffic, so the three can be compared; `python benches/backfill_engines.py ENGINE
+PATH CONFIG` runs one in a fresh process and prints its time and peak RSS as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from typing import Any
+
+import pyarrow as pa
+
+WINDOWS = {"5m": 5, "30m": 30, "1h": 60, "2h": 120, "6h": 360, "1d": 1440, "3d": 4320}
+WINDOWS["30d"] = 43_200
+BUDGET = 0.001  # 99.9 %
+COLUMNS = ["timestamp", "service", "status"]
+
+
+def ours(path: str, config_path: str) -> pa.Table:
+    import numpy as np
+
+    import nexus_sre
+    from nexus_sre.bulk import Columns
+    from nexus_sre.config import load_config
+
+    config = load_config(config_path)
+    r = nexus_sre.backfill(config, path, columns=Columns(status="status", latency=None))
+    parts = []
+    for s in r.slos:
+        keep = s.total > 0
+        minutes = (s.first_bucket + np.flatnonzero(keep)) * 60
+        cols: dict[str, Any] = {
+            "service": pa.array([s.service] * int(keep.sum())),
+            "minute": pa.array(minutes, pa.timestamp("s", tz="UTC")),
+            "good": pa.array(s.good[keep].astype(np.int64)),
+            "total": pa.array(s.total[keep].astype(np.int64)),
+        }
+        for label, k in WINDOWS.items():
+            burn = s.burn[k * 60] if label != "30d" else 1.0 - s.budget_remaining
+            cols[f"burn_{label}"] = pa.array(burn[keep])
+        parts.append(pa.table(cols))
+    return pa.concat_tables(parts)
+
+
+def polars(path: str, config_path: str) -> pa.Table:
+    import polars as pl
+
+    per_minute = (
+        pl.scan_parquet(path)
+        .select(
+            pl.col("service").cast(pl.String),
+            pl.col("timestamp").dt.truncate("1m").alias("minute"),
+            (pl.col("status") < 500).alias("ok"),
+        )
+        .group_by("service", "minute")
+        .agg(pl.col("ok").sum().cast(pl.Int64).alias("good"), pl.len().cast(pl.Int64).alias("total"))
+        .sort("service", "minute")
+    )
+    burns = []
+    for label, k in WINDOWS.items():
+        w = f"{k}m"
+        bad = (pl.col("total") - pl.col("good")).rolling_sum_by("minute", w).over("service")
+        tot = pl.col("total").rolling_sum_by("minute", w).over("service")
+        burns.append((bad / tot / BUDGET).alias(f"burn_{label}"))
+    out = per_minute.with_columns(burns).collect()
+    return out.with_columns(pl.col("minute").dt.cast_time_unit("ms")).to_arrow()
+
+
+def duckdb(path: str, config_path: str) -> pa.Table:
+    import duckdb as ddb
+
+    frames = ",\n".join(
+        f"sum(total - good) over (partition by service order by minute range between "
+        f"interval {k - 1} minutes preceding and current row) / "
+        f"sum(total) over (partition by service order by minute range between "
+        f"interval {k - 1} minutes preceding and current row) / {BUDGET} as burn_{label}"
+        for label, k in WINDOWS.items()
+    )
+    sql = f"""
+        with m as (
+            select service::varchar as service, time_bucket(interval 1 minute, timestamp) as minute,
+                   count(*) filter (where status < 500) as good, count(*) as total
+            from read_parquet('{path}') group by all
+        )
+        select service, minute, good, total, {frames} from m order by service, minute
+    """
+    con = ddb.connect()
+    con.execute("set timezone = 'UTC'")
+    return con.sql(sql).arrow()
+
+
+def read_table(path: str, config_path: str) -> pa.Table:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path, columns=COLUMNS)
+
+
+ENGINES = {"ours": ours, "polars": polars, "duckdb": duckdb, "read_table": read_table}
+
+
+def normalise(t: Any) -> pa.Table:
+    """Sorted, with plain types, for comparing engines."""
+    import pyarrow.compute as pc
+
+    if not isinstance(t, pa.Table):
+        t = t.read_all()
+    t = t.select(["service", "minute", "good", "total", *(f"burn_{w}" for w in WINDOWS)])
+    minute = pc.cast(pc.cast(t["minute"], pa.timestamp("s", tz="UTC")), pa.int64())
+    t = t.set_column(1, "minute", minute)
+    t = t.set_column(0, "service", pc.cast(t["service"], pa.string()))
+    for c in ("good", "total"):
+        t = t.set_column(t.schema.get_field_index(c), c, pc.cast(t[c], pa.int64()))
+    return t.sort_by([("service", "ascending"), ("minute", "ascending")])
+
+
+def main() -> None:
+    engine, path, config_path = sys.argv[1:4]
+    t0 = time.perf_counter()
+    out = ENGINES[engine](path, config_path)
+    seconds = time.perf_counter() - t0
+    rows = out.num_rows if hasattr(out, "num_rows") else -1
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"engine": engine, "seconds": seconds, "peak_rss_mb": rss_kb / 1024, "rows": rows}))
+
+
+if __name__ == "__main__":
+    main()
