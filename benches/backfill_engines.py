@@ -58,44 +58,51 @@ def ours(path: str, config_path: str) -> pa.Table:
 def polars(path: str, config_path: str) -> pa.Table:
     import polars as pl
 
+    # The service stays Categorical (as stored); truncate() is the fastest idiom measured.
     per_minute = (
         pl.scan_parquet(path)
         .select(
-            pl.col("service").cast(pl.String),
+            pl.col("service"),
             pl.col("timestamp").dt.truncate("1m").alias("minute"),
             (pl.col("status") < 500).alias("ok"),
         )
         .group_by("service", "minute")
-        .agg(pl.col("ok").sum().cast(pl.Int64).alias("good"), pl.len().cast(pl.Int64).alias("total"))
+        .agg(
+            pl.col("ok").sum().cast(pl.Int64).alias("good"),
+            pl.len().cast(pl.Int64).alias("total"),
+        )
         .sort("service", "minute")
     )
     burns = []
     for label, k in WINDOWS.items():
-        w = f"{k}m"
+        w = f"{k}m"  # rolling_sum_by covers (t - w, t]: the k minutes ending at t
         bad = (pl.col("total") - pl.col("good")).rolling_sum_by("minute", w).over("service")
         tot = pl.col("total").rolling_sum_by("minute", w).over("service")
         burns.append((bad / tot / BUDGET).alias(f"burn_{label}"))
-    out = per_minute.with_columns(burns).collect()
-    return out.with_columns(pl.col("minute").dt.cast_time_unit("ms")).to_arrow()
+    return per_minute.with_columns(burns).collect().to_arrow()
 
 
 def duckdb(path: str, config_path: str) -> pa.Table:
     import duckdb as ddb
 
-    frames = ",\n".join(
-        f"sum(total - good) over (partition by service order by minute range between "
-        f"interval {k - 1} minutes preceding and current row) / "
-        f"sum(total) over (partition by service order by minute range between "
-        f"interval {k - 1} minutes preceding and current row) / {BUDGET} as burn_{label}"
+    # Named windows: DuckDB partitions and sorts once for all of them (16 inline OVER
+    # clauses took 15 s instead of 0.2 s).
+    burns = ",\n".join(
+        f"sum(total - good) over w{k} / sum(total) over w{k} / {BUDGET} as burn_{label}"
         for label, k in WINDOWS.items()
+    )
+    windows = ",\n".join(
+        f"w{k} as (partition by service order by minute "
+        f"range between interval {k - 1} minutes preceding and current row)"
+        for k in WINDOWS.values()
     )
     sql = f"""
         with m as (
-            select service::varchar as service, time_bucket(interval 1 minute, timestamp) as minute,
+            select service, time_bucket(interval 1 minute, timestamp) as minute,
                    count(*) filter (where status < 500) as good, count(*) as total
             from read_parquet('{path}') group by all
         )
-        select service, minute, good, total, {frames} from m order by service, minute
+        select service, minute, good, total, {burns} from m window {windows}
     """
     con = ddb.connect()
     con.execute("set timezone = 'UTC'")
@@ -133,7 +140,11 @@ def main() -> None:
     seconds = time.perf_counter() - t0
     rows = out.num_rows if hasattr(out, "num_rows") else -1
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"engine": engine, "seconds": seconds, "peak_rss_mb": rss_kb / 1024, "rows": rows}))
+    print(
+        json.dumps(
+            {"engine": engine, "seconds": seconds, "peak_rss_mb": rss_kb / 1024, "rows": rows}
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -95,9 +95,7 @@ def make(path: str | Path, rows: int = 50_000_000, seed: int = 1) -> Path:
             table = pa.table(
                 {
                     "timestamp": pa.array(T0 * 1000 + ts, pa.timestamp("ms", tz="UTC")),
-                    "service": pa.DictionaryArray.from_arrays(
-                        pa.array(svc), pa.array(SERVICES)
-                    ),
+                    "service": pa.DictionaryArray.from_arrays(pa.array(svc), pa.array(SERVICES)),
                     "status": status,
                     "latency_ms": latency,
                 },
