@@ -106,7 +106,7 @@ def duckdb(path: str, config_path: str) -> pa.Table:
     """
     con = ddb.connect()
     con.execute("set timezone = 'UTC'")
-    return con.sql(sql).arrow()
+    return con.sql(sql).to_arrow_table()
 
 
 def read_table(path: str, config_path: str) -> pa.Table:
