@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -75,15 +76,25 @@ def test_engines_agree(export):
 
 
 def _child(engine: str, path: str, config: str) -> dict[str, float]:
+    """Run one engine in a fresh process. Peak RSS comes from /usr/bin/time -v: a child
+    spawned straight from this (large) pytest process inherits its high-water mark."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE.parent / "python"), *sys.path]))
+    cmd = [sys.executable, str(HERE / "backfill_engines.py"), engine, path, config]
+    timer = shutil.which("time") or "/usr/bin/time"
+    wrapped = Path(timer).exists()
     out = subprocess.run(
-        [sys.executable, str(HERE / "backfill_engines.py"), engine, path, config],
+        [timer, "-v", *cmd] if wrapped else cmd,
         capture_output=True,
         text=True,
         check=True,
         env=env,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    if wrapped:
+        for line in out.stderr.splitlines():
+            if "Maximum resident set size" in line:
+                result["peak_rss_mb"] = int(line.split()[-1]) / 1024
+    return result
 
 
 def test_time_and_peak_memory(export, quick, capsys):
