@@ -94,3 +94,22 @@ def test_merge_is_commutative_and_associative(small_config):
     assert_same(left, right)
     assert_same(left, swapped)
     assert a.merge(b).rows_read == 600
+
+
+def test_partial_state_pickles_and_rejects_mismatches(small_config):
+    import pickle
+
+    import pytest
+
+    from nexus_sre.errors import InvalidInputError
+
+    table = rows_table(make_rows(np.random.default_rng(5), 500))
+    state = backfill_partial(small_config, table, columns=COLS)
+    again = pickle.loads(pickle.dumps(state))
+    assert_same(finish(state, small_config), finish(again, small_config))
+    other = backfill_partial(small_config, table, columns=COLS, bucket_seconds=120)
+    with pytest.raises(InvalidInputError, match="bucket widths"):
+        state.merge(other)
+    ranged = backfill_partial(small_config, table, columns=COLS, start=0, end=2_000_000_000)
+    with pytest.raises(InvalidInputError, match="start/--end"):
+        state.merge(ranged)
