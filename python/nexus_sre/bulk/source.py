@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from ..errors import DataError
@@ -71,6 +70,8 @@ class CsvSource(Source):
     """CSV files (one, or a directory of them) through pyarrow's dataset scanner."""
 
     def __init__(self, path: str):
+        import pyarrow.dataset as ds
+
         self.path = path
         try:
             self.dataset = ds.dataset(
@@ -110,16 +111,23 @@ class ParquetSource(Source):
         self.path = path
         self.service = service
         try:
-            dataset = ds.dataset(
-                path,
-                format="parquet",
-                partitioning=ds.HivePartitioning.discover(infer_dictionary=True),
-            )
-            self.files: list[tuple[str, dict[str, Any]]] = [
-                (f.path, ds.get_partition_keys(f.partition_expression) or {})
-                for f in dataset.get_fragments()
-            ]
-            names = list(dataset.schema.names)
+            if os.path.isfile(path):
+                # One file: no dataset discovery (and no pyarrow.dataset import) needed.
+                self.files: list[tuple[str, dict[str, Any]]] = [(path, {})]
+                names = list(pq.read_schema(path).names)
+            else:
+                import pyarrow.dataset as ds
+
+                dataset = ds.dataset(
+                    path,
+                    format="parquet",
+                    partitioning=ds.HivePartitioning.discover(infer_dictionary=True),
+                )
+                self.files = [
+                    (f.path, ds.get_partition_keys(f.partition_expression) or {})
+                    for f in dataset.get_fragments()
+                ]
+                names = list(dataset.schema.names)
             total = sum(pq.ParquetFile(f).metadata.num_rows for f, _ in self.files)
         except (pa.ArrowInvalid, OSError) as exc:
             raise DataError(f"{path}: cannot read as Parquet: {exc}") from None
