@@ -14,10 +14,12 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use crate::clock::{wall_nanos, Clock};
 use crate::error::{CoreError, CoreResult};
+use crate::storage::SlotStorage;
 
 const NANOS: i64 = 1_000_000_000;
 /// The epoch of a slot that never counted anything.
 const EMPTY: i64 = i64::MIN;
+pub(crate) const EMPTY_EPOCH: i64 = EMPTY;
 /// The epoch of a slot being reset for a newer bucket.
 const LOCKED: i64 = i64::MIN + 1;
 /// The longest horizon accepted: a year, well past the 90 days users need.
@@ -34,7 +36,12 @@ pub struct Slot {
 }
 
 impl Slot {
-    fn new() -> Self {
+    #[cfg(test)]
+    pub(crate) fn epoch(&self) -> i64 {
+        self.epoch.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn new() -> Self {
         Slot {
             epoch: AtomicI64::new(EMPTY),
             good: AtomicU64::new(0),
@@ -165,7 +172,7 @@ pub struct WindowedCounter {
     spec: CounterSpec,
     bucket_nanos: i64,
     horizon_buckets: i64,
-    ring: Box<[Slot]>,
+    ring: SlotStorage,
     dropped: AtomicU64,
     /// The newest bucket that ever counted; "now" for event-time counters.
     newest: AtomicI64,
@@ -175,11 +182,29 @@ pub struct WindowedCounter {
 impl WindowedCounter {
     pub fn new(spec: CounterSpec, clock: Clock) -> CoreResult<Self> {
         spec.validate()?;
-        let ring = (0..spec.ring_len())
-            .map(|_| Slot::new())
-            .collect::<Vec<_>>()
-            .into_boxed_slice();
-        Ok(WindowedCounter {
+        Ok(Self::with_storage(
+            spec,
+            clock,
+            SlotStorage::heap(spec.ring_len() as usize),
+        ))
+    }
+
+    /// A counter whose ring lives in the shared file at `path` (see `storage`), created
+    /// with `spec` if absent. Returns the counter and whether this call created the file.
+    pub fn open_shared(
+        path: &std::path::Path,
+        spec: Option<CounterSpec>,
+        clock: Clock,
+    ) -> CoreResult<(Self, bool)> {
+        let opened = SlotStorage::open_shared(path, spec)?;
+        Ok((
+            Self::with_storage(opened.spec, clock, opened.storage),
+            opened.created,
+        ))
+    }
+
+    fn with_storage(spec: CounterSpec, clock: Clock, ring: SlotStorage) -> Self {
+        WindowedCounter {
             spec,
             bucket_nanos: spec.bucket_seconds * NANOS,
             horizon_buckets: spec.horizon_buckets(),
@@ -187,7 +212,27 @@ impl WindowedCounter {
             dropped: AtomicU64::new(0),
             newest: AtomicI64::new(EMPTY),
             clock,
-        })
+        }
+    }
+
+    /// Good and total events ever counted into this ring (monotonic, for Prometheus).
+    pub fn cumulative(&self) -> (u64, u64) {
+        let t = self.ring.totals();
+        // Total first: a reader never sees more good than total.
+        let total = t.total.load(Ordering::Acquire);
+        (t.good.load(Ordering::Relaxed).min(total), total)
+    }
+
+    /// Add to the cumulative totals only (restoring them from a snapshot).
+    pub fn add_cumulative(&self, good: u64, total: u64) {
+        let t = self.ring.totals();
+        t.good.fetch_add(good, Ordering::Relaxed);
+        t.total.fetch_add(total, Ordering::Release);
+    }
+
+    /// The file of a counter opened with `open_shared`.
+    pub fn shared_path(&self) -> Option<&std::path::Path> {
+        self.ring.path()
     }
 
     pub fn spec(&self) -> CounterSpec {
@@ -292,15 +337,19 @@ impl WindowedCounter {
     #[inline]
     fn add_to_slot(&self, bucket: i64, good: u64, total: u64) -> bool {
         let slot = self.slot(bucket);
+        let mut spins = 0u32;
         loop {
             let epoch = slot.epoch.load(Ordering::Acquire);
             if epoch == bucket {
                 slot.good.fetch_add(good, Ordering::Relaxed);
                 slot.total.fetch_add(total, Ordering::Relaxed);
+                self.ring.totals().good.fetch_add(good, Ordering::Relaxed);
+                self.ring.totals().total.fetch_add(total, Ordering::Relaxed);
                 return true;
             }
             if epoch == LOCKED {
-                spin_loop();
+                spins = spins.wrapping_add(1);
+                wait_for_claim(slot, spins);
                 continue;
             }
             if epoch > bucket {
@@ -314,6 +363,8 @@ impl WindowedCounter {
                 slot.good.store(good, Ordering::Relaxed);
                 slot.total.store(total, Ordering::Relaxed);
                 slot.epoch.store(bucket, Ordering::Release);
+                self.ring.totals().good.fetch_add(good, Ordering::Relaxed);
+                self.ring.totals().total.fetch_add(total, Ordering::Relaxed);
                 return true;
             }
         }
@@ -498,6 +549,26 @@ impl WindowedCounter {
 
     pub fn add_dropped(&self, n: u64) {
         self.dropped.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// Wait out another writer's claim of `slot`. In a shared ring that writer may be a process
+/// killed mid-claim (three stores long): after about a second the claim is broken so that
+/// the survivors never hang on it.
+#[cold]
+fn wait_for_claim(slot: &Slot, spins: u32) {
+    if spins < 64 {
+        spin_loop();
+        return;
+    }
+    std::thread::yield_now();
+    if spins % 4096 == 0 {
+        const STALE_AFTER_SPINS: u32 = 1 << 20;
+        if spins >= STALE_AFTER_SPINS {
+            let _ = slot
+                .epoch
+                .compare_exchange(LOCKED, EMPTY, Ordering::AcqRel, Ordering::Relaxed);
+        }
     }
 }
 

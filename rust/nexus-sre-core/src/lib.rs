@@ -3,6 +3,7 @@
 //! * [`counter`]: lock-free windowed good/total counters fed on every request.
 //! * [`budget`]: error-budget figures for a target and a period.
 //! * [`burn`]: rolling error ratios and burn rates over bucket series.
+//! * [`storage`]: where a counter's slots live: the heap, or a file shared by processes.
 //! * [`alerting`]: multi-window multi-burn-rate alerts, at one instant and as a backtest.
 
 pub mod alerting;
@@ -11,5 +12,6 @@ pub mod burn;
 pub mod clock;
 pub mod counter;
 pub mod error;
+pub mod storage;
 
 pub use error::{CoreError, CoreResult};

@@ -1,0 +1,287 @@
+"""Embedded recording costs: the bound recorder, the middleware, shared vs in-process
+counters, and reading the combined state, each against prometheus_client (single-process
+and multiprocess mode) in the same run.
+
+Every benchmarked function does `loops` operations, so per-operation cost is the round's
+time divided by `loops` (see `extra_info["per_op_ns"]`).
+
+    pytest benches/test_embedded_bench.py --benchmark-enable -p no:randomly
+    NEXUS_BENCH_QUICK=1 pytest benches/test_embedded_bench.py     # each once, as a test
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prometheus_client import CollectorRegistry, Counter, generate_latest, values
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from nexus_sre import _core
+from nexus_sre.embedded import EmbeddedStore
+from nexus_sre.embedded.metrics import exposition
+from nexus_sre.middleware import SLOMiddleware
+
+N_SLOS_READ = 6  # SLOs exposed when measuring a read of the combined state
+
+
+def reads_per_round(loops: int) -> int:
+    return max(loops // 100, 1)
+
+
+def per_op(benchmark: Any, loops: int, events_per_loop: int = 1) -> None:
+    stats = getattr(benchmark, "stats", None)
+    if stats is not None and stats.stats.data:
+        benchmark.extra_info["per_op_ns"] = stats.stats.median / (loops * events_per_loop) * 1e9
+
+
+def make_store(tmp_path: Path, shared: bool) -> EmbeddedStore:
+    store = EmbeddedStore(shared_dir=tmp_path / "shm" if shared else None)
+    store.add_slo("api", "availability", target=99.9, window_seconds=30 * 86400)
+    return store
+
+
+# -- prometheus_client equivalents: two counters (total, good) per request --------------
+
+
+class PromRecorder:
+    """The same recording with prometheus_client: total and good counters per SLO."""
+
+    def __init__(self, registry: CollectorRegistry | None) -> None:
+        kw: dict[str, Any] = {"registry": registry}
+        total = Counter("bench_requests", "requests", ["service", "slo"], **kw)
+        good = Counter("bench_requests_good", "good", ["service", "slo"], **kw)
+        # Pre-bound children: the cheapest prometheus_client use.
+        self.total = total.labels("api", "availability")
+        self.good = good.labels("api", "availability")
+
+    def record(self, ok: bool, duration_ms: float) -> None:
+        self.total.inc()
+        if ok:
+            self.good.inc()
+
+
+@pytest.fixture
+def prom_single() -> PromRecorder:
+    return PromRecorder(CollectorRegistry())
+
+
+@pytest.fixture
+def prom_multi(tmp_path: Path) -> Iterator[tuple[PromRecorder, Path]]:
+    """prometheus_client in multiprocess mode (mmap files in PROMETHEUS_MULTIPROC_DIR)."""
+    d = tmp_path / "prom-multiproc"
+    d.mkdir()
+    old_env = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(d)
+    old = values.ValueClass
+    values.ValueClass = values.MultiProcessValue()
+    try:
+        yield PromRecorder(None), d
+    finally:
+        values.ValueClass = old
+        if old_env is None:
+            os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        else:
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = old_env
+
+
+# -- the bound recorder -------------------------------------------------------------------
+
+
+def record_loop(recorder: Any) -> Callable[[int], None]:
+    record = recorder.record
+
+    def run(n: int) -> None:
+        for i in range(n):
+            record(i & 63 != 0, 12.5)
+
+    return run
+
+
+def empty_loop(n: int) -> None:
+    f = _core._empty_call
+    for i in range(n):
+        f(i & 63 != 0, 12.5)
+
+
+@pytest.mark.benchmark(group="recorder")
+def test_call_floor(bench, benchmark, loops) -> None:  # type: ignore[no-untyped-def]
+    """A PyO3 call that does nothing, with the same loop: the floor under every recorder."""
+    bench(empty_loop)
+    per_op(benchmark, loops)
+
+
+@pytest.mark.benchmark(group="recorder")
+def test_recorder_in_process(bench, benchmark, loops, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = make_store(tmp_path, shared=False)
+    bench(record_loop(store.recorder("api")))
+    per_op(benchmark, loops)
+    assert store.counter("api", "availability").window(3600).total >= loops
+
+
+@pytest.mark.benchmark(group="recorder")
+def test_recorder_shared(bench, benchmark, loops, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = make_store(tmp_path, shared=True)
+    bench(record_loop(store.recorder("api")))
+    per_op(benchmark, loops)
+    assert store.counter("api", "availability").window(3600).total >= loops
+
+
+@pytest.mark.benchmark(group="recorder")
+def test_recorder_shared_two_threads(bench, benchmark, loops, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Two threads, each doing `loops` calls: per_op is per event over both."""
+    store = make_store(tmp_path, shared=True)
+    run = record_loop(store.recorder("api"))
+
+    def two(n: int) -> None:
+        ts = [threading.Thread(target=run, args=(n,)) for _ in range(2)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+
+    bench(two)
+    per_op(benchmark, loops, events_per_loop=2)
+
+
+@pytest.mark.benchmark(group="recorder")
+def test_recorder_prometheus_single(bench, benchmark, loops, prom_single) -> None:  # type: ignore[no-untyped-def]
+    bench(record_loop(prom_single))
+    per_op(benchmark, loops)
+
+
+@pytest.mark.benchmark(group="recorder")
+def test_recorder_prometheus_multiprocess(bench, benchmark, loops, prom_multi) -> None:  # type: ignore[no-untyped-def]
+    rec, d = prom_multi
+    bench(record_loop(rec))
+    per_op(benchmark, loops)
+    assert list(d.glob("counter_*.db"))
+
+
+# -- middleware overhead, in-process ASGI calls ------------------------------------------
+
+
+async def bare_app(scope: Any, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+class PromMiddleware:
+    """What an app would write with prometheus_client: count total and good."""
+
+    def __init__(self, app: Any, recorder: PromRecorder) -> None:
+        self.app, self.rec = app, recorder
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        status = 500
+
+        async def wrapped(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, wrapped)
+        finally:
+            self.rec.record(status < 500, 0.0)
+
+
+def asgi_loop(app: Any) -> Callable[[int], None]:
+    """Drive the app's coroutine by hand: nothing in it suspends, so no event loop is
+    needed and the figure is the middleware's cost, not asyncio's."""
+    scope = {"type": "http", "path": "/orders", "method": "GET", "headers": []}
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        return None
+
+    def run(n: int) -> None:
+        for _ in range(n):
+            coro = app(scope, receive, send)
+            try:
+                coro.send(None)
+            except StopIteration:
+                pass
+
+    return run
+
+
+@pytest.mark.benchmark(group="middleware")
+def test_asgi_no_middleware(bench, benchmark, loops) -> None:  # type: ignore[no-untyped-def]
+    bench(asgi_loop(bare_app))
+    per_op(benchmark, loops)
+
+
+@pytest.mark.benchmark(group="middleware")
+def test_asgi_nexus_middleware_shared(bench, benchmark, loops, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = make_store(tmp_path, shared=True)
+    bench(asgi_loop(SLOMiddleware(bare_app, recorder=store.recorder("api"))))
+    per_op(benchmark, loops)
+    assert store.counter("api", "availability").window(3600).total >= loops
+
+
+@pytest.mark.benchmark(group="middleware")
+def test_asgi_prometheus_single(bench, benchmark, loops, prom_single) -> None:  # type: ignore[no-untyped-def]
+    bench(asgi_loop(PromMiddleware(bare_app, prom_single)))
+    per_op(benchmark, loops)
+
+
+@pytest.mark.benchmark(group="middleware")
+def test_asgi_prometheus_multiprocess(bench, benchmark, loops, prom_multi) -> None:  # type: ignore[no-untyped-def]
+    bench(asgi_loop(PromMiddleware(bare_app, prom_multi[0])))
+    per_op(benchmark, loops)
+
+
+# -- reading the combined state ------------------------------------------------------------
+
+
+@pytest.mark.benchmark(group="read")
+def test_read_combined_nexus(bench, benchmark, loops, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A full /metrics body over shared rings (30-day windows, six burn windows each)."""
+    store = EmbeddedStore(shared_dir=tmp_path / "shm")
+    for i in range(N_SLOS_READ):
+        store.add_slo(f"svc{i % 3}", f"slo{i}", target=99.9, window_seconds=30 * 86400)
+        store.recorder(f"svc{i % 3}").record(True, 1.0)
+
+    def read(n: int) -> None:
+        for _ in range(reads_per_round(n)):
+            exposition(store)
+
+    bench(read, rounds=10)
+    per_op(benchmark, reads_per_round(loops))
+    assert b"nexus_sre_requests_total" in exposition(store)[0]
+
+
+@pytest.mark.benchmark(group="read")
+def test_read_combined_prometheus_multiprocess(bench, benchmark, loops, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """MultiProcessCollector over the files of three workers, the same series."""
+    d = tmp_path / "prom-multiproc"
+    d.mkdir()
+    old = values.ValueClass
+    try:
+        for worker in range(3):
+            values.ValueClass = values.MultiProcessValue(process_identifier=lambda w=worker: 9000 + w)
+            total = Counter("nexus_requests", "r", ["service", "slo"], registry=None)
+            good = Counter("nexus_requests_good", "g", ["service", "slo"], registry=None)
+            for i in range(N_SLOS_READ):
+                total.labels(f"svc{i % 3}", f"slo{i}").inc()
+                good.labels(f"svc{i % 3}", f"slo{i}").inc()
+    finally:
+        values.ValueClass = old
+    registry = CollectorRegistry()
+    collector = MultiProcessCollector(registry, path=str(d))
+    def read(n: int) -> None:
+        for _ in range(reads_per_round(n)):
+            generate_latest(registry)
+
+    bench(read, rounds=10)
+    per_op(benchmark, reads_per_round(loops))
+    assert len(list(d.glob("counter_*.db"))) == 3
+    assert collector is not None

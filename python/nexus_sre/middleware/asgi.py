@@ -1,0 +1,108 @@
+"""ASGI recording middleware (Starlette, FastAPI, any ASGI 3 app) and a /metrics app."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Collection, Mapping, MutableMapping
+from typing import Any
+
+from .rules import DEFAULT_SKIP_PATHS, Classifier, Recorder, RecordingRules, default_classifier
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def _route_template(scope: Scope) -> str | None:
+    # Starlette and FastAPI put the matched route in the scope once routing ran.
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else None
+
+
+class SLOMiddleware:
+    """Records every HTTP request through a bound `ServiceRecorder`.
+
+    The request is recorded just before the last body chunk is sent, so any request a
+    client got an answer for is already counted (a worker killed afterwards loses nothing
+    in a shared store). An exception from the app counts as a failure and is re-raised.
+
+        app.add_middleware(SLOMiddleware, recorder=store.recorder("checkout"))
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        recorder: Recorder,
+        *,
+        classifier: Classifier = default_classifier,
+        skip_paths: Collection[str] = DEFAULT_SKIP_PATHS,
+        skip: Callable[[str], bool] | None = None,
+        route_recorders: Mapping[str, Recorder] | None = None,
+    ) -> None:
+        self.app = app
+        self.rules = RecordingRules(
+            recorder, classifier, skip_paths, skip, dict(route_recorders or {})
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.rules.skipped(scope.get("path", "")):
+            await self.app(scope, receive, send)
+            return
+        rules = self.rules
+        start = time.perf_counter()
+        status: int | None = None
+        recorded = False
+
+        async def send_and_record(message: Message) -> None:
+            nonlocal status, recorded
+            kind = message["type"]
+            if kind == "http.response.start":
+                status = int(message["status"])
+            elif kind == "http.response.body" and not message.get("more_body", False):
+                if not recorded:
+                    recorded = True
+                    ms = (time.perf_counter() - start) * 1000.0
+                    rules.record(rules.is_good(status), ms, _route_template(scope))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_record)
+        except BaseException:
+            if not recorded:
+                recorded = True
+                ms = (time.perf_counter() - start) * 1000.0
+                rules.record(False, ms, _route_template(scope))
+            raise
+        if not recorded:  # the app returned without finishing a response
+            ms = (time.perf_counter() - start) * 1000.0
+            rules.record(rules.is_good(status) and status is not None, ms, _route_template(scope))
+
+
+def metrics_app(store: Any) -> ASGIApp:
+    """A bare ASGI app serving the store's /metrics (Prometheus text, or OpenMetrics when
+    the scraper asks for it). Mount it: `Mount("/metrics", app=metrics_app(store))` or
+    `Route("/metrics", metrics_app(store))`."""
+    from ..embedded.metrics import exposition
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        accept = None
+        for k, v in scope.get("headers", []):
+            if k == b"accept":
+                accept = v.decode("latin-1")
+        body, ctype = exposition(store, accept)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", ctype.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    return app
