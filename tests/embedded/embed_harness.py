@@ -127,7 +127,9 @@ class LoadResult:
 
 
 def run_load(base: str, paths: Sequence[str], threads: int = 4) -> LoadResult:
-    """Send each of `paths` once, spread over `threads` clients; a bounded loop."""
+    """Send each of `paths` once, spread over `threads` clients; a bounded loop.
+    `/crash` goes out with `Connection: close`: uvicorn drops a connection whose request
+    raised, and a request reusing it would get a reset before reaching the app."""
     result = LoadResult()
     lock = threading.Lock()
 
@@ -137,7 +139,8 @@ def run_load(base: str, paths: Sequence[str], threads: int = 4) -> LoadResult:
         with httpx.Client(base_url=base, timeout=10.0) as client:
             for p in part:
                 try:
-                    r = client.get(p)
+                    close = {"Connection": "close"} if p == "/crash" else None
+                    r = client.get(p, headers=close)
                     local[(p, r.status_code)] += 1
                 except httpx.HTTPError:
                     missed += 1

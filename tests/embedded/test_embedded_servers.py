@@ -62,10 +62,9 @@ def test_uvicorn_records_every_request_exactly(dirs, servers, tmp_path: Path) ->
 
     state = httpx.get(srv.url + "/state").json()["slos"]
     assert state["shop/availability"] == {"good": good, "total": recorded, "cumulative": [good, recorded]}
-    # Every request here is fast: the latency SLO sees them all as good, except none.
     assert state["shop/latency"]["total"] == recorded
     # Per-route SLO by template: the 80 distinct /items/{id} paths land on one route.
-    assert state["shop/items-availability"] == {"good": 80, "total": 80, "cumulative": [80, 80]}
+    assert state["shop-items/items-availability"] == {"good": 80, "total": 80, "cumulative": [80, 80]}
     assert shared_counts(dirs["shared"], "shop", "availability") == (good, recorded)
 
     text = httpx.get(srv.url + "/metrics").text
@@ -100,7 +99,7 @@ def test_gunicorn_three_workers_combine_without_loss(dirs, servers, tmp_path: Pa
     pids = {int(httpx.get(srv.url + "/pid").text) for _ in range(30)}
     recorded, good = 3000, 2700
     assert shared_counts(dirs["shared"], "shop", "availability") == (good, recorded)
-    assert shared_counts(dirs["shared"], "shop", "items-availability") == (50, 50)
+    assert shared_counts(dirs["shared"], "shop-items", "items-availability") == (50, 50)
     # Any worker's /metrics shows the combined state.
     for _ in range(3):
         found = samples(httpx.get(srv.url + "/metrics").text)
@@ -139,23 +138,26 @@ def test_kill_9_of_a_worker_loses_nothing_recorded(dirs, servers, tmp_path: Path
 
 
 def test_restart_restores_the_budget(dirs, servers, tmp_path: Path) -> None:
-    # In-process store: only the snapshots carry state across a restart.
-    env = server_env(NEXUS_TEST_PERSIST_DIR=str(dirs["persist"]), NEXUS_TEST_FLUSH="0.5")
+    # In-process store: only the snapshots carry state across a restart. No periodic
+    # flush comes due here, so the segment can only be the one written at shutdown.
+    env = server_env(NEXUS_TEST_PERSIST_DIR=str(dirs["persist"]), NEXUS_TEST_FLUSH="600")
     first = servers(start_uvicorn("starlette_app:app", tmp_path / "first.log", env))
     run_load(first.url, plan(4, ok=400, fail=100), threads=2)
     before = httpx.get(first.url + "/state").json()["slos"]
     budget_before = metric(samples(httpx.get(first.url + "/metrics").text),
                            "nexus_sre_error_budget_remaining_ratio", service="shop", slo="availability")
-    assert first.stop() == 0  # clean stop: the atexit flush writes the last snapshot
-    assert list(dirs["persist"].glob("segment-*.arrow"))
+    assert not list(dirs["persist"].glob("segment-*.arrow"))
+    first.stop()  # SIGTERM: uvicorn's lifespan shutdown writes the last snapshot
+    assert len(list(dirs["persist"].glob("segment-*.arrow"))) == 1
 
+    env = server_env(NEXUS_TEST_PERSIST_DIR=str(dirs["persist"]), NEXUS_TEST_FLUSH="0.5")
     second = servers(start_uvicorn("starlette_app:app", tmp_path / "second.log", env))
     after = httpx.get(second.url + "/state").json()["slos"]
     assert after["shop/availability"] == before["shop/availability"] == {
         "good": 400, "total": 500, "cumulative": [400, 500]}
     budget_after = metric(samples(httpx.get(second.url + "/metrics").text),
                           "nexus_sre_error_budget_remaining_ratio", service="shop", slo="availability")
-    assert budget_after == budget_before
+    assert budget_after == budget_before < 1.0
 
     # A crash loses at most one flush interval: wait past it, then kill -9.
     run_load(second.url, ["/fail"] * 50, threads=2)
@@ -167,10 +169,10 @@ def test_restart_restores_the_budget(dirs, servers, tmp_path: Path) -> None:
 
 
 def test_corrupt_segment_is_skipped_with_a_warning(dirs, servers, tmp_path: Path) -> None:
-    env = server_env(NEXUS_TEST_PERSIST_DIR=str(dirs["persist"]), NEXUS_TEST_FLUSH="60")
+    env = server_env(NEXUS_TEST_PERSIST_DIR=str(dirs["persist"]), NEXUS_TEST_FLUSH="600")
     first = servers(start_uvicorn("starlette_app:app", tmp_path / "first.log", env))
     run_load(first.url, plan(5, ok=90, fail=10), threads=2)
-    assert first.stop() == 0
+    first.stop()
     [good_seg] = dirs["persist"].glob("segment-*.arrow")
     # A newer segment with a flipped byte (checksum in its name no longer matches), and a
     # newer still one cut short (a partial write that somehow got its final name).

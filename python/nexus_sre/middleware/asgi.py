@@ -28,6 +28,7 @@ class SLOMiddleware:
     The request is recorded just before the last body chunk is sent, so any request a
     client got an answer for is already counted (a worker killed afterwards loses nothing
     in a shared store). An exception from the app counts as a failure and is re-raised.
+    With `store=`, the store's last snapshot is written at lifespan shutdown.
 
         app.add_middleware(SLOMiddleware, recorder=store.recorder("checkout"))
     """
@@ -41,13 +42,18 @@ class SLOMiddleware:
         skip_paths: Collection[str] = DEFAULT_SKIP_PATHS,
         skip: Callable[[str], bool] | None = None,
         route_recorders: Mapping[str, Recorder] | None = None,
+        store: Any = None,
     ) -> None:
         self.app = app
         self.rules = RecordingRules(
             recorder, classifier, skip_paths, skip, dict(route_recorders or {})
         )
+        self.store = store
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan" and self.store is not None:
+            await self.app(scope, receive, self._closing_store(send))
+            return
         if scope["type"] != "http" or self.rules.skipped(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
@@ -80,19 +86,35 @@ class SLOMiddleware:
             ms = (time.perf_counter() - start) * 1000.0
             rules.record(rules.is_good(status) and status is not None, ms, _route_template(scope))
 
+    def _closing_store(self, send: Send) -> Send:
+        """Write the store's last snapshot when the server shuts the app down: uvicorn
+        re-raises SIGTERM after a graceful shutdown, so atexit handlers never run there."""
+        store = self.store
 
-def metrics_app(store: Any) -> ASGIApp:
+        async def send_after_close(message: Message) -> None:
+            if message["type"] == "lifespan.shutdown.complete":
+                store.close()
+            await send(message)
+
+        return send_after_close
+
+
+class MetricsApp:
     """A bare ASGI app serving the store's /metrics (Prometheus text, or OpenMetrics when
-    the scraper asks for it). Mount it: `Mount("/metrics", app=metrics_app(store))` or
-    `Route("/metrics", metrics_app(store))`."""
-    from ..embedded.metrics import exposition
+    the scraper asks for it). An object rather than a function, so that Starlette's
+    `Route("/metrics", MetricsApp(store))` treats it as an ASGI app, not as an endpoint."""
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from ..embedded.metrics import exposition
+
         accept = None
         for k, v in scope.get("headers", []):
             if k == b"accept":
                 accept = v.decode("latin-1")
-        body, ctype = exposition(store, accept)
+        body, ctype = exposition(self.store, accept)
         await send(
             {
                 "type": "http.response.start",
@@ -105,4 +127,7 @@ def metrics_app(store: Any) -> ASGIApp:
         )
         await send({"type": "http.response.body", "body": body})
 
-    return app
+
+def metrics_app(store: Any) -> MetricsApp:
+    """`Route("/metrics", metrics_app(store))` or `app.mount("/metrics", metrics_app(store))`."""
+    return MetricsApp(store)

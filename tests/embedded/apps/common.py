@@ -16,26 +16,30 @@ services:
     slos:
       - id: availability
         target: 99.5
-        time_window: 1d
+        timeWindow: 1d
         sli:
           type: availability
       - id: latency
-        target: 99
-        time_window: 1d
+        target: 99.5
+        timeWindow: 1d
         sli:
           type: latency
           threshold: 250ms
+  # A per-route SLO: its own service, fed by the route recorder of /items/{id}.
+  - name: shop-items
+    tier: tier-1
+    slos:
       - id: items-availability
-        target: 99
-        time_window: 1d
+        target: 99.5
+        timeWindow: 1d
         sli:
           type: availability
   - name: web-frontend
     tier: tier-2
     slos:
       - id: browser-errors
-        target: 99
-        time_window: 1d
+        target: 99.5
+        timeWindow: 1d
         sli:
           type: availability
 """

@@ -53,20 +53,12 @@ def state() -> Response:
     return Response(json.dumps({"pid": os.getpid(), "slos": out}), mimetype="application/json")
 
 
-class _OneCounter:
-    def __init__(self, counter: object) -> None:
-        self.counter = counter
-
-    def record(self, ok: bool, duration_ms: float) -> None:
-        self.counter.record(ok)  # type: ignore[attr-defined]
-
-
 _metrics = metrics_wsgi_app(store)
 _recorded = WSGISLOMiddleware(
     app.wsgi_app,
     recorder=store.recorder("shop"),
     skip_paths={"/health", "/state", "/pid"},
-    route_recorders={"/items/<int:item_id>": _OneCounter(store.counter("shop", "items-availability"))},
+    route_recorders={"/items/<int:item_id>": store.recorder("shop-items")},
     route_resolver=flask_route_resolver(app),
 )
 

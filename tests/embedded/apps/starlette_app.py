@@ -15,7 +15,6 @@ from nexus_sre.middleware import SLOMiddleware, error_intake_route, metrics_app
 from common import build_store
 
 store = build_store()
-items_recorder = store.counter("shop", "items-availability")
 
 
 async def ok(request: Request) -> Response:
@@ -53,16 +52,6 @@ async def state(request: Request) -> Response:
     return Response(json.dumps({"pid": os.getpid(), "slos": out}), media_type="application/json")
 
 
-class _OneCounter:
-    """Per-route recorder over a single counter (availability of /items/{id})."""
-
-    def __init__(self, counter: object) -> None:
-        self.counter = counter
-
-    def record(self, ok: bool, duration_ms: float) -> None:
-        self.counter.record(ok)  # type: ignore[attr-defined]
-
-
 app = Starlette(
     routes=[
         Route("/ok", ok),
@@ -78,8 +67,9 @@ app = Starlette(
         Middleware(
             SLOMiddleware,
             recorder=store.recorder("shop"),
+            store=store,
             skip_paths={"/health", "/metrics", "/state", "/errors"},
-            route_recorders={"/items/{item_id}": _OneCounter(items_recorder)},
+            route_recorders={"/items/{item_id}": store.recorder("shop-items")},
         )
     ],
 )
