@@ -44,6 +44,19 @@ if ! have_all; then
     have_all || { echo "install-prometheus: binaries missing after unpacking" >&2; exit 1; }
 fi
 
+# Debian's alertmanager reads its notification templates from a fixed system path, not
+# relative to the binary: put them there when missing, or it refuses to start.
+TMPL_DIR=/usr/share/prometheus/alertmanager
+if [ -d "$CACHE/root$TMPL_DIR" ]; then
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then
+        SUDO="sudo"
+    fi
+    for tmpl in "$CACHE/root$TMPL_DIR"/*.tmpl; do
+        [ -f "$TMPL_DIR/$(basename "$tmpl")" ] || $SUDO install -D -m 0644 "$tmpl" "$TMPL_DIR/$(basename "$tmpl")"
+    done
+fi
+
 for name in prometheus promtool alertmanager; do
     echo "$name: $BIN/$name"
 done

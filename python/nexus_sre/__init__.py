@@ -18,17 +18,54 @@ from .errors import (
 
 __version__ = "0.1.0"
 
+# The public API beyond the errors, imported on first use so that `import nexus_sre` stays
+# cheap and config tooling works even where the Rust extension is not built.
+_LAZY = {
+    "SLOManager": "manager",
+    "BudgetFigures": "manager",
+    "Alert": "alerts",
+    "load_config": "config",
+    "parse_config": "config",
+    "Config": "config",
+    "make_report": "reporting",
+    "SloEvaluation": "evaluation",
+    "WindowedCounter": "_core",
+    "ServiceRecorder": "_core",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nexus_sre' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
+    "Alert",
     "ArrowTypeError",
     "BackendError",
+    "BudgetFigures",
+    "Config",
     "ConfigError",
     "ConfigIssue",
     "DataError",
     "InvalidInputError",
     "NoDataError",
     "QueryError",
+    "SLOManager",
+    "ServiceRecorder",
     "SloError",
+    "SloEvaluation",
     "UnknownSLOError",
     "WindowError",
+    "WindowedCounter",
     "__version__",
+    "load_config",
+    "make_report",
+    "parse_config",
 ]

@@ -41,7 +41,7 @@ def parse_duration(text: str | int | float, *, name: str = "duration") -> int:
 
 
 def format_duration(seconds: int) -> str:
-    """The shortest Prometheus spelling of a whole number of seconds: 3600 -> "1h", 5400 -> "90m"."""
+    """The shortest Prometheus spelling of whole seconds: 3600 -> "1h", 5400 -> "90m"."""
     if seconds <= 0:
         raise WindowError(f"duration: must be positive, got {seconds}")
     for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):

@@ -7,8 +7,11 @@ here is plain data, so renderers never recompute figures.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -50,12 +53,14 @@ class FiredAlert:
 
 @dataclass(frozen=True)
 class Series:
-    """Per-bucket series over the period, for charts. All lists have the same length."""
+    """Per-bucket series over the period, for charts; all of the same length. Lists or
+    numpy arrays (the evaluator hands over the core's arrays without copying)."""
 
-    timestamps: list[datetime]
-    sli_percent: list[float | None]  # cumulative SLI since period start; None before any event
-    budget_remaining_percent: list[float]  # cumulative, from 100 down (can go below 0)
-    burn_rate: dict[str, list[float]]  # window label ("1h") -> burn rate over that window
+    timestamps: Sequence[datetime]  # the end of each bucket
+    # Cumulative SLI since period start; None (or NaN in arrays) before any event.
+    sli_percent: Sequence[float | None] | np.ndarray
+    budget_remaining_percent: Sequence[float] | np.ndarray  # from 100 down (can go below 0)
+    burn_rate: Mapping[str, Sequence[float] | np.ndarray]  # window label ("1h") -> burn rate
 
 
 @dataclass(frozen=True)

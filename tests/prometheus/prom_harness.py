@@ -6,6 +6,7 @@ $NEXUS_PROMETHEUS_BIN_DIR. Without them the tests skip, except under CI=true whe
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -197,7 +198,9 @@ class LocalServer:
                     self.send_header(k, v)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                # the client may have given up already (timeout tests)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(payload)
 
             do_GET = do_POST = _serve
 

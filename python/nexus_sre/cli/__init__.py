@@ -16,7 +16,7 @@ from types import ModuleType
 
 from ..errors import SloError
 
-COMMANDS = ("validate", "schema_cmd", "budgets", "report", "rules", "backfill")
+COMMANDS = ("validate", "schema_cmd", "budgets", "report", "rules", "backfill", "demo")
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 

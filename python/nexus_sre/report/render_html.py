@@ -6,9 +6,13 @@ forbids scripts and remote loads as a second line of defence.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from html import escape
 from typing import Any
+
+import numpy as np
 
 from ..figures import fmt_number
 from .status import HTML_SYMBOL, SERVICE_LABEL, STATUS_LABEL
@@ -39,7 +43,7 @@ tr { break-inside: avoid; }
 .status { white-space: nowrap; font-weight: bold; }
 .st-healthy { color: #1a7f37; } .st-at-risk { color: #9a6700; }
 .st-violated { color: #cf222e; } .st-no-data { color: #57606a; }
-.recs li { margin-bottom: 10px; }
+.recs > li { margin-bottom: 10px; }
 .tag { display: inline-block; border: 1px solid currentColor; border-radius: 4px;
   padding: 0 6px; font-size: 12px; font-weight: bold; text-transform: uppercase; }
 .t-critical { color: #cf222e; } .t-warning { color: #9a6700; } .t-info { color: #0969da; }
@@ -48,6 +52,7 @@ tr { break-inside: avoid; }
 .figs { display: flex; flex-wrap: wrap; gap: 4px 20px; margin: 4px 0 8px; }
 .charts { display: flex; flex-wrap: wrap; gap: 12px; }
 figure { margin: 0; }
+.slo table { margin-top: 8px; }
 figcaption { font-weight: bold; font-size: 13px; }
 .legend { list-style: none; padding: 0; margin: 2px 0 0; display: flex; flex-wrap: wrap;
   gap: 2px 12px; font-size: 12px; }
@@ -55,7 +60,8 @@ svg.chart { max-width: 100%; height: auto; }
 svg.chart text { font-size: 10px; fill: #57606a; font-family: inherit; }
 svg .plot { fill: #fff; stroke: #d0d7de; }
 svg .grid { stroke: #eaeef2; stroke-width: 1; }
-svg .series { fill: none; stroke-width: 2; stroke-linejoin: round; }
+svg .series { fill: none; stroke-width: 2; stroke-linejoin: round;
+  vector-effect: non-scaling-stroke; }
 svg .line-0 { stroke: #0969da; } svg .line-1 { stroke: #8250df; stroke-dasharray: 6 3; }
 svg .line-2 { stroke: #1a7f37; stroke-dasharray: 2 2; }
 svg .line-3 { stroke: #bc4c00; stroke-dasharray: 8 2 2 2; }
@@ -95,6 +101,23 @@ def _parse(ts: str) -> float:
     return datetime.fromisoformat(ts).timestamp()
 
 
+@lru_cache(maxsize=64)
+def _times(timestamps: tuple[str, ...]) -> np.ndarray:
+    # Cached: the SLOs of one report mostly share the same chart timestamps.
+    return np.array([_parse(t) for t in timestamps], dtype=float)
+
+
+def _nanmin(values: Sequence[float | None]) -> float:
+    """Smallest known value (inf when none is known)."""
+    arr = np.array(values, dtype=float)
+    return float(np.fmin.reduce(arr, initial=np.inf))
+
+
+def _nanmax(values: Sequence[float | None]) -> float:
+    arr = np.array(values, dtype=float)
+    return float(np.fmax.reduce(arr, initial=-np.inf))
+
+
 def _charts(slo: dict[str, Any], start: float, end: float, labels: list[tuple[float, str]]) -> str:
     series = slo["series"]
     if slo["status"] == "no-data":
@@ -102,12 +125,12 @@ def _charts(slo: dict[str, Any], start: float, end: float, labels: list[tuple[fl
     if not series or not series["timestamps"]:
         return '<p class="muted">No chart data.</p>'
     span = end - start
-    xs = [min(max((_parse(t) - start) / span, 0.0), 1.0) for t in series["timestamps"]]
+    xs = np.clip((_times(tuple(series["timestamps"])) - start) / span, 0.0, 1.0)
     name = slo["name"]
     figs: list[str] = []
 
     budget = series["budgetRemainingPercent"]
-    lo = min(0.0, *(v for v in budget if v is not None))
+    lo = min(0.0, _nanmin(budget))
     figs.append(
         _figure(
             "Error budget remaining",
@@ -138,7 +161,7 @@ def _charts(slo: dict[str, Any], start: float, end: float, labels: list[tuple[fl
         for t in slo["burnRateThresholds"]
     ]
     thresholds.append(HLine(1, "×1 budget-neutral", "hl-ref"))
-    peak = max((v for ln in burn_lines for v in ln.values if v is not None), default=0.0)
+    peak = max([0.0, *(_nanmax(ln.values) for ln in burn_lines)])
     top = max(peak, *(h.value for h in thresholds)) * 1.1
     figs.append(
         _figure(
@@ -159,8 +182,7 @@ def _charts(slo: dict[str, Any], start: float, end: float, labels: list[tuple[fl
 
     sli = series["sliPercent"]
     target = slo["target"]
-    known = [v for v in sli if v is not None]
-    low = min([target, *known])
+    low = min(target, _nanmin(sli))
     pad = max((100 - low) * 0.25, 0.001)
     figs.append(
         _figure(

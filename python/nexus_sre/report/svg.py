@@ -11,10 +11,37 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+import numpy as np
+
 from ..figures import fmt_number
 
 WIDTH, HEIGHT = 372, 180
 _LEFT, _RIGHT, _TOP, _BOTTOM = 50, 8, 10, 24
+_SUB = 10  # path coordinates are written in 1/_SUB pixel units
+# Decimal text of every coordinate a chart can hold (all lie inside the chart).
+_INT_TEXT = np.array([str(i) for i in range((max(WIDTH, HEIGHT) + 1) * _SUB)], dtype=object)
+
+
+def _path_data(
+    px10: np.ndarray, values: Sequence[float | None], y_min: float, y_max: float, scale: float
+) -> str:
+    """SVG path data for one line; a None value lifts the pen (a gap, not a zero)."""
+    arr = np.array(values, dtype=float)  # None -> NaN
+    py10 = np.rint((_TOP + (y_max - np.clip(arr, y_min, y_max)) * scale) * _SUB)
+    valid = ~np.isnan(arr)
+    # Runs of consecutive valid points: their starts and ends from the edges of `valid`.
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], valid, [False])).astype(np.int8)))
+    parts: list[str] = []
+    for start, end in zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True):
+        pts = np.empty(2 * (end - start), dtype=np.int64)
+        pts[0::2] = px10[start:end]
+        pts[1::2] = py10[start:end]
+        # Looking the digits up in a table is ~8x faster than str() per number.
+        text = _INT_TEXT[pts].tolist()
+        parts.append(f"M{text[0]} {text[1]}")
+        if len(text) > 2:
+            parts.append("L" + " ".join(text[2:]))
+    return "".join(parts)
 
 
 @dataclass(frozen=True)
@@ -51,7 +78,7 @@ def nice_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
 def line_chart(
     *,
     title: str,
-    xs: Sequence[float],
+    xs: Sequence[float] | np.ndarray,
     lines: Sequence[Line],
     hlines: Sequence[HLine],
     y_min: float,
@@ -68,7 +95,7 @@ def line_chart(
     def y_of(v: float) -> float:
         return _TOP + (y_max - min(max(v, y_min), y_max)) * scale
 
-    px = [_LEFT + x * pw for x in xs]
+    px10 = np.rint((_LEFT + np.asarray(xs, dtype=float) * pw) * _SUB)
     out = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
         f'role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
@@ -96,20 +123,17 @@ def line_chart(
             f'<text class="hlabel {h.css}" x="{_LEFT + pw - 3}" y="{y - 3:.1f}" '
             f'text-anchor="end">{escape(h.label)}</text>'
         )
+    paths = []
     for line in lines:
-        d: list[str] = []
-        pen_up = True
-        for x, v in zip(px, line.values, strict=True):
-            if v is None:
-                pen_up = True
-                continue
-            d.append(f"{'M' if pen_up else 'L'}{x:.1f},{y_of(v):.1f}")
-            pen_up = False
+        d = _path_data(px10, line.values, y_min, y_max, scale)
         if d:
-            out.append(
-                f'<path class="series {line.css}" d="{"".join(d)}">'
+            paths.append(
+                f'<path class="series {line.css}" d="{d}">'
                 f"<title>{escape(line.label)}</title></path>"
             )
+    if paths:
+        # Path points are in tenths of a pixel (integers are fast to write and short).
+        out.append(f'<g transform="scale({1 / _SUB:g})">{"".join(paths)}</g>')
     out.append("</svg>")
     return "".join(out)
 

@@ -1,0 +1,81 @@
+"""Options and helpers shared by the commands that read SLO history (report, budgets)."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..config import Config, load_config
+from ..errors import InvalidInputError
+
+DEFAULT_CONFIG = "examples/slos.yaml"
+
+
+def add_source_options(p: argparse.ArgumentParser, *, config_positional: bool = False) -> None:
+    if config_positional:
+        p.add_argument("config", help="SLO config file (YAML or JSON)")
+    else:
+        p.add_argument(
+            "--config",
+            default=None,
+            help=f"SLO config file (default: {DEFAULT_CONFIG} when it exists)",
+        )
+    p.add_argument(
+        "--source",
+        choices=("embedded", "parquet", "prometheus"),
+        default=None,
+        help="where the SLI data comes from (default: the config's monitoringBackend, "
+        "embedded when that is not a readable source)",
+    )
+    p.add_argument("--data", help="Parquet/CSV file or directory (parquet source)")
+    p.add_argument(
+        "--store", help="embedded store directory (default: $NEXUS_SRE_STORE or .nexus-sre/store)"
+    )
+    p.add_argument("--prometheus-url", help="Prometheus base URL (prometheus source)")
+    period = p.add_argument_group("period (default: each SLO's own window, ending now)")
+    period.add_argument("--days", type=float, help="the last N days")
+    period.add_argument("--start", type=parse_time, help="ISO 8601 start (UTC if no zone)")
+    period.add_argument("--end", type=parse_time, help="ISO 8601 end (default: now)")
+    p.add_argument(
+        "--services",
+        type=lambda s: [x.strip() for x in s.split(",") if x.strip()],
+        help="only these services (comma-separated)",
+    )
+
+
+def parse_time(text: str) -> datetime:
+    try:
+        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 time such as 2026-11-01 or 2026-11-01T12:00:00Z"
+        ) from None
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def load(args: argparse.Namespace) -> Config:
+    path = args.config
+    if path is None:
+        if not Path(DEFAULT_CONFIG).exists():
+            raise InvalidInputError("--config: no config given and no examples/slos.yaml here")
+        path = DEFAULT_CONFIG
+    return load_config(path)
+
+
+def pick_source(args: argparse.Namespace, config: Config) -> str:
+    if args.source:
+        return str(args.source)
+    backend = config.global_.monitoring_backend
+    if backend == "parquet" and args.data:
+        return "parquet"
+    if backend == "prometheus" and (args.prometheus_url or config.global_.prometheus):
+        return "prometheus"
+    return "embedded"
+
+
+def check_period(args: argparse.Namespace) -> None:
+    if args.days is not None and args.start is not None:
+        raise InvalidInputError("--days and --start: give one or the other")
+    if args.days is not None and args.days <= 0:
+        raise InvalidInputError(f"--days: must be positive, got {args.days:g}")

@@ -1,0 +1,269 @@
+"""Turn one SLO's per-bucket good/total series into an `SloEvaluation`.
+
+Every source (embedded counters, Parquet backfill, Prometheus history) ends here, so the
+figures a report shows are computed one way, by the Rust core: budget, burn rates over
+each alert window, period-to-date SLI and budget, and the alert backtest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+import numpy as np
+import pyarrow as pa
+
+from . import _core
+from .config import SLO, Service
+from .durations import format_duration
+from .errors import InvalidInputError
+from .evaluation import ErrorBudget, FiredAlert, Series, SloEvaluation
+
+_SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
+
+
+@dataclass(frozen=True)
+class BucketSeries:
+    """Per-bucket counts: bucket i starts at `start + i * bucket_seconds`."""
+
+    start: datetime
+    bucket_seconds: int
+    good: np.ndarray  # uint64
+    total: np.ndarray  # uint64
+
+    def __post_init__(self) -> None:
+        if len(self.good) != len(self.total):
+            raise InvalidInputError(
+                f"good/total: series must have the same length, got {len(self.good)} "
+                f"and {len(self.total)}"
+            )
+
+    @classmethod
+    def from_table(cls, table: pa.Table, bucket_seconds: int, start: datetime) -> BucketSeries:
+        """From a (bucket_start, good, total) table of consecutive buckets."""
+        good = table.column("good").to_numpy().astype(np.uint64, copy=False)
+        total = table.column("total").to_numpy().astype(np.uint64, copy=False)
+        return cls(start=start, bucket_seconds=bucket_seconds, good=good, total=total)
+
+    def time_at(self, index: int) -> datetime:
+        return self.start + timedelta(seconds=index * self.bucket_seconds)
+
+
+def alert_tiers(slo: SLO) -> list[tuple[float, int, int]]:
+    return [(float(a.factor), a.long_window, a.short_window) for a in slo.alerting.burn_rate]
+
+
+def report_windows(slo: SLO, bucket_seconds: int, period_seconds: int) -> list[int]:
+    """The windows whose burn rate a report shows: every alert window, then the period."""
+    seen: list[int] = []
+    for a in slo.alerting.burn_rate:
+        for w in (a.short_window, a.long_window):
+            if w not in seen and w % bucket_seconds == 0 and w <= period_seconds:
+                seen.append(w)
+    seen.sort()
+    if period_seconds not in seen:
+        seen.append(period_seconds)
+    return seen
+
+
+def _budget(slo: SLO, period_seconds: int, good: int, total: int, hour_burn: float) -> ErrorBudget:
+    b = _core.error_budget(float(slo.target), float(period_seconds), good, total)
+    tte = _core.time_to_exhaustion(b.remaining_fraction, hour_burn, float(period_seconds))
+    return ErrorBudget(
+        total_minutes=b.total_minutes,
+        total_events=b.total_events if b.has_data else None,
+        consumed_fraction=b.consumed_fraction,
+        remaining_fraction=b.remaining_fraction,
+        consumed_minutes=b.consumed_minutes,
+        remaining_minutes=b.remaining_minutes,
+        status=b.status,
+        time_to_exhaustion_hours=None if tte is None else tte / 3600.0,
+    )
+
+
+def budget_burndown(good: np.ndarray, total: np.ndarray, budget_fraction: float) -> np.ndarray:
+    """Share of the period's budget left after each bucket: 1 - bad so far / (budget share
+    of all the period's events). It only falls, and ends at the period's figure; a
+    period-to-date ratio would swing wildly over the first few events."""
+    all_events = float(total.sum())
+    if all_events == 0:
+        return np.ones(len(total))
+    bad_so_far = np.cumsum(total.astype(np.float64) - good.astype(np.float64))
+    return 1.0 - bad_so_far / (budget_fraction * all_events)
+
+
+def _fired_alerts(slo: SLO, series: BucketSeries) -> list[FiredAlert]:
+    tiers = alert_tiers(slo)
+    usable = [
+        i
+        for i, t in enumerate(tiers)
+        if t[1] % series.bucket_seconds == 0 and t[2] % series.bucket_seconds == 0
+    ]
+    intervals = _core.backtest(
+        series.good,
+        series.total,
+        series.bucket_seconds,
+        float(slo.target),
+        [tiers[i] for i in usable],
+        slo.alerting.min_events,
+    )
+    n = len(series.good)
+    out: list[FiredAlert] = []
+    for tier_pos, first, end, peak in intervals:
+        alert = slo.alerting.burn_rate[usable[tier_pos]]
+        out.append(
+            FiredAlert(
+                name=alert.name,
+                severity=alert.severity,
+                kind="burn_rate",
+                # It fires at the end of its first bucket, and stops at the end of the
+                # first bucket where it no longer holds.
+                start=series.time_at(first + 1),
+                end=None if end >= n else series.time_at(end + 1),
+                peak_burn_rate=peak,
+                factor=float(alert.factor),
+                long_window_s=alert.long_window,
+                short_window_s=alert.short_window,
+            )
+        )
+    return out
+
+
+def _exhaustion_alerts(slo: SLO, remaining: np.ndarray, series: BucketSeries) -> list[FiredAlert]:
+    """Budget-exhaustion thresholds crossed in the period. The burndown only falls, so a
+    crossed threshold stays crossed to the end of the period (`end` is None)."""
+    consumed = 1.0 - remaining
+    out = []
+    for threshold in slo.alerting.budget_exhaustion:
+        level = float(threshold.percentage) / 100.0
+        hits = np.nonzero(consumed >= level * (1 - 1e-12))[0]
+        if len(hits) == 0:
+            continue
+        first = int(hits[0])
+        out.append(
+            FiredAlert(
+                name=f"budget-{threshold.percentage}",
+                severity=threshold.severity,
+                kind="budget_exhaustion",
+                start=series.time_at(first + 1),
+                end=None,
+                peak_burn_rate=None,
+                factor=None,
+            )
+        )
+    return out
+
+
+def evaluate_series(
+    service: Service,
+    slo: SLO,
+    series: BucketSeries,
+    *,
+    period_end: datetime | None = None,
+    with_series: bool = True,
+) -> SloEvaluation:
+    """Evaluate an SLO over the period the series covers."""
+    n = len(series.good)
+    bucket = series.bucket_seconds
+    period_start = series.start
+    period_end = period_end or series.time_at(n)
+    period_seconds = max(int((period_end - period_start).total_seconds()), bucket)
+    good_sum, total_sum = int(series.good.sum()), int(series.total.sum())
+    target = float(slo.target)
+
+    windows = report_windows(slo, bucket, max(period_seconds, bucket))
+    burn_now: dict[str, float] = {}
+    burn_series: dict[str, list[float]] = {}
+    if n:
+        arrays = _core.rolling_burn_rates(
+            series.good, series.total, [w // bucket for w in windows], target
+        )
+        for w, arr in zip(windows, arrays, strict=True):
+            label = format_duration(w)
+            values = arr.to_numpy()
+            burn_now[label] = float(values[-1])
+            long_windows = {a.long_window for a in slo.alerting.burn_rate}
+            if with_series and w in long_windows:
+                burn_series[label] = values
+        sli_arr, _ = _core.cumulative(series.good, series.total, target)
+        remaining = budget_burndown(series.good, series.total, float(slo.budget_fraction))
+    else:
+        remaining = np.ones(0)
+        sli_arr = pa.array([], pa.float64())
+    # The budget's period is the SLO's window; the evaluated span may be shorter.
+    budget_period = slo.time_window.seconds
+    hour_burn = burn_now.get(format_duration(min(windows)), 0.0) if burn_now else 0.0
+    budget = _budget(slo, budget_period, good_sum, total_sum, hour_burn)
+    alerts = _fired_alerts(slo, series) if n else []
+    alerts += _exhaustion_alerts(slo, remaining, series) if n else []
+    alerts.sort(key=lambda a: (a.start, -_SEVERITY_RANK.get(a.severity, 0)))
+
+    chart = None
+    if with_series:
+        sli = sli_arr.to_numpy(zero_copy_only=False)  # nulls (no traffic yet) become NaN
+        chart = Series(
+            timestamps=_bucket_ends(series.start, series.bucket_seconds, n),
+            sli_percent=sli * 100.0,
+            budget_remaining_percent=remaining * 100.0,
+            burn_rate=burn_series,
+        )
+    return SloEvaluation(
+        service=service.name,
+        tier=service.tier,
+        owner=service.owner,
+        slo_id=slo.id,
+        slo_name=slo.name,
+        sli_type=slo.sli.type,
+        target_percent=target,
+        period_start=period_start,
+        period_end=period_end,
+        good=good_sum,
+        total=total_sum,
+        sli_percent=None if total_sum == 0 else good_sum / total_sum * 100.0,
+        budget=budget,
+        burn_rates=burn_now,
+        alerts=alerts,
+        series=chart,
+        min_events=slo.alerting.min_events,
+    )
+
+
+@lru_cache(maxsize=64)
+def _bucket_ends(start: datetime, bucket_seconds: int, n: int) -> tuple[datetime, ...]:
+    # Shared by every SLO of a report evaluated over the same period.
+    return tuple(start + timedelta(seconds=(i + 1) * bucket_seconds) for i in range(n))
+
+
+def period_bounds(
+    slo: SLO,
+    *,
+    end: datetime | None = None,
+    start: datetime | None = None,
+    days: float | None = None,
+    bucket_seconds: int = 60,
+) -> tuple[datetime, datetime]:
+    """The evaluated span: explicit start/end, the last `days`, or the SLO's own window
+    ending at `end` (default now), aligned to bucket boundaries."""
+    end = end or datetime.now(UTC)
+    if end.tzinfo is None:
+        end = end.replace(tzinfo=UTC)
+    if start is None:
+        if days is not None:
+            start = end - timedelta(days=days)
+        else:
+            start, end = slo.time_window.bounds(end)
+            start, end = start.astimezone(UTC), min(end.astimezone(UTC), datetime.now(UTC))
+    elif start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    if start >= end:
+        raise InvalidInputError(
+            f"period: start {start.isoformat()} is not before end {end.isoformat()}"
+        )
+
+    def align(t: datetime, up: bool) -> datetime:
+        ts = t.timestamp()
+        k = -(-ts // bucket_seconds) if up else ts // bucket_seconds
+        return datetime.fromtimestamp(k * bucket_seconds, UTC)
+
+    return align(start, up=True), align(end, up=True)

@@ -1,0 +1,1 @@
+"""Where SLI data comes from: embedded counters, Parquet files, Prometheus."""

@@ -1,0 +1,141 @@
+"""The main job end to end: `demo` seeds the store, `report` and `budgets` read it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = REPO / "examples" / "slos.yaml"
+
+
+def cli(*args: str, cwd: Path, store: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NEXUS_SRE_STORE": str(store)}
+    return subprocess.run(
+        [sys.executable, "-m", "nexus_sre", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    work = tmp_path_factory.mktemp("work")
+    store = work / "store"
+    r = cli("demo", "--config", str(CONFIG), cwd=work, store=store)
+    assert r.returncode == 0, r.stderr
+    assert "demo data for 9 SLOs" in r.stderr
+    return work, store
+
+
+def test_json_report_facts_match_the_store(seeded: tuple[Path, Path]) -> None:
+    work, store = seeded
+    r = cli("report", "--config", str(CONFIG), cwd=work, store=store)
+    # The demo's frontend overspends its budget: exit 1 (an SLO missed its target).
+    assert r.returncode == 1, r.stderr
+    report = json.loads(r.stdout)
+    slos = {s["id"]: s for svc in report["services"] for s in svc["slos"]}
+    assert slos["frontend-availability"]["targetMet"] is False
+    assert report["summary"]["totalSLOs"] == 9
+    # Recompute one SLO's SLI from the saved counter state, independently of the report.
+    import pyarrow.ipc as ipc
+
+    table = ipc.open_file(str(store / "nexus-api" / "api-availability.arrow")).read_all()
+    from datetime import datetime
+
+    period = report["metadata"]["period"]
+    start = datetime.fromisoformat(period["start"].replace("Z", "+00:00")).timestamp()
+    end = datetime.fromisoformat(period["end"].replace("Z", "+00:00")).timestamp()
+    assert end - start == 30 * 86400
+    rows = [r for r in table.to_pylist() if start <= r["bucket_start"].timestamp() < end]
+    good = sum(r["good"] for r in rows)
+    total = sum(r["total"] for r in rows)
+    api = slos["api-availability"]
+    assert api["eventsCount"] == total
+    assert api["actualValue"] == pytest.approx(good / total * 100, abs=1e-4)
+    assert api["alerts"], "the demo's outage must show up as fired alerts"
+
+
+@pytest.mark.parametrize("fmt", ["html", "csv", "yaml", "markdown"])
+def test_formats(seeded: tuple[Path, Path], fmt: str) -> None:
+    work, store = seeded
+    out = work / f"report.{fmt}"
+    r = cli(
+        "report",
+        "--config",
+        str(CONFIG),
+        "--format",
+        fmt,
+        "-o",
+        str(out),
+        "--exit-zero",
+        cwd=work,
+        store=store,
+    )
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert len(rows) == 9
+    elif fmt == "yaml":
+        assert yaml.safe_load(text)["summary"]["totalSLOs"] == 9
+    elif fmt == "html":
+        assert "<svg" in text and "http://" not in text.replace("http://www.w3.org", "")
+    else:
+        assert "| Status |" in text
+
+
+def test_budgets_gate(seeded: tuple[Path, Path]) -> None:
+    work, store = seeded
+    r = cli("budgets", str(CONFIG), "--check-violations", cwd=work, store=store)
+    assert r.returncode == 1
+    assert "frontend-availability: error budget exhausted" in r.stderr
+    ok = cli(
+        "budgets",
+        str(CONFIG),
+        "--services",
+        "nexus-search",
+        "--check-violations",
+        cwd=work,
+        store=store,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "search-relevance" in ok.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["report", "--days", "-1"], "--days: must be positive"),
+        (["report", "--services", "nope"], "unknown service(s) nope"),
+        (["report", "--source", "parquet"], "--data"),
+        (["report", "--source", "prometheus"], "--prometheus-url"),
+        (["report", "--config", "missing.yaml"], "missing.yaml"),
+    ],
+)
+def test_bad_input_exits_2_without_traceback(
+    seeded: tuple[Path, Path], args: list[str], message: str
+) -> None:
+    work, store = seeded
+    full = [*args] if "--config" in args else [*args, "--config", str(CONFIG)]
+    r = cli(*full, cwd=work, store=store)
+    assert r.returncode == 2
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_empty_store_says_what_to_do(tmp_path: Path) -> None:
+    r = cli("report", "--config", str(CONFIG), cwd=tmp_path, store=tmp_path / "empty")
+    assert r.returncode == 2
+    assert "nexus-sre demo" in r.stderr
