@@ -205,7 +205,7 @@ def asgi_loop(app: Any) -> Callable[[int], None]:
     def run(n: int) -> None:
         for _ in range(n):
             coro = app(scope, receive, send)
-            try:
+            try:  # noqa: SIM105 - contextlib.suppress would add its own cost to the loop
                 coro.send(None)
             except StopIteration:
                 pass
@@ -267,7 +267,9 @@ def test_read_combined_prometheus_multiprocess(bench, benchmark, loops, tmp_path
     old = values.ValueClass
     try:
         for worker in range(3):
-            values.ValueClass = values.MultiProcessValue(process_identifier=lambda w=worker: 9000 + w)
+            values.ValueClass = values.MultiProcessValue(
+                process_identifier=lambda w=worker: 9000 + w
+            )
             total = Counter("nexus_requests", "r", ["service", "slo"], registry=None)
             good = Counter("nexus_requests_good", "g", ["service", "slo"], registry=None)
             for i in range(N_SLOS_READ):
@@ -277,6 +279,7 @@ def test_read_combined_prometheus_multiprocess(bench, benchmark, loops, tmp_path
         values.ValueClass = old
     registry = CollectorRegistry()
     collector = MultiProcessCollector(registry, path=str(d))
+
     def read(n: int) -> None:
         for _ in range(reads_per_round(n)):
             generate_latest(registry)

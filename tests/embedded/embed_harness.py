@@ -86,17 +86,44 @@ class Server:
 
 def start_uvicorn(app: str, log: Path, env: dict[str, str]) -> Server:
     port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-           "--log-level", "warning", "--no-access-log"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     return _start(cmd, port, log, env)
 
 
-def start_gunicorn(app: str, log: Path, env: dict[str, str], workers: int = 3,
-                   worker_class: str = "sync") -> Server:
+def start_gunicorn(
+    app: str, log: Path, env: dict[str, str], workers: int = 3, worker_class: str = "sync"
+) -> Server:
     port = free_port()
-    cmd = [sys.executable, "-m", "gunicorn", app, "-b", f"127.0.0.1:{port}", "-w", str(workers),
-           "-k", worker_class, "--log-level", "warning", "--graceful-timeout", "5",
-           "--chdir", str(APPS)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        app,
+        "-b",
+        f"127.0.0.1:{port}",
+        "-w",
+        str(workers),
+        "-k",
+        worker_class,
+        "--log-level",
+        "warning",
+        "--graceful-timeout",
+        "5",
+        "--chdir",
+        str(APPS),
+    ]
     return _start(cmd, port, log, env)
 
 
@@ -121,7 +148,8 @@ class LoadResult:
 
     def count(self, path: str | None = None, status: int | None = None) -> int:
         return sum(
-            n for (p, s), n in self.answered.items()
+            n
+            for (p, s), n in self.answered.items()
             if (path is None or p == path) and (status is None or s == status)
         )
 

@@ -20,9 +20,16 @@ from nexus_sre import _core
 from nexus_sre.embedded import EmbeddedStore
 
 
-def plan(seed: int, ok: int, fail: int, items: int = 0, health: int = 0, crash: int = 0) -> list[str]:
-    paths = (["/ok"] * ok + ["/fail"] * fail + [f"/items/{i}" for i in range(items)]
-             + ["/health"] * health + ["/crash"] * crash)
+def plan(
+    seed: int, ok: int, fail: int, items: int = 0, health: int = 0, crash: int = 0
+) -> list[str]:
+    paths = (
+        ["/ok"] * ok
+        + ["/fail"] * fail
+        + [f"/items/{i}" for i in range(items)]
+        + ["/health"] * health
+        + ["/crash"] * crash
+    )
     random.Random(seed).shuffle(paths)
     return paths
 
@@ -61,25 +68,43 @@ def test_uvicorn_records_every_request_exactly(dirs, servers, tmp_path: Path) ->
     good = 2600 + 80
 
     state = httpx.get(srv.url + "/state").json()["slos"]
-    assert state["shop/availability"] == {"good": good, "total": recorded, "cumulative": [good, recorded]}
+    assert state["shop/availability"] == {
+        "good": good,
+        "total": recorded,
+        "cumulative": [good, recorded],
+    }
     assert state["shop/latency"]["total"] == recorded
     # Per-route SLO by template: the 80 distinct /items/{id} paths land on one route.
-    assert state["shop-items/items-availability"] == {"good": 80, "total": 80, "cumulative": [80, 80]}
+    assert state["shop-items/items-availability"] == {
+        "good": 80,
+        "total": 80,
+        "cumulative": [80, 80],
+    }
     assert shared_counts(dirs["shared"], "shop", "availability") == (good, recorded)
 
     text = httpx.get(srv.url + "/metrics").text
     found = samples(text)
     assert metric(found, "nexus_sre_requests_total", service="shop", slo="availability") == recorded
-    assert metric(found, "nexus_sre_requests_good_total", service="shop", slo="availability") == good
+    assert (
+        metric(found, "nexus_sre_requests_good_total", service="shop", slo="availability") == good
+    )
     bad_ratio = (recorded - good) / recorded
-    assert abs(
-        metric(found, "nexus_sre_error_budget_remaining_ratio", service="shop", slo="availability")
-        - (1 - bad_ratio / 0.005)
-    ) < 1e-9
-    assert abs(
-        metric(found, "nexus_sre_burn_rate", service="shop", slo="availability", window="1h")
-        - bad_ratio / 0.005
-    ) < 1e-9
+    assert (
+        abs(
+            metric(
+                found, "nexus_sre_error_budget_remaining_ratio", service="shop", slo="availability"
+            )
+            - (1 - bad_ratio / 0.005)
+        )
+        < 1e-9
+    )
+    assert (
+        abs(
+            metric(found, "nexus_sre_burn_rate", service="shop", slo="availability", window="1h")
+            - bad_ratio / 0.005
+        )
+        < 1e-9
+    )
 
     om = httpx.get(srv.url + "/metrics", headers={"Accept": "application/openmetrics-text"})
     assert om.headers["content-type"].startswith("application/openmetrics-text")
@@ -103,8 +128,14 @@ def test_gunicorn_three_workers_combine_without_loss(dirs, servers, tmp_path: Pa
     # Any worker's /metrics shows the combined state.
     for _ in range(3):
         found = samples(httpx.get(srv.url + "/metrics").text)
-        assert metric(found, "nexus_sre_requests_total", service="shop", slo="availability") == recorded
-        assert metric(found, "nexus_sre_requests_good_total", service="shop", slo="availability") == good
+        assert (
+            metric(found, "nexus_sre_requests_total", service="shop", slo="availability")
+            == recorded
+        )
+        assert (
+            metric(found, "nexus_sre_requests_good_total", service="shop", slo="availability")
+            == good
+        )
     assert len(pids | set(srv.children())) >= 2
 
 
@@ -144,8 +175,12 @@ def test_restart_restores_the_budget(dirs, servers, tmp_path: Path) -> None:
     first = servers(start_uvicorn("starlette_app:app", tmp_path / "first.log", env))
     run_load(first.url, plan(4, ok=400, fail=100), threads=2)
     before = httpx.get(first.url + "/state").json()["slos"]
-    budget_before = metric(samples(httpx.get(first.url + "/metrics").text),
-                           "nexus_sre_error_budget_remaining_ratio", service="shop", slo="availability")
+    budget_before = metric(
+        samples(httpx.get(first.url + "/metrics").text),
+        "nexus_sre_error_budget_remaining_ratio",
+        service="shop",
+        slo="availability",
+    )
     assert not list(dirs["persist"].glob("segment-*.arrow"))
     first.stop()  # SIGTERM: uvicorn's lifespan shutdown writes the last snapshot
     assert len(list(dirs["persist"].glob("segment-*.arrow"))) == 1
@@ -153,10 +188,17 @@ def test_restart_restores_the_budget(dirs, servers, tmp_path: Path) -> None:
     env = server_env(NEXUS_TEST_PERSIST_DIR=str(dirs["persist"]), NEXUS_TEST_FLUSH="0.5")
     second = servers(start_uvicorn("starlette_app:app", tmp_path / "second.log", env))
     after = httpx.get(second.url + "/state").json()["slos"]
-    assert after["shop/availability"] == before["shop/availability"] == {
-        "good": 400, "total": 500, "cumulative": [400, 500]}
-    budget_after = metric(samples(httpx.get(second.url + "/metrics").text),
-                          "nexus_sre_error_budget_remaining_ratio", service="shop", slo="availability")
+    assert (
+        after["shop/availability"]
+        == before["shop/availability"]
+        == {"good": 400, "total": 500, "cumulative": [400, 500]}
+    )
+    budget_after = metric(
+        samples(httpx.get(second.url + "/metrics").text),
+        "nexus_sre_error_budget_remaining_ratio",
+        service="shop",
+        slo="availability",
+    )
     assert budget_after == budget_before < 1.0
 
     # A crash loses at most one flush interval: wait past it, then kill -9.

@@ -143,7 +143,9 @@ def test_text_and_openmetrics_parse(tmp_path: Path) -> None:
     store.add_slo('we"ird\\svc', "a\nb", target=99.9, window_seconds=3600)
     fams = store_families(store)
     parsed = {f.name: f for f in text_string_to_metric_families(render_text(fams))}
-    totals = {tuple(sorted(s.labels.items())): s.value for s in parsed["nexus_sre_requests"].samples}
+    totals = {
+        tuple(sorted(s.labels.items())): s.value for s in parsed["nexus_sre_requests"].samples
+    }
     assert totals[(("service", "api"), ("slo", "avail"))] == 200
     assert totals[(("service", 'we"ird\\svc'), ("slo", "a\nb"))] == 0
     burn = {
@@ -165,9 +167,7 @@ def test_collector_in_an_existing_registry(tmp_path: Path) -> None:
     registry.register(NexusSRECollector(store))
     text = generate_latest(registry).decode()
     parsed = {f.name: f for f in text_string_to_metric_families(text)}
-    values = {
-        (s.name, s.labels["slo"]): s.value for s in parsed["nexus_sre_requests_good"].samples
-    }
+    values = {(s.name, s.labels["slo"]): s.value for s in parsed["nexus_sre_requests_good"].samples}
     assert values[("nexus_sre_requests_good_total", "fast")] == 1
     assert values[("nexus_sre_requests_good_total", "avail")] == 0
 
@@ -186,8 +186,12 @@ def starlette_app(store: EmbeddedStore, **kw: object) -> Starlette:
         raise ValueError("bug")
 
     return Starlette(
-        routes=[Route("/ok", ok), Route("/healthz", ok), Route("/teapot", teapot),
-                Route("/crash", crash)],
+        routes=[
+            Route("/ok", ok),
+            Route("/healthz", ok),
+            Route("/teapot", teapot),
+            Route("/crash", crash),
+        ],
         middleware=[Middleware(SLOMiddleware, recorder=store.recorder("api"), **kw)],
     )
 
@@ -256,7 +260,9 @@ def test_recording_failure_never_breaks_the_request(tmp_path: Path) -> None:
     async def ok(request):  # type: ignore[no-untyped-def]
         return PlainTextResponse("ok")
 
-    app = Starlette(routes=[Route("/ok", ok)], middleware=[Middleware(SLOMiddleware, recorder=Broken())])
+    app = Starlette(
+        routes=[Route("/ok", ok)], middleware=[Middleware(SLOMiddleware, recorder=Broken())]
+    )
     assert TestClient(app).get("/ok").text == "ok"
     with pytest.raises(InvalidInputError, match="recorder"):
         SLOMiddleware(app, recorder=object())  # type: ignore[arg-type]
@@ -266,9 +272,14 @@ def test_recording_failure_never_breaks_the_request(tmp_path: Path) -> None:
 
 
 def test_beacon_validation() -> None:
-    b = parse_beacon(b'{"message": "x is undefined", "component": "Cart", "timestamp": 1700000000000}')
+    b = parse_beacon(
+        b'{"message": "x is undefined", "component": "Cart", "timestamp": 1700000000000}'
+    )
     assert b.component == "Cart" and b.timestamp == 1_700_000_000.0
-    assert parse_beacon(b'{"message": "m", "timestamp": "2024-01-01T00:00:00Z"}').timestamp == 1704067200.0
+    assert (
+        parse_beacon(b'{"message": "m", "timestamp": "2024-01-01T00:00:00Z"}').timestamp
+        == 1704067200.0
+    )
     for bad, why in [
         (b"not json", "not valid JSON"),
         (b"[1]", "JSON object"),
@@ -299,8 +310,13 @@ def test_error_intake_records_and_limits(tmp_path: Path) -> None:
     store.add_slo("frontend", "avail", target=99.0, window_seconds=3600)
     store.add_slo("frontend", "lcp", target=90.0, window_seconds=3600, threshold_ms=2500)
     now = [0.0]
-    route = error_intake_route(store.availability_counters("frontend"), rate=1, burst=3,
-                               max_bytes=1024, clock=lambda: now[0])
+    route = error_intake_route(
+        store.availability_counters("frontend"),
+        rate=1,
+        burst=3,
+        max_bytes=1024,
+        clock=lambda: now[0],
+    )
     client = TestClient(Starlette(routes=[route]))
     beacon = {"message": "TypeError: x", "stack": "at Cart", "component": "Cart", "url": "/cart"}
     codes = [client.post("/errors", json=beacon).status_code for _ in range(4)]

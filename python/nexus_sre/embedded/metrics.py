@@ -62,9 +62,7 @@ def read_state(entry: SloEntry) -> SloState:
     burn = tuple(
         (w, s.error_ratio / bf) for w, s in zip(entry.burn_windows, stats[1:], strict=True)
     )
-    return SloState(
-        entry.service, entry.slo, bf, good, total, stats[0].good, stats[0].total, burn
-    )
+    return SloState(entry.service, entry.slo, bf, good, total, stats[0].good, stats[0].total, burn)
 
 
 def families(states: Iterable[SloState]) -> list[Family]:

@@ -97,7 +97,7 @@ def decode_segment(data: bytes, path: Path, written_ns: int) -> Segment:
         }
     except (KeyError, ValueError, TypeError, IndexError) as e:
         raise DataError(f"{path}: missing or malformed metadata: {e}") from e
-    return Segment(path, table, cumulative, widths, written_ns)  # type: ignore[arg-type]
+    return Segment(path, table, cumulative, widths, written_ns)
 
 
 def write_segment(directory: Path, data: bytes, *, keep: int = 3) -> Path:

@@ -197,7 +197,9 @@ class EmbeddedStore:
 
     def availability_counters(self, service: str) -> list[_core.WindowedCounter]:
         """Counters of the service's non-latency SLOs: where browser errors count."""
-        found = [e.counter for e in self.entries() if e.service == service and e.threshold_ms is None]
+        found = [
+            e.counter for e in self.entries() if e.service == service and e.threshold_ms is None
+        ]
         if not found:
             raise UnknownSLOError(f"no availability SLO registered for service {service!r}")
         return found
@@ -301,9 +303,7 @@ class EmbeddedStore:
         except Exception:  # a bad snapshot must never stop the service
             log.warning("nexus-sre: restore failed; starting empty", exc_info=True)
         self._stop.clear()
-        self._thread = threading.Thread(
-            target=self._run, name="nexus-sre-flush", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name="nexus-sre-flush", daemon=True)
         self._thread.start()
         ref = weakref.ref(self)
         atexit.register(_close_ref, ref)

@@ -67,11 +67,14 @@ class SLOMiddleware:
             kind = message["type"]
             if kind == "http.response.start":
                 status = int(message["status"])
-            elif kind == "http.response.body" and not message.get("more_body", False):
-                if not recorded:
-                    recorded = True
-                    ms = (time.perf_counter() - start) * 1000.0
-                    rules.record(rules.is_good(status), ms, _route_template(scope))
+            elif (
+                kind == "http.response.body"
+                and not message.get("more_body", False)
+                and not recorded
+            ):
+                recorded = True
+                ms = (time.perf_counter() - start) * 1000.0
+                rules.record(rules.is_good(status), ms, _route_template(scope))
             await send(message)
 
         try:

@@ -89,7 +89,9 @@ class TokenBucket:
 
     def __init__(self, rate: float, burst: float, *, max_clients: int = 10_000) -> None:
         if not (rate > 0 and burst >= 1):
-            raise InvalidInputError(f"rate limit: need rate > 0 and burst >= 1, got {rate}, {burst}")
+            raise InvalidInputError(
+                f"rate limit: need rate > 0 and burst >= 1, got {rate}, {burst}"
+            )
         self.rate = float(rate)
         self.burst = float(burst)
         self.max_clients = max_clients
@@ -124,7 +126,8 @@ def record_error(target: Any, *, timestamp: float | None = None) -> bool:
     if hasattr(target, "window") and hasattr(target, "record"):  # WindowedCounter
         return bool(target.record(False, timestamp))
     raise InvalidInputError(
-        f"record_error: expected a ServiceRecorder or WindowedCounter(s), got {type(target).__name__}"
+        "record_error: expected a ServiceRecorder or WindowedCounter(s), "
+        f"got {type(target).__name__}"
     )
 
 

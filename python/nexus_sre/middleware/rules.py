@@ -46,7 +46,8 @@ class RecordingRules:
     def __post_init__(self) -> None:
         if not callable(getattr(self.recorder, "record", None)):
             raise InvalidInputError(
-                f"recorder: expected a ServiceRecorder (with .record), got {type(self.recorder).__name__}"
+                "recorder: expected a ServiceRecorder (with .record), "
+                f"got {type(self.recorder).__name__}"
             )
         if not callable(self.classifier):
             raise InvalidInputError("classifier: must be a callable taking the status code")

@@ -251,7 +251,10 @@ fn parse_header(map: &[u8], path: &Path) -> CoreResult<CounterSpec> {
         ));
     }
     if map[0..8] != MAGIC {
-        return Err(shared_err(path, "is not a nexus-sre counter file (bad magic)"));
+        return Err(shared_err(
+            path,
+            "is not a nexus-sre counter file (bad magic)",
+        ));
     }
     let u32_at = |at: usize| u32::from_le_bytes(map[at..at + 4].try_into().expect("4 bytes"));
     let i64_at = |at: usize| i64::from_le_bytes(map[at..at + 8].try_into().expect("8 bytes"));

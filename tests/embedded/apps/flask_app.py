@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import os
 
+from common import build_store
 from flask import Flask, Response
 
 from nexus_sre import _core
 from nexus_sre.middleware import WSGISLOMiddleware, flask_route_resolver, metrics_wsgi_app
-from common import build_store
 
 store = build_store()
 app = Flask(__name__)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 
+from common import build_store
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -12,7 +13,6 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from nexus_sre.middleware import SLOMiddleware, error_intake_route, metrics_app
-from common import build_store
 
 store = build_store()
 
@@ -61,7 +61,9 @@ app = Starlette(
         Route("/health", health),
         Route("/state", state),
         Route("/metrics", metrics_app(store)),
-        error_intake_route(store.availability_counters("web-frontend"), "/errors", rate=50, burst=100),
+        error_intake_route(
+            store.availability_counters("web-frontend"), "/errors", rate=50, burst=100
+        ),
     ],
     middleware=[
         Middleware(
