@@ -56,7 +56,7 @@ def read_state(entry: SloEntry) -> SloState:
     """One pass over the counter: the SLO window and every burn window at once."""
     c = entry.counter
     windows = [entry.window_seconds, *entry.burn_windows]
-    stats = c.windows(windows)
+    stats = _core.read_windows(c, windows)
     good, total = _core.counter_cumulative(c)
     bf = entry.budget_fraction
     burn = tuple(

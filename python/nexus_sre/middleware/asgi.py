@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, MutableMapping
+from time import perf_counter
 from typing import Any
 
-from .rules import DEFAULT_SKIP_PATHS, Classifier, Recorder, RecordingRules, default_classifier
+from .rules import DEFAULT_SKIP_PATHS, Classifier, Recorder, RecordingRules, default_classifier, log
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -49,45 +49,58 @@ class SLOMiddleware:
             recorder, classifier, skip_paths, skip, dict(route_recorders or {})
         )
         self.store = store
+        self._plain = classifier is default_classifier and not route_recorders
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan" and self.store is not None:
-            await self.app(scope, receive, self._closing_store(send))
-            return
-        if scope["type"] != "http" or self.rules.skipped(scope.get("path", "")):
+        kind = scope["type"]
+        if kind != "http":
+            if kind == "lifespan" and self.store is not None:
+                send = self._closing_store(send)
             await self.app(scope, receive, send)
             return
         rules = self.rules
-        start = time.perf_counter()
-        status: int | None = None
+        path = scope["path"]
+        if path in rules.skip_paths or (rules.skip is not None and rules.skip(path)):
+            await self.app(scope, receive, send)
+            return
+        start = perf_counter()
+        status = 0  # 0 until the response starts
         recorded = False
 
-        async def send_and_record(message: Message) -> None:
+        # A plain function returning send's awaitable: one coroutine per message, not two.
+        def send_and_record(message: Message) -> Awaitable[None]:
             nonlocal status, recorded
-            kind = message["type"]
-            if kind == "http.response.start":
-                status = int(message["status"])
-            elif (
-                kind == "http.response.body"
-                and not message.get("more_body", False)
-                and not recorded
-            ):
-                recorded = True
-                ms = (time.perf_counter() - start) * 1000.0
-                rules.record(rules.is_good(status), ms, _route_template(scope))
-            await send(message)
+            if not recorded:
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                elif not message.get("more_body", False):
+                    # The last body message (or a pathsend): record before it leaves.
+                    recorded = True
+                    self._record(status, start, scope)
+            return send(message)
 
         try:
             await self.app(scope, receive, send_and_record)
         except BaseException:
             if not recorded:
                 recorded = True
-                ms = (time.perf_counter() - start) * 1000.0
-                rules.record(False, ms, _route_template(scope))
+                self._record(0, start, scope)
             raise
         if not recorded:  # the app returned without finishing a response
-            ms = (time.perf_counter() - start) * 1000.0
-            rules.record(rules.is_good(status) and status is not None, ms, _route_template(scope))
+            self._record(0, start, scope)
+
+    def _record(self, status: int, start: float, scope: Scope) -> None:
+        ms = (perf_counter() - start) * 1000.0
+        rules = self.rules
+        if self._plain:
+            # The common case inlined: default classifier, no per-route SLOs.
+            try:
+                rules.recorder.record(0 < status < 500, ms)
+            except Exception:
+                log.warning("nexus-sre: recording a request failed", exc_info=True)
+            return
+        route = _route_template(scope) if rules.route_recorders else None
+        rules.record_status(status, ms, route)
 
     def _closing_store(self, send: Send) -> Send:
         """Write the store's last snapshot when the server shuts the app down: uvicorn

@@ -57,7 +57,8 @@ class RecordingRules:
         return path in self.skip_paths or (self.skip is not None and self.skip(path))
 
     def is_good(self, status: int | None) -> bool:
-        if status is None:  # no response started: the app failed
+        """Good by the classifier; no status (no response) or a failing classifier: bad."""
+        if not status:
             return False
         try:
             return bool(self.classifier(status))
@@ -65,11 +66,15 @@ class RecordingRules:
             log.warning("nexus-sre: classifier failed for status %s; counting it bad", status)
             return False
 
+    def record_status(self, status: int, duration_ms: float, route: str | None) -> None:
+        """Record a request by its status (0: no response, a failure); never raises."""
+        self.record(self.is_good(status), duration_ms, route)
+
     def record(self, ok: bool, duration_ms: float, route: str | None) -> None:
         """Record into the service's recorder (and the route's); never raises."""
         try:
             self.recorder.record(ok, duration_ms)
-            if route is not None and self.route_recorders:
+            if route is not None:
                 rr = self.route_recorders.get(route)
                 if rr is not None:
                     rr.record(ok, duration_ms)

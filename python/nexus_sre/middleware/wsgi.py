@@ -103,7 +103,7 @@ class WSGISLOMiddleware:
             if done:
                 return
             done = True
-            ok = not failed and rules.is_good(status[0] if status else None)
+            ok = not failed and rules.is_good(status[0] if status else 0)
             rules.record(ok, (time.perf_counter() - start) * 1000.0, self._route(environ))
 
         try:

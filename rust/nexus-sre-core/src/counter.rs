@@ -702,3 +702,5 @@ mod tests {
         assert_eq!(w.good, 200_000);
     }
 }
+
+mod scan;
