@@ -132,21 +132,26 @@ def test_recorder_shared(bench, benchmark, loops, tmp_path) -> None:  # type: ig
     assert store.counter("api", "availability").window(3600).total >= loops
 
 
-@pytest.mark.benchmark(group="recorder")
-def test_recorder_shared_two_threads(bench, benchmark, loops, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """Two threads, each doing `loops` calls: per_op is per event over both."""
-    store = make_store(tmp_path, shared=True)
-    run = record_loop(store.recorder("api"))
-
-    def two(n: int) -> None:
-        ts = [threading.Thread(target=run, args=(n,)) for _ in range(2)]
+def threaded(run: Callable[[int], None], threads: int) -> Callable[[int], None]:
+    def go(n: int) -> None:
+        ts = [threading.Thread(target=run, args=(n * 5,)) for _ in range(threads)]
         for t in ts:
             t.start()
         for t in ts:
             t.join()
 
-    bench(two)
-    per_op(benchmark, loops, events_per_loop=2)
+    return go
+
+
+@pytest.mark.benchmark(group="threads")
+@pytest.mark.parametrize("threads", [1, 2])
+def test_recorder_shared_threads(bench, benchmark, loops, tmp_path, threads) -> None:  # type: ignore[no-untyped-def]
+    """`threads` threads, each doing 5 x `loops` calls (thread start included in both
+    cases): per_op is per event over all threads, so 1/per_op is events/s."""
+    store = make_store(tmp_path, shared=True)
+    bench(threaded(record_loop(store.recorder("api")), threads))
+    per_op(benchmark, loops, events_per_loop=5 * threads)
+    assert store.counter("api", "availability").window(3600).total >= 5 * loops * threads
 
 
 @pytest.mark.benchmark(group="recorder")

@@ -84,8 +84,9 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
-def start_uvicorn(app: str, log: Path, env: dict[str, str]) -> Server:
+def start_uvicorn(app: str, log: Path, env: dict[str, str], workers: int = 1) -> Server:
     port = free_port()
+    more = ["--workers", str(workers)] if workers > 1 else []
     cmd = [
         sys.executable,
         "-m",
@@ -98,6 +99,7 @@ def start_uvicorn(app: str, log: Path, env: dict[str, str]) -> Server:
         "--log-level",
         "warning",
         "--no-access-log",
+        *more,
     ]
     return _start(cmd, port, log, env)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import threading
 import time
@@ -249,3 +250,36 @@ def test_shared_rings_outlive_the_server(dirs, servers, tmp_path: Path) -> None:
     e = store.add_slo("shop", "availability", target=99.5, window_seconds=86400)
     assert not e.created
     assert e.counter.window(86400).total == 200
+
+
+def test_uvicorn_workers_share_one_store(dirs, servers, tmp_path: Path) -> None:
+    env = server_env(NEXUS_TEST_SHARED_DIR=str(dirs["shared"]))
+    srv = servers(start_uvicorn("starlette_app:app", tmp_path / "uv.log", env, workers=3))
+    res = run_load(srv.url, plan(7, ok=2750, fail=250), threads=6)
+    assert res.unanswered == 0
+    assert shared_counts(dirs["shared"], "shop", "availability") == (2750, 3000)
+    pids = set()
+    for _ in range(20):
+        body = httpx.get(srv.url + "/state").json()
+        pids.add(body["pid"])
+        assert body["slos"]["shop/availability"]["cumulative"] == [2750, 3000]
+    assert len(pids) >= 2  # several workers answered, and each saw the combined state
+
+
+def test_lost_shared_rings_are_restored_from_segments(dirs, servers, tmp_path: Path) -> None:
+    """tmpfs cleared (a reboot): the rings come back from the newest snapshot."""
+    env = server_env(
+        NEXUS_TEST_SHARED_DIR=str(dirs["shared"]),
+        NEXUS_TEST_PERSIST_DIR=str(dirs["persist"]),
+        NEXUS_TEST_FLUSH="0.3",
+    )
+    srv = servers(start_gunicorn("flask_app:application", tmp_path / "g1.log", env))
+    run_load(srv.url, plan(8, ok=280, fail=20), threads=3)
+    srv.stop()
+    shutil.rmtree(dirs["shared"])
+    again = servers(start_gunicorn("flask_app:application", tmp_path / "g2.log", env))
+    state = httpx.get(again.url + "/state").json()["slos"]["shop/availability"]
+    assert state == {"good": 280, "total": 300, "cumulative": [280, 300]}
+    # Restored exactly once, although three workers started on the empty directory.
+    run_load(again.url, ["/ok"] * 10, threads=2)
+    assert shared_counts(dirs["shared"], "shop", "availability") == (290, 310)
