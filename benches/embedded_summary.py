@@ -36,7 +36,8 @@ def main(path: str) -> None:
     shared = get("test_recorder_shared")
     multi = get("test_recorder_prometheus_multiprocess")
     one, two = get("test_recorder_shared_threads[1]"), get("test_recorder_shared_threads[2]")
-    read_nexus = get("test_read_combined_nexus")
+    read_nexus = get("test_read_combined_nexus_counters")
+    read_full = get("test_read_combined_nexus_full")
     read_prom = get("test_read_combined_prometheus_multiprocess")
     mw = {
         k: (get(f"test_asgi_{k}") - bare) / 1000
@@ -64,7 +65,8 @@ def main(path: str) -> None:
             "middleware overhead, prometheus_client multiprocess",
             f"{mw['prometheus_multiprocess']:.2f} µs",
         ),
-        ("read combined state, nexus", f"{read_nexus / 1000:.0f} µs"),
+        ("read combined state, nexus, counters", f"{read_nexus / 1000:.0f} µs"),
+        ("read combined state, nexus, counters + budget/burn gauges", f"{read_full / 1000:.0f} µs"),
         ("read combined state, prometheus_client multiprocess", f"{read_prom / 1000:.0f} µs"),
     ]
     print()

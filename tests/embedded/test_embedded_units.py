@@ -155,6 +155,11 @@ def test_text_and_openmetrics_parse(tmp_path: Path) -> None:
     }
     assert burn[("avail", "5m")] == pytest.approx((4 / 200) / 0.01)
     assert burn[("fast", "1h")] == pytest.approx((20 / 200) / 0.05)
+    counters_only = render_text(store_families(store, gauges=False))
+    assert {f.name for f in text_string_to_metric_families(counters_only)} == {
+        "nexus_sre_requests",
+        "nexus_sre_requests_good",
+    }
     om = {f.name: f for f in om_parse(render_openmetrics(fams))}
     assert om["nexus_sre_requests_good"].type == "counter"
     assert om["nexus_sre_error_budget_remaining_ratio"].type == "gauge"

@@ -15,10 +15,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .. import _core
 from ..durations import format_duration
 from .store import EmbeddedStore, SloEntry
+
+_window_label = lru_cache(maxsize=1024)(format_duration)
 
 TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8"
@@ -52,20 +55,22 @@ class SloState:
     burn: tuple[tuple[int, float], ...]  # (window seconds, burn rate)
 
 
-def read_state(entry: SloEntry) -> SloState:
-    """One pass over the counter: the SLO window and every burn window at once."""
+def read_state(entry: SloEntry, *, gauges: bool = True) -> SloState:
+    """One pass over the counter: the SLO window and every burn window at once (skipped
+    without gauges: the cumulative totals alone are two atomic loads)."""
     c = entry.counter
-    windows = [entry.window_seconds, *entry.burn_windows]
-    stats = _core.read_windows(c, windows)
     good, total = _core.counter_cumulative(c)
     bf = entry.budget_fraction
+    if not gauges:
+        return SloState(entry.service, entry.slo, bf, good, total, 0, 0, ())
+    stats = _core.read_windows(c, [entry.window_seconds, *entry.burn_windows])
     burn = tuple(
         (w, s.error_ratio / bf) for w, s in zip(entry.burn_windows, stats[1:], strict=True)
     )
     return SloState(entry.service, entry.slo, bf, good, total, stats[0].good, stats[0].total, burn)
 
 
-def families(states: Iterable[SloState]) -> list[Family]:
+def families(states: Iterable[SloState], *, gauges: bool = True) -> list[Family]:
     states = list(states)
 
     def lab(s: SloState, *extra: tuple[str, str]) -> tuple[tuple[str, str], ...]:
@@ -77,7 +82,7 @@ def families(states: Iterable[SloState]) -> list[Family]:
         ratio = (s.window_total - s.window_good) / s.window_total
         return 1.0 - ratio / s.budget_fraction
 
-    return [
+    counters = [
         Family(
             "nexus_sre_requests",
             "counter",
@@ -90,6 +95,11 @@ def families(states: Iterable[SloState]) -> list[Family]:
             "Requests that met the SLO.",
             tuple(Sample(lab(s), s.good_total) for s in states),
         ),
+    ]
+    if not gauges:
+        return counters
+    return [
+        *counters,
         Family(
             "nexus_sre_error_budget_remaining_ratio",
             "gauge",
@@ -101,7 +111,7 @@ def families(states: Iterable[SloState]) -> list[Family]:
             "gauge",
             "Error ratio over the window divided by the error budget.",
             tuple(
-                Sample(lab(s, ("window", format_duration(w))), rate)
+                Sample(lab(s, ("window", _window_label(w))), rate)
                 for s in states
                 for w, rate in s.burn
             ),
@@ -109,8 +119,10 @@ def families(states: Iterable[SloState]) -> list[Family]:
     ]
 
 
-def store_families(store: EmbeddedStore) -> list[Family]:
-    return families(read_state(e) for e in store.entries())
+def store_families(store: EmbeddedStore, *, gauges: bool = True) -> list[Family]:
+    """The store's families; `gauges=False` leaves out the budget and burn-rate gauges
+    (which read whole windows) for services that compute those in Prometheus."""
+    return families((read_state(e, gauges=gauges) for e in store.entries()), gauges=gauges)
 
 
 def _escape(value: str) -> str:
@@ -131,6 +143,7 @@ def _number(v: float) -> str:
     return repr(float(v))
 
 
+@lru_cache(maxsize=8192)  # label sets repeat on every scrape; escaping them once is enough
 def _labels(labels: tuple[tuple[str, str], ...]) -> str:
     if not labels:
         return ""
@@ -164,9 +177,11 @@ def wants_openmetrics(accept: str | None) -> bool:
     return bool(accept) and "application/openmetrics-text" in accept  # type: ignore[operator]
 
 
-def exposition(store: EmbeddedStore, accept: str | None = None) -> tuple[bytes, str]:
+def exposition(
+    store: EmbeddedStore, accept: str | None = None, *, gauges: bool = True
+) -> tuple[bytes, str]:
     """(body, content type) for a scrape with this Accept header."""
-    fams = store_families(store)
+    fams = store_families(store, gauges=gauges)
     if wants_openmetrics(accept):
         return render_openmetrics(fams).encode(), OPENMETRICS_CONTENT_TYPE
     return render_text(fams).encode(), TEXT_CONTENT_TYPE

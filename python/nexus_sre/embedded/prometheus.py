@@ -21,13 +21,14 @@ except ImportError as e:  # pragma: no cover - exercised only without the extra
 class NexusSRECollector:
     """Yields the store's families on every collection (custom collector protocol)."""
 
-    def __init__(self, store: EmbeddedStore) -> None:
+    def __init__(self, store: EmbeddedStore, *, gauges: bool = True) -> None:
         if not isinstance(store, EmbeddedStore):
             raise InvalidInputError(f"store: expected an EmbeddedStore, got {type(store).__name__}")
         self.store = store
+        self.gauges = gauges
 
     def collect(self) -> Iterator[Any]:
-        for f in store_families(self.store):
+        for f in store_families(self.store, gauges=self.gauges):
             label_names = [k for k, _ in f.samples[0].labels] if f.samples else ["service", "slo"]
             fam: Any
             if f.kind == "counter":

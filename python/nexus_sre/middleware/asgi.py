@@ -120,8 +120,9 @@ class MetricsApp:
     the scraper asks for it). An object rather than a function, so that Starlette's
     `Route("/metrics", MetricsApp(store))` treats it as an ASGI app, not as an endpoint."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Any, *, gauges: bool = True) -> None:
         self.store = store
+        self.gauges = gauges
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         from ..embedded.metrics import exposition
@@ -130,7 +131,7 @@ class MetricsApp:
         for k, v in scope.get("headers", []):
             if k == b"accept":
                 accept = v.decode("latin-1")
-        body, ctype = exposition(self.store, accept)
+        body, ctype = exposition(self.store, accept, gauges=self.gauges)
         await send(
             {
                 "type": "http.response.start",
@@ -144,6 +145,7 @@ class MetricsApp:
         await send({"type": "http.response.body", "body": body})
 
 
-def metrics_app(store: Any) -> MetricsApp:
-    """`Route("/metrics", metrics_app(store))` or `app.mount("/metrics", metrics_app(store))`."""
-    return MetricsApp(store)
+def metrics_app(store: Any, *, gauges: bool = True) -> MetricsApp:
+    """`Route("/metrics", metrics_app(store))` or `app.mount("/metrics", metrics_app(store))`.
+    `gauges=False` serves the counters only (cheapest scrape)."""
+    return MetricsApp(store, gauges=gauges)

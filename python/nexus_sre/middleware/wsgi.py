@@ -128,12 +128,12 @@ def flask_route_resolver(flask_app: Any) -> Callable[[Environ], str | None]:
     return resolve
 
 
-def metrics_wsgi_app(store: Any) -> WSGIApp:
+def metrics_wsgi_app(store: Any, *, gauges: bool = True) -> WSGIApp:
     """A WSGI app serving the store's /metrics (text, or OpenMetrics on request)."""
     from ..embedded.metrics import exposition
 
     def app(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        body, ctype = exposition(store, environ.get("HTTP_ACCEPT"))
+        body, ctype = exposition(store, environ.get("HTTP_ACCEPT"), gauges=gauges)
         start_response("200 OK", [("Content-Type", ctype), ("Content-Length", str(len(body)))])
         return [body]
 

@@ -41,10 +41,9 @@ pub struct Totals {
 }
 
 enum Owner {
-    Heap {
-        _slots: Box<[Slot]>,
-        _totals: Box<Totals>,
-    },
+    /// Slots and totals leaked from boxes (so that no `Box` asserts uniqueness while the
+    /// raw pointers are in use) and freed in `Drop`.
+    Heap,
     Mapped {
         _map: MmapMut,
         path: PathBuf,
@@ -85,18 +84,14 @@ pub struct Opened {
 
 impl SlotStorage {
     pub fn heap(ring_len: usize) -> Self {
-        let mut slots: Box<[Slot]> = (0..ring_len).map(|_| Slot::new()).collect();
-        let mut totals = Box::<Totals>::default();
-        let slots_ptr = NonNull::new(slots.as_mut_ptr()).expect("box pointer is never null");
-        let totals_ptr = NonNull::from(totals.as_mut());
+        let slots: Box<[Slot]> = (0..ring_len).map(|_| Slot::new()).collect();
+        let slots = NonNull::new(Box::into_raw(slots) as *mut Slot).expect("box is never null");
+        let totals = NonNull::new(Box::into_raw(Box::<Totals>::default())).expect("never null");
         SlotStorage {
-            slots: slots_ptr,
+            slots,
             len: ring_len,
-            totals: totals_ptr,
-            owner: Owner::Heap {
-                _slots: slots,
-                _totals: totals,
-            },
+            totals,
+            owner: Owner::Heap,
         }
     }
 
@@ -195,8 +190,24 @@ impl SlotStorage {
     /// The backing file of a shared counter.
     pub fn path(&self) -> Option<&Path> {
         match &self.owner {
-            Owner::Heap { .. } => None,
+            Owner::Heap => None,
             Owner::Mapped { path, .. } => Some(path),
+        }
+    }
+}
+
+impl Drop for SlotStorage {
+    fn drop(&mut self) {
+        if let Owner::Heap = self.owner {
+            // SAFETY: both pointers came from `Box::into_raw` in `heap` with these sizes,
+            // and are freed only here.
+            unsafe {
+                drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
+                    self.slots.as_ptr(),
+                    self.len,
+                )));
+                drop(Box::from_raw(self.totals.as_ptr()));
+            }
         }
     }
 }
