@@ -407,17 +407,18 @@ impl ServiceRecorder {
     fn new(slos: Vec<(Py<WindowedCounter>, Option<f64>)>) -> PyResult<Self> {
         let mut out = Vec::with_capacity(slos.len());
         for (i, (counter, threshold)) in slos.into_iter().enumerate() {
-            let sli =
-                match threshold {
-                    None => Sli::Availability,
-                    Some(t) if t.is_finite() && t > 0.0 => Sli::Latency(t),
-                    Some(t) => return Err(invalid(
+            let sli = match threshold {
+                None => Sli::Availability,
+                Some(t) if t.is_finite() && t > 0.0 => Sli::Latency(t),
+                Some(t) => {
+                    return Err(invalid(
                         "threshold_ms",
                         format!(
                             "SLO {i}: latency threshold must be a positive number of ms, got {t}"
                         ),
-                    )),
-                };
+                    ))
+                }
+            };
             out.push((counter.get().inner.clone(), sli));
         }
         let shared = out.iter().all(|(c, _)| c.clock().kind() == "system");

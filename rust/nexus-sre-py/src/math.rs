@@ -2,7 +2,7 @@
 
 use nexus_sre_core::alerting::{self, AlertTier};
 use nexus_sre_core::budget::{self, ErrorBudget as CoreBudget, StatusThresholds};
-use nexus_sre_core::burn::{self, RollingWindow};
+use nexus_sre_core::burn;
 use pyo3::prelude::*;
 use pyo3_arrow::PyArray;
 
@@ -232,7 +232,7 @@ pub fn rolling_burn_rates(
         .detach(move || {
             window_buckets
                 .iter()
-                .map(|&k| RollingWindow::compute(&g, &t, k).map(|w| w.burn_rates(bf)))
+                .map(|&k| burn::rolling_burn_rates(&g, &t, k, bf))
                 .collect::<Result<Vec<_>, _>>()
         })
         .py()?;
