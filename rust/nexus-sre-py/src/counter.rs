@@ -430,7 +430,7 @@ impl ServiceRecorder {
 
     /// Record one request: did it succeed, and how long did it take (ms).
     fn record(&self, ok: bool, duration_ms: f64) -> PyResult<()> {
-        if !(duration_ms >= 0.0) {
+        if duration_ms.is_nan() || duration_ms < 0.0 {
             return Err(invalid(
                 "duration_ms",
                 format!("must be a non-negative number, got {duration_ms}"),
@@ -456,7 +456,7 @@ impl ServiceRecorder {
 
     /// Record one request at a given time (seconds since the epoch). False if dropped.
     fn record_at(&self, ok: bool, duration_ms: f64, timestamp: f64) -> PyResult<bool> {
-        if !(duration_ms >= 0.0) {
+        if duration_ms.is_nan() || duration_ms < 0.0 {
             return Err(invalid(
                 "duration_ms",
                 format!("must be a non-negative number, got {duration_ms}"),

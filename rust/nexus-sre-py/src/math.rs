@@ -159,6 +159,9 @@ pub fn workbook_tiers(period_seconds: i64) -> Vec<(f64, i64, i64)> {
         .collect()
 }
 
+/// (firing, long_burn, short_burn, long_total, short_total)
+type TierStateTuple = (bool, f64, f64, u64, u64);
+
 /// Evaluate tiers (factor, long_s, short_s) over a counter at `end` (default now).
 /// Returns per tier (firing, long_burn, short_burn, long_total, short_total).
 #[pyfunction]
@@ -169,7 +172,7 @@ pub fn evaluate_alerts(
     tiers: Vec<(f64, i64, i64)>,
     min_events: u64,
     end: Option<f64>,
-) -> PyResult<Vec<(bool, f64, f64, u64, u64)>> {
+) -> PyResult<Vec<TierStateTuple>> {
     let states = alerting::evaluate(
         &counter.inner,
         target,
