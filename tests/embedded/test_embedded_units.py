@@ -19,7 +19,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from nexus_sre import _core
-from nexus_sre.embedded import EmbeddedStore, load_store
+from nexus_sre.embedded import SharedStore, load_store
 from nexus_sre.embedded.metrics import render_openmetrics, render_text, store_families
 from nexus_sre.embedded.prometheus import NexusSRECollector
 from nexus_sre.errors import InvalidInputError, UnknownSLOError
@@ -33,8 +33,8 @@ from nexus_sre.middleware import (
 )
 
 
-def small_store(tmp_path: Path, **kw: object) -> EmbeddedStore:
-    store = EmbeddedStore(bucket_seconds=60, **kw)  # type: ignore[arg-type]
+def small_store(tmp_path: Path, **kw: object) -> SharedStore:
+    store = SharedStore(bucket_seconds=60, **kw)  # type: ignore[arg-type]
     store.add_slo("api", "avail", target=99.0, window_seconds=3600, burn_windows=(300, 3600))
     store.add_slo("api", "fast", target=95.0, window_seconds=3600, threshold_ms=100.0)
     return store
@@ -180,7 +180,7 @@ def test_collector_in_an_existing_registry(tmp_path: Path) -> None:
 # -- middleware -----------------------------------------------------------------------
 
 
-def starlette_app(store: EmbeddedStore, **kw: object) -> Starlette:
+def starlette_app(store: SharedStore, **kw: object) -> Starlette:
     async def ok(request):  # type: ignore[no-untyped-def]
         return PlainTextResponse("ok")
 
@@ -311,7 +311,7 @@ def test_token_bucket_refills_and_bounds_clients() -> None:
 
 
 def test_error_intake_records_and_limits(tmp_path: Path) -> None:
-    store = EmbeddedStore()
+    store = SharedStore()
     store.add_slo("frontend", "avail", target=99.0, window_seconds=3600)
     store.add_slo("frontend", "lcp", target=90.0, window_seconds=3600, threshold_ms=2500)
     now = [0.0]
@@ -335,7 +335,7 @@ def test_error_intake_records_and_limits(tmp_path: Path) -> None:
 
 
 def test_record_error_targets() -> None:
-    store = EmbeddedStore()
+    store = SharedStore()
     store.add_slo("fe", "avail", target=99.0, window_seconds=3600)
     assert record_error(store.recorder("fe"))
     assert record_error(store.counter("fe", "avail"))

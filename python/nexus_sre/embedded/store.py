@@ -1,6 +1,7 @@
-"""The embedded store: one windowed counter per (service, SLO), in this process or shared
-by every worker of a pre-fork server through memory-mapped files, optionally snapshotted to
-disk.
+"""The service-side store: one windowed counter per (service, SLO), in this process or
+shared by every worker of a pre-fork server through memory-mapped files, snapshotted to disk
+and exposed on /metrics. (`nexus_sre.store.EmbeddedStore` is SLOManager's in-process store;
+this one is what middleware in multi-worker services records into.)
 
 * In-process (`shared_dir=None`): counters on the heap; persistence is what keeps them
   across restarts.
@@ -72,7 +73,7 @@ def _round_up(seconds: int, width: int) -> int:
     return -(-seconds // width) * width
 
 
-class EmbeddedStore:
+class SharedStore:
     """Counters for the SLOs of the services this process serves.
 
     `flush_interval` (seconds) bounds what a crash loses when `persist_dir` is set: a
@@ -115,7 +116,7 @@ class EmbeddedStore:
     @classmethod
     def from_config(
         cls, config: Config, *, services: Iterable[str] | None = None, **kwargs: Any
-    ) -> EmbeddedStore:
+    ) -> SharedStore:
         """A store with every SLO of `config` (or of the named services) registered and,
         when `persist_dir` is given, restored and flushing."""
         store = cls(**kwargs)
@@ -327,14 +328,14 @@ class EmbeddedStore:
         thread.join(timeout=10)
         self._safe_flush()
 
-    def __enter__(self) -> EmbeddedStore:
+    def __enter__(self) -> SharedStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def _close_ref(ref: weakref.ref[EmbeddedStore]) -> None:
+def _close_ref(ref: weakref.ref[SharedStore]) -> None:
     store = ref()
     if store is not None:
         store.close()

@@ -127,9 +127,10 @@ impl CounterSpec {
     }
 
     /// Slots in the ring: the horizon, the accepted future, and a guard of two so that
-    /// the oldest accepted bucket and the newest never share a slot.
+    /// the oldest accepted bucket and the newest never share a slot; rounded up to a power
+    /// of two so that finding a bucket's slot is a mask, not a division, on the hot path.
     pub fn ring_len(&self) -> i64 {
-        self.horizon_buckets() + self.skew_buckets() + 2
+        ((self.horizon_buckets() + self.skew_buckets() + 2) as u64).next_power_of_two() as i64
     }
 }
 
@@ -275,7 +276,13 @@ impl WindowedCounter {
     /// clock once for several counters.
     #[inline]
     pub fn record_current_nanos(&self, now_ns: i64, good: u64, total: u64) {
-        let bucket = now_ns.div_euclid(self.bucket_nanos);
+        self.record_current_bucket(now_ns.div_euclid(self.bucket_nanos), good, total);
+    }
+
+    /// Record into bucket number `bucket`, which must be the present bucket (recorders
+    /// sharing one clock and bucket width compute it once for all their counters).
+    #[inline]
+    pub fn record_current_bucket(&self, bucket: i64, good: u64, total: u64) {
         if matches!(self.clock, Clock::EventTime) {
             self.newest.fetch_max(bucket, Ordering::Relaxed);
         }
@@ -329,7 +336,8 @@ impl WindowedCounter {
 
     #[inline]
     fn slot(&self, bucket: i64) -> &Slot {
-        &self.ring[bucket.rem_euclid(self.ring.len() as i64) as usize]
+        // ring_len is a power of two: the mask is rem_euclid, negative buckets included.
+        &self.ring[(bucket & (self.ring.len() as i64 - 1)) as usize]
     }
 
     /// Count into the slot of `bucket`, claiming and resetting it when it still holds an
@@ -370,9 +378,25 @@ impl WindowedCounter {
         }
     }
 
-    fn read_slot(&self, bucket: i64) -> WindowStats {
+    /// The bucket "now" falls in: the clock's, or the newest counted for event time.
+    fn now_bucket(&self) -> i64 {
+        match self.clock.now_nanos() {
+            Some(ns) => ns.div_euclid(self.bucket_nanos),
+            None => match self.newest.load(Ordering::Relaxed) {
+                EMPTY => wall_nanos().div_euclid(self.bucket_nanos),
+                newest => newest,
+            },
+        }
+    }
+
+    /// The oldest bucket the counter still keeps; older slots are stale, whatever they hold.
+    fn oldest_kept(&self) -> i64 {
+        self.now_bucket() - self.horizon_buckets + 1
+    }
+
+    fn read_slot(&self, bucket: i64, oldest: i64) -> WindowStats {
         let slot = self.slot(bucket);
-        if slot.epoch.load(Ordering::Acquire) != bucket {
+        if bucket < oldest || slot.epoch.load(Ordering::Acquire) != bucket {
             return WindowStats::default();
         }
         WindowStats {
@@ -442,9 +466,10 @@ impl WindowedCounter {
         let mut out = vec![WindowStats::default(); lens.len()];
         let mut acc = WindowStats::default();
         let mut covered = 0i64;
+        let oldest = self.oldest_kept();
         for i in order {
             while covered < lens[i] {
-                let s = self.read_slot(end_b - 1 - covered);
+                let s = self.read_slot(end_b - 1 - covered, oldest);
                 acc.good += s.good;
                 acc.total += s.total;
                 covered += 1;
@@ -479,8 +504,9 @@ impl WindowedCounter {
         }
         let mut good = Vec::with_capacity(n as usize);
         let mut total = Vec::with_capacity(n as usize);
+        let oldest = self.oldest_kept();
         for b in first..last {
-            let s = self.read_slot(b);
+            let s = self.read_slot(b, oldest);
             good.push(s.good);
             total.push(s.total);
         }
@@ -509,7 +535,8 @@ impl WindowedCounter {
         // An event-time counter may still hold buckets that fell out of its horizon.
         if let Some(newest) = rows.last().map(|r| r.bucket) {
             let now_b = match self.clock.now_nanos() {
-                Some(ns) => ns.div_euclid(self.bucket_nanos).max(newest),
+                // Buckets a little in the future (clock skew) do not push old ones out.
+                Some(ns) => ns.div_euclid(self.bucket_nanos),
                 None => newest,
             };
             rows.retain(|r| r.bucket > now_b - self.horizon_buckets);

@@ -25,12 +25,14 @@ impl WindowedCounter {
         let mut out = vec![WindowStats::default(); lens.len()];
         let mut acc = WindowStats::default();
         let mut covered = 0i64;
+        // Slots older than the horizon are stale whatever they hold (as in `windows()`).
+        let oldest = self.oldest_kept();
         let mut bucket = end_b - 1;
         let mut idx = bucket.rem_euclid(n) as usize;
         for i in order {
             while covered < lens[i] {
                 let slot = &ring[idx];
-                if slot.epoch.load(Ordering::Acquire) == bucket {
+                if bucket >= oldest && slot.epoch.load(Ordering::Acquire) == bucket {
                     acc.good += slot.good.load(Ordering::Relaxed);
                     acc.total += slot.total.load(Ordering::Relaxed);
                 }
