@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 from common import build_store
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 from nexus_sre import _core
 from nexus_sre.middleware import WSGISLOMiddleware, flask_route_resolver, metrics_wsgi_app
@@ -37,6 +38,8 @@ def health() -> str:
 
 @app.route("/pid")
 def pid() -> str:
+    # ?sleep= keeps a sync worker busy, so concurrent calls must reach different workers.
+    time.sleep(float(request.args.get("sleep", "0")))
     return str(os.getpid())
 
 

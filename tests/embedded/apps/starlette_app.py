@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 from common import build_store
 from starlette.applications import Starlette
@@ -33,6 +34,13 @@ async def item(request: Request) -> Response:
     return PlainTextResponse(request.path_params["item_id"])
 
 
+async def pid(request: Request) -> Response:
+    # A blocking sleep on purpose: it holds this worker's event loop, so concurrent calls
+    # must reach different workers.
+    time.sleep(float(request.query_params.get("block", "0")))
+    return PlainTextResponse(str(os.getpid()))
+
+
 async def health(request: Request) -> Response:
     return PlainTextResponse("healthy")
 
@@ -59,6 +67,7 @@ app = Starlette(
         Route("/crash", crash),
         Route("/items/{item_id}", item),
         Route("/health", health),
+        Route("/pid", pid),
         Route("/state", state),
         Route("/metrics", metrics_app(store)),
         error_intake_route(
@@ -70,7 +79,7 @@ app = Starlette(
             SLOMiddleware,
             recorder=store.recorder("shop"),
             store=store,
-            skip_paths={"/health", "/metrics", "/state", "/errors"},
+            skip_paths={"/health", "/metrics", "/state", "/errors", "/pid"},
             route_recorders={"/items/{item_id}": store.recorder("shop-items")},
         )
     ],
