@@ -30,7 +30,6 @@ __all__ = [
     "error_budget_from_sli",
     "evaluate_alerts",
     "open_shared_counter",
-    "read_windows",
     "rolling_burn_rates",
     "time_to_exhaustion",
     "workbook_factor",
@@ -266,8 +265,3 @@ def add_cumulative(counter: WindowedCounter, good: int, total: int) -> None:
 
 def counter_path(counter: WindowedCounter) -> Path | None:
     """The file behind a shared counter; None for an in-process one."""
-
-def read_windows(
-    counter: WindowedCounter, seconds: list[int], end: float | None = None
-) -> list[WindowStats]:
-    """`counter.windows(seconds, end)` in one sequential walk of the ring (long windows)."""

@@ -63,7 +63,7 @@ def read_state(entry: SloEntry, *, gauges: bool = True) -> SloState:
     bf = entry.budget_fraction
     if not gauges:
         return SloState(entry.service, entry.slo, bf, good, total, 0, 0, ())
-    stats = _core.read_windows(c, [entry.window_seconds, *entry.burn_windows])
+    stats = c.windows([entry.window_seconds, *entry.burn_windows])
     burn = tuple(
         (w, s.error_ratio / bf) for w, s in zip(entry.burn_windows, stats[1:], strict=True)
     )

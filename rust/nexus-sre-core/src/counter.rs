@@ -729,5 +729,3 @@ mod tests {
         assert_eq!(w.good, 200_000);
     }
 }
-
-mod scan;

@@ -38,6 +38,5 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(shared::counter_cumulative, m)?)?;
     m.add_function(wrap_pyfunction!(shared::add_cumulative, m)?)?;
     m.add_function(wrap_pyfunction!(shared::counter_path, m)?)?;
-    m.add_function(wrap_pyfunction!(shared::read_windows, m)?)?;
     Ok(())
 }

@@ -62,21 +62,3 @@ pub fn add_cumulative(counter: &WindowedCounter, good: u64, total: u64) -> PyRes
 pub fn counter_path(counter: &WindowedCounter) -> Option<PathBuf> {
     counter.inner.shared_path().map(|p| p.to_path_buf())
 }
-
-/// Like `counter.windows(seconds)`, read in one sequential walk of the ring: the fast
-/// way to read long windows (30 days of one-minute buckets) for exposition and reports.
-#[pyfunction]
-#[pyo3(signature = (counter, seconds, end=None))]
-pub fn read_windows(
-    counter: &WindowedCounter,
-    seconds: Vec<i64>,
-    end: Option<f64>,
-) -> PyResult<Vec<crate::counter::WindowStats>> {
-    Ok(counter
-        .inner
-        .windows_scan(&seconds, end)
-        .py()?
-        .into_iter()
-        .map(Into::into)
-        .collect())
-}
