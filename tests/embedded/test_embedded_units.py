@@ -65,6 +65,20 @@ def test_two_stores_on_one_directory_share_counts(tmp_path: Path) -> None:
     assert str(_core.counter_path(a.counter("api", "avail"))).endswith("api--avail.ring")
 
 
+def test_alert_windows_longer_than_the_slo_window_widen_the_horizon() -> None:
+    store = SharedStore()
+    e = store.add_slo("api", "a", target=99.0, window_seconds=3600, burn_windows=(300, 7200))
+    assert (e.window_seconds, e.burn_windows, e.counter.horizon_seconds) == (
+        3600,
+        (300, 7200),
+        7200,
+    )
+    d = store.add_slo("api", "b", target=99.0, window_seconds=3600)  # defaults that fit
+    assert (d.burn_windows, d.counter.horizon_seconds) == ((300, 1800, 3600), 3600)
+    with pytest.raises(InvalidInputError, match="burn_windows"):
+        store.add_slo("api", "c", target=99.0, window_seconds=3600, burn_windows=(0,))
+
+
 def test_unknown_service_and_duplicate_slo(tmp_path: Path) -> None:
     store = small_store(tmp_path)
     with pytest.raises(UnknownSLOError):

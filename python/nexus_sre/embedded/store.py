@@ -155,9 +155,17 @@ class SharedStore:
             raise InvalidInputError(f"target: must be between 0 and 100 percent, got {target}")
         if window_seconds <= 0:
             raise InvalidInputError(f"window_seconds: must be positive, got {window_seconds}")
+        if any(s <= 0 for s in burn_windows):
+            raise InvalidInputError(f"burn_windows: must be positive, got {list(burn_windows)}")
         w = self.bucket_seconds
-        horizon = _round_up(window_seconds, w)
-        windows = tuple(sorted({_round_up(s, w) for s in burn_windows if s <= horizon}))
+        window = _round_up(window_seconds, w)
+        if burn_windows is DEFAULT_BURN_WINDOWS:
+            # Defaults are a menu: those that fit the SLO window.
+            windows = tuple(sorted({_round_up(s, w) for s in burn_windows if s <= window}))
+        else:
+            # Configured alert windows are all kept, even one longer than the SLO window.
+            windows = tuple(sorted({_round_up(s, w) for s in burn_windows}))
+        horizon = max(window, *windows) if windows else window
         key = (service, slo)
         with self._lock:
             if key in self._entries:
@@ -175,7 +183,7 @@ class SharedStore:
                 )
                 created = True
             entry = SloEntry(
-                service, slo, target_f, horizon, threshold_ms, windows, counter, created
+                service, slo, target_f, window, threshold_ms, windows, counter, created
             )
             self._entries[key] = entry
             self._recorders.pop(service, None)
