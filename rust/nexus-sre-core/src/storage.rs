@@ -434,6 +434,34 @@ mod tests {
     }
 
     #[test]
+    fn a_claim_left_by_a_killed_process_is_broken() {
+        use std::io::{Seek, SeekFrom, Write};
+        let p = tmp("stale.ring");
+        let now = 6_010.0;
+        let (c, _) = WindowedCounter::open_shared(&p, Some(spec()), Clock::manual(now)).unwrap();
+        // A writer that died between claiming the slot of the current bucket and
+        // releasing it leaves the LOCKED epoch behind in the file.
+        let len = spec().ring_len();
+        let idx = (now as i64 / 60).rem_euclid(len) as u64;
+        let mut f = OpenOptions::new().write(true).open(&p).unwrap();
+        f.seek(SeekFrom::Start(HEADER_LEN as u64 + idx * 24))
+            .unwrap();
+        f.write_all(&(i64::MIN + 1).to_ne_bytes()).unwrap();
+        drop(f);
+        // Recording must get through (after about a second), not spin forever.
+        let c = std::sync::Arc::new(c);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let writer = c.clone();
+        std::thread::spawn(move || {
+            writer.record_now(1, 1);
+            tx.send(()).unwrap();
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(30))
+            .expect("record_now still waiting on a dead writer's claim");
+        assert_eq!(c.window(3600, None).unwrap().total, 1);
+    }
+
+    #[test]
     fn new_file_slots_start_empty() {
         let p = tmp("empty.ring");
         let o = SlotStorage::open_shared(&p, Some(spec())).unwrap();
