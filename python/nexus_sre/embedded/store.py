@@ -77,10 +77,11 @@ class SharedStore:
     """Counters for the SLOs of the services this process serves.
 
     `flush_interval` (seconds) bounds what a crash loses when `persist_dir` is set: a
-    background thread writes a snapshot that often, and one more is written at interpreter
-    exit (atexit). Nothing is lost by a clean stop; at most `flush_interval` seconds by a
-    crash of an in-process store (a shared store loses nothing to a worker crash: the
-    ring is in the mapped file).
+    background thread writes a snapshot that often, and one more is written by `close()`
+    (called at ASGI lifespan shutdown by `SLOMiddleware(store=...)`, and at interpreter
+    exit). Nothing is lost by a clean stop; at most `flush_interval` seconds by a crash of
+    an in-process store (a shared store loses nothing to a worker crash: the ring is in
+    the mapped file).
     """
 
     def __init__(
@@ -96,6 +97,8 @@ class SharedStore:
             raise InvalidInputError(f"bucket_seconds: must be positive, got {bucket_seconds}")
         if not flush_interval > 0:
             raise InvalidInputError(f"flush_interval: must be positive, got {flush_interval}")
+        if keep_segments < 1:
+            raise InvalidInputError(f"keep_segments: must be at least 1, got {keep_segments}")
         self.bucket_seconds = bucket_seconds
         self.shared_dir = Path(shared_dir) if shared_dir is not None else None
         self.persist_dir = Path(persist_dir) if persist_dir is not None else None
@@ -106,8 +109,6 @@ class SharedStore:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._restored: persist.Segment | None = None
-        self._restore_loaded = False
         if self.shared_dir is not None:
             self.shared_dir.mkdir(parents=True, exist_ok=True)
 

@@ -146,6 +146,6 @@ class MetricsApp:
 
 
 def metrics_app(store: Any, *, gauges: bool = True) -> MetricsApp:
-    """`Route("/metrics", metrics_app(store))` or `app.mount("/metrics", metrics_app(store))`.
+    """`Route("/metrics", metrics_app(store))`, or FastAPI's `app.add_route("/metrics", ...)`.
     `gauges=False` serves the counters only (cheapest scrape)."""
     return MetricsApp(store, gauges=gauges)
