@@ -5,6 +5,8 @@ classes of `nexus_sre.errors`: `InvalidInputError` (also a `ValueError`) for bad
 `WindowError` for bad windows, `ArrowTypeError` for Arrow data of the wrong type or shape.
 """
 
+import os
+from pathlib import Path
 from typing import Any, Literal, final
 
 import pyarrow as pa
@@ -15,15 +17,19 @@ __all__ = [
     "WindowStats",
     "WindowedCounter",
     "_empty_call",
+    "add_cumulative",
     "backtest",
     "budget_fraction",
     "budget_spent",
     "budget_status",
     "burn_rate",
+    "counter_cumulative",
+    "counter_path",
     "cumulative",
     "error_budget",
     "error_budget_from_sli",
     "evaluate_alerts",
+    "open_shared_counter",
     "rolling_burn_rates",
     "time_to_exhaustion",
     "workbook_factor",
@@ -237,3 +243,25 @@ def cumulative(good: Any, total: Any, target: float) -> tuple[pa.Array, pa.Array
 
 def _empty_call(_ok: bool, _duration_ms: float) -> None:
     """An empty function with ServiceRecorder.record's arguments (benchmark floor)."""
+
+# Shared-memory counters (rust/nexus-sre-py/src/shared.rs)
+
+def open_shared_counter(
+    path: str | os.PathLike[str],
+    bucket_seconds: int = 60,
+    horizon_seconds: int = 2592000,
+    future_skew_seconds: int = 60,
+    create: bool = True,
+) -> tuple[WindowedCounter, bool]:
+    """Open (or create) a counter whose ring is the memory-mapped file `path`, shared by
+    every process that opens it; returns (counter, created). A damaged header or other
+    settings raise InvalidInputError."""
+
+def counter_cumulative(counter: WindowedCounter) -> tuple[int, int]:
+    """(good, total) ever recorded into the counter's ring: monotonic."""
+
+def add_cumulative(counter: WindowedCounter, good: int, total: int) -> None:
+    """Add to the cumulative totals only (restoring a snapshot)."""
+
+def counter_path(counter: WindowedCounter) -> Path | None:
+    """The file behind a shared counter; None for an in-process one."""

@@ -82,15 +82,21 @@ def _budget(slo: SLO, period_seconds: int, good: int, total: int, hour_burn: flo
     )
 
 
-def budget_burndown(good: np.ndarray, total: np.ndarray, budget_fraction: float) -> np.ndarray:
-    """Share of the period's budget left after each bucket: 1 - bad so far / (budget share
-    of all the period's events). It only falls, and ends at the period's figure; a
-    period-to-date ratio would swing wildly over the first few events."""
-    all_events = float(total.sum())
+def cumulative_figures(
+    good: np.ndarray, total: np.ndarray, budget_fraction: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """After each bucket: the period-to-date SLI in percent (NaN before the first event),
+    and the budget burndown, the share of the period's budget left: 1 - bad so far /
+    (budget share of all the period's events). The burndown only falls and ends at the
+    period's figure; a period-to-date ratio would swing wildly over the first events."""
+    cum_total = np.cumsum(total, dtype=np.float64)
+    cum_good = np.cumsum(good, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sli = np.where(cum_total > 0, cum_good / cum_total * 100.0, np.nan)
+    all_events = cum_total[-1] if len(cum_total) else 0.0
     if all_events == 0:
-        return np.ones(len(total))
-    bad_so_far = np.cumsum(total.astype(np.float64) - good.astype(np.float64))
-    return 1.0 - bad_so_far / (budget_fraction * all_events)
+        return sli, np.ones(len(total))
+    return sli, 1.0 - (cum_total - cum_good) / (budget_fraction * all_events)
 
 
 def _fired_alerts(slo: SLO, series: BucketSeries) -> list[FiredAlert]:
@@ -174,26 +180,32 @@ def evaluate_series(
 
     windows = report_windows(slo, bucket, max(period_seconds, bucket))
     burn_now: dict[str, float] = {}
-    burn_series: dict[str, list[float]] = {}
+    burn_series: dict[str, np.ndarray] = {}
+    bf = float(slo.budget_fraction)
     if n:
-        arrays = _core.rolling_burn_rates(
-            series.good, series.total, [w // bucket for w in windows], target
-        )
-        for w, arr in zip(windows, arrays, strict=True):
-            label = format_duration(w)
-            values = arr.to_numpy()
-            burn_now[label] = float(values[-1])
-            long_windows = {a.long_window for a in slo.alerting.burn_rate}
-            if with_series and w in long_windows:
-                burn_series[label] = values
-        sli_arr, _ = _core.cumulative(series.good, series.total, target)
-        remaining = budget_burndown(series.good, series.total, float(slo.budget_fraction))
+        # Burn rates now need only each window's tail sums; whole rolling series are
+        # computed (by the core) only for the alert long windows the charts draw.
+        for w in windows:
+            k = w // bucket
+            t = int(series.total[-k:].sum())
+            burn_now[format_duration(w)] = (
+                0.0 if t == 0 else (t - int(series.good[-k:].sum())) / t / bf
+            )
+        if with_series:
+            chart_windows = sorted({a.long_window for a in slo.alerting.burn_rate} & set(windows))
+            arrays = _core.rolling_burn_rates(
+                series.good, series.total, [w // bucket for w in chart_windows], target
+            )
+            for w, arr in zip(chart_windows, arrays, strict=True):
+                burn_series[format_duration(w)] = arr.to_numpy()
+        sli_series, remaining = cumulative_figures(series.good, series.total, bf)
     else:
-        remaining = np.ones(0)
-        sli_arr = pa.array([], pa.float64())
+        sli_series, remaining = np.ones(0), np.ones(0)
     # The budget's period is the SLO's window; the evaluated span may be shorter.
     budget_period = slo.time_window.seconds
-    hour_burn = burn_now.get(format_duration(min(windows)), 0.0) if burn_now else 0.0
+    longs = sorted(a.long_window for a in slo.alerting.burn_rate)
+    hour_label = format_duration(longs[0]) if longs else ""
+    hour_burn = burn_now.get(hour_label, 0.0)
     budget = _budget(slo, budget_period, good_sum, total_sum, hour_burn)
     alerts = _fired_alerts(slo, series) if n else []
     alerts += _exhaustion_alerts(slo, remaining, series) if n else []
@@ -201,10 +213,9 @@ def evaluate_series(
 
     chart = None
     if with_series:
-        sli = sli_arr.to_numpy(zero_copy_only=False)  # nulls (no traffic yet) become NaN
         chart = Series(
             timestamps=_bucket_ends(series.start, series.bucket_seconds, n),
-            sli_percent=sli * 100.0,
+            sli_percent=sli_series,
             budget_remaining_percent=remaining * 100.0,
             burn_rate=burn_series,
         )

@@ -1,23 +1,24 @@
-"""The embedded store: one windowed counter per SLO, and a bound recorder per service.
+"""The embedded store of `SLOManager`: one windowed counter per SLO, a bound recorder per
+service.
 
-Counters live in memory; `save`/`load` keep them across restarts as one Arrow IPC file per
-SLO (`<dir>/<service>/<slo id>.arrow`), written to a temporary name, fsynced and renamed,
-so a crash mid-write leaves the previous file intact.
+Counters live in memory; `save`/`load` keep them as snapshot segments in the format of
+`embedded/persist.py` (written to a temporary name, fsynced, renamed), the same files a
+service's `SharedStore` flushes, so the report's embedded source reads either.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.ipc as ipc
+import pyarrow.compute
 
 from . import _core
 from .config import SLO, Config, Service
+from .embedded import persist
 from .errors import UnknownSLOError
 
 log = logging.getLogger(__name__)
@@ -110,42 +111,43 @@ class EmbeddedStore:
 
     # Persistence -----------------------------------------------------------------------
 
-    def save(self, directory: str | os.PathLike[str]) -> None:
-        root = Path(directory)
+    def save(self, directory: str | os.PathLike[str]) -> Path:
+        """Write every counter as one snapshot segment in `directory`: the same format a
+        service's `SharedStore` flushes (see embedded/persist.py), so reports read both."""
+        parts = []
+        cumulative: dict[tuple[str, str], tuple[int, int]] = {}
+        widths: dict[tuple[str, str], int] = {}
         for service, ids in self._services.items():
             for slo_id in ids:
-                _write_atomic(root / service / f"{slo_id}.arrow", self._counters[slo_id].to_arrow())
+                counter = self._counters[slo_id]
+                t = counter.to_arrow()
+                n = t.num_rows
+                parts.append(
+                    pa.table(
+                        {
+                            "service": pa.array([service] * n, pa.string()),
+                            "slo": pa.array([slo_id] * n, pa.string()),
+                            "bucket_start": t.column("bucket_start"),
+                            "good": t.column("good"),
+                            "total": t.column("total"),
+                        },
+                        schema=persist.SCHEMA,
+                    )
+                )
+                cumulative[(service, slo_id)] = _core.counter_cumulative(counter)
+                widths[(service, slo_id)] = counter.bucket_seconds
+        table = pa.concat_tables(parts) if parts else persist.SCHEMA.empty_table()
+        data = persist.encode_segment(table, cumulative, widths)
+        return persist.write_segment(Path(directory), data)
 
-    def load(self, directory: str | os.PathLike[str]) -> list[str]:
-        """Add saved buckets to the counters; returns warnings for files that were skipped."""
-        root = Path(directory)
-        warnings = []
-        for service, ids in self._services.items():
-            for slo_id in ids:
-                path = root / service / f"{slo_id}.arrow"
-                if not path.exists():
-                    continue
-                try:
-                    with pa.memory_map(str(path)) as source:
-                        table = ipc.open_file(source).read_all()
-                    self._counters[slo_id].load_arrow(table)
-                except Exception as exc:  # a corrupt file must not stop the service
-                    msg = f"{path}: skipped unreadable store segment ({exc})"
-                    log.warning(msg)
-                    warnings.append(msg)
-        return warnings
-
-
-def _write_atomic(path: Path, table: pa.Table) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            with ipc.new_file(f, table.schema) as writer:
-                writer.write_table(table)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    def load(self, directory: str | os.PathLike[str]) -> int:
+        """Add the newest valid snapshot segment in `directory` to the counters (damaged
+        segments are skipped with a warning). Returns the number of events loaded."""
+        loaded = 0
+        for (service, slo_id), table in persist.load_store(directory).items():
+            if slo_id not in self._counters or slo_id not in self._services.get(service, []):
+                log.info("%s: snapshot has %s/%s, not in this config", directory, service, slo_id)
+                continue
+            self._counters[slo_id].load_arrow(table)
+            loaded += int(pa.compute.sum(table.column("total")).as_py() or 0)
+        return loaded

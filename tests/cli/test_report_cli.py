@@ -49,9 +49,9 @@ def test_json_report_facts_match_the_store(seeded: tuple[Path, Path]) -> None:
     assert slos["frontend-availability"]["targetMet"] is False
     assert report["summary"]["totalSLOs"] == 9
     # Recompute one SLO's SLI from the saved counter state, independently of the report.
-    import pyarrow.ipc as ipc
+    from nexus_sre.embedded.persist import load_store
 
-    table = ipc.open_file(str(store / "nexus-api" / "api-availability.arrow")).read_all()
+    table = load_store(store)[("nexus-api", "api-availability")]
     from datetime import datetime
 
     period = report["metadata"]["period"]

@@ -28,8 +28,8 @@ def rows(table: Any) -> list[tuple[int, int, int]]:
     return list(zip(starts, good, total, strict=True))
 
 
-# Events strictly inside the horizon and not in the future (see the xfail tests in
-# test_counter.py for the edges).
+# Events strictly inside the horizon and not in the future (test_counter.py covers the
+# edges).
 events = st.lists(
     st.tuples(st.integers(0, 1000), st.integers(0, 1000), st.integers(-HORIZON + WIDTH, 0)),
     max_size=50,
@@ -131,10 +131,6 @@ def test_load_arrow_accepts_integer_seconds_and_other_count_types() -> None:
     assert rows(c2.to_arrow()) == rows(c.to_arrow())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="binding gap: load_arrow ignores the nexus_sre.dropped metadata that to_arrow writes",
-)
 def test_round_trip_keeps_dropped() -> None:
     c = fresh()
     assert not c.record(True, T0 - 2 * HORIZON)

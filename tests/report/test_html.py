@@ -8,7 +8,6 @@ import re
 import shutil
 import struct
 import subprocess
-import time
 import zlib
 from datetime import timedelta
 from pathlib import Path
@@ -115,15 +114,14 @@ def _list_series(n: int, windows: tuple[str, ...], start):
 
 
 @pytest.mark.parametrize(
-    ("as_arrays", "windows", "limit_s"),
+    ("as_arrays", "windows"),
     [
-        # Python lists, as SloEvaluation declares them: each point is touched once.
-        (False, ("1h", "6h"), 5.0),
-        # numpy arrays (zero-copy from the core's Arrow output): far below the bound.
-        (True, ("5m", "1h", "6h", "3d"), 2.5),
+        (False, ("1h", "6h")),  # Python lists, as SloEvaluation allows
+        (True, ("5m", "1h", "6h", "3d")),  # numpy arrays straight from the core
     ],
 )
-def test_thousand_slos_of_minute_buckets_render_fast(rf, as_arrays, windows, limit_s):
+def test_minute_buckets_are_capped_per_chart(rf, as_arrays, windows):
+    # Speed is measured in benches/test_report_bench.py; this checks the output's shape.
     n = 30 * 24 * 60
     series = _list_series(n, windows, rf.start)
     if as_arrays:
@@ -132,14 +130,10 @@ def test_thousand_slos_of_minute_buckets_render_fast(rf, as_arrays, windows, lim
         )
     base = rf.eval(series=series)
     evals = [
-        dataclasses.replace(base, service=f"svc-{i // 5}", slo_id=f"slo-{i}") for i in range(1000)
+        dataclasses.replace(base, service=f"svc-{i // 5}", slo_id=f"slo-{i}") for i in range(20)
     ]
-    # CPU time of this process: other jobs on the machine do not count against us.
-    t0 = time.process_time()
     html = render(rf.build(evals), "html")
-    elapsed = time.process_time() - t0
-    assert elapsed < limit_s, f"{elapsed:.2f} s"
-    assert html.count('<svg class="chart"') == 3000
+    assert html.count('<svg class="chart"') == 60
     # Every chart stays within the point cap: 300 points -> 299 "L" segments at most.
     first = re.search(r'd="M[^"]*"', html)
     assert first is not None and first.group(0).count(" ") <= 2 * 300

@@ -5,7 +5,7 @@
 //! `budget_share` of the budget over its long window is budget_share * period / long_window.
 
 use crate::budget::budget_fraction;
-use crate::burn::{check_series, prefix_sums, rolling_sums};
+use crate::burn::check_series;
 use crate::counter::WindowedCounter;
 use crate::error::{CoreError, CoreResult};
 
@@ -152,8 +152,6 @@ pub fn backtest(
             format!("must be positive, got {bucket_seconds}"),
         ));
     }
-    let pg = prefix_sums(good);
-    let pt = prefix_sums(total);
     let mut out = Vec::new();
     for (ti, tier) in tiers.iter().enumerate() {
         tier.validate()?;
@@ -170,20 +168,35 @@ pub fn backtest(
         }
         let kl = (tier.long_seconds / bucket_seconds) as usize;
         let ks = (tier.short_seconds / bucket_seconds) as usize;
-        let (lg, lt) = (rolling_sums(&pg, kl), rolling_sums(&pt, kl));
-        let (sg, st) = (rolling_sums(&pg, ks), rolling_sums(&pt, ks));
+        // Fire when bad / total >= factor * budget, i.e. bad >= threshold * total: compare
+        // without dividing, in one pass with sliding sums over both windows.
+        let threshold = tier.factor * bf * (1.0 - TOLERANCE);
+        let min_total = min_events.max(1);
+        let (mut long_bad, mut long_total, mut short_bad, mut short_total) =
+            (0u64, 0u64, 0u64, 0u64);
         let mut open: Option<FiringInterval> = None;
         for i in 0..good.len() {
-            let firing = lt[i] >= min_events.max(1)
-                && burns_at_least(lt[i] - lg[i], lt[i], bf, tier.factor)
-                && burns_at_least(st[i] - sg[i], st[i], bf, tier.factor);
-            let burn = if lt[i] == 0 {
-                0.0
-            } else {
-                (lt[i] - lg[i]) as f64 / lt[i] as f64 / bf
-            };
+            let bad = total[i] - good[i];
+            long_bad += bad;
+            long_total += total[i];
+            short_bad += bad;
+            short_total += total[i];
+            if i >= kl {
+                long_bad -= total[i - kl] - good[i - kl];
+                long_total -= total[i - kl];
+            }
+            if i >= ks {
+                short_bad -= total[i - ks] - good[i - ks];
+                short_total -= total[i - ks];
+            }
+            let firing = long_total >= min_total
+                && short_total > 0
+                && long_bad as f64 >= threshold * long_total as f64
+                && short_bad as f64 >= threshold * short_total as f64;
             match (&mut open, firing) {
-                (Some(iv), true) => iv.peak_burn = iv.peak_burn.max(burn),
+                (Some(iv), true) => {
+                    iv.peak_burn = iv.peak_burn.max(long_bad as f64 / long_total as f64 / bf)
+                }
                 (Some(iv), false) => {
                     iv.end = i;
                     out.push(open.take().unwrap());
@@ -193,7 +206,7 @@ pub fn backtest(
                         tier: ti,
                         start: i,
                         end: i + 1,
-                        peak_burn: burn,
+                        peak_burn: long_bad as f64 / long_total as f64 / bf,
                     })
                 }
                 (None, false) => {}

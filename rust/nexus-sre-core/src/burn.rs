@@ -46,6 +46,39 @@ pub fn rolling_sums(prefix: &[u64], k: usize) -> Vec<u64> {
         .collect()
 }
 
+/// Burn rate over the window of `k` buckets ending at each bucket, in one pass with a
+/// sliding sum (no intermediate arrays). 0 where the window had no traffic.
+pub fn rolling_burn_rates(
+    good: &[u64],
+    total: &[u64],
+    k: usize,
+    budget_fraction: f64,
+) -> CoreResult<Vec<f64>> {
+    check_series(good, total)?;
+    if k == 0 {
+        return Err(CoreError::window(
+            "window",
+            "must cover at least one bucket",
+        ));
+    }
+    let mut out = Vec::with_capacity(good.len());
+    let (mut bad_sum, mut total_sum) = (0u64, 0u64);
+    for i in 0..good.len() {
+        bad_sum += total[i] - good[i];
+        total_sum += total[i];
+        if i >= k {
+            bad_sum -= total[i - k] - good[i - k];
+            total_sum -= total[i - k];
+        }
+        out.push(if total_sum == 0 {
+            0.0
+        } else {
+            bad_sum as f64 / total_sum as f64 / budget_fraction
+        });
+    }
+    Ok(out)
+}
+
 /// Per-bucket rolling window figures.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RollingWindow {
@@ -128,6 +161,19 @@ mod tests {
         let w = RollingWindow::compute(&[0, 99], &[1, 99], 2).unwrap();
         assert_eq!(w.total, vec![1, 100]);
         assert_eq!(w.error_ratios(), vec![1.0, 0.01]);
+    }
+
+    #[test]
+    fn one_pass_burn_rates_equal_the_rolling_window() {
+        let good = [5u64, 0, 9, 10, 3, 0, 0, 7];
+        let total = [5u64, 0, 10, 10, 4, 2, 0, 7];
+        for k in 1..=9 {
+            let a = rolling_burn_rates(&good, &total, k, 0.01).unwrap();
+            let b = RollingWindow::compute(&good, &total, k)
+                .unwrap()
+                .burn_rates(0.01);
+            assert_eq!(a, b, "k={k}");
+        }
     }
 
     #[test]

@@ -14,10 +14,12 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use crate::clock::{wall_nanos, Clock};
 use crate::error::{CoreError, CoreResult};
+use crate::storage::SlotStorage;
 
 const NANOS: i64 = 1_000_000_000;
 /// The epoch of a slot that never counted anything.
 const EMPTY: i64 = i64::MIN;
+pub(crate) const EMPTY_EPOCH: i64 = EMPTY;
 /// The epoch of a slot being reset for a newer bucket.
 const LOCKED: i64 = i64::MIN + 1;
 /// The longest horizon accepted: a year, well past the 90 days users need.
@@ -34,7 +36,12 @@ pub struct Slot {
 }
 
 impl Slot {
-    fn new() -> Self {
+    #[cfg(test)]
+    pub(crate) fn epoch(&self) -> i64 {
+        self.epoch.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn new() -> Self {
         Slot {
             epoch: AtomicI64::new(EMPTY),
             good: AtomicU64::new(0),
@@ -120,9 +127,10 @@ impl CounterSpec {
     }
 
     /// Slots in the ring: the horizon, the accepted future, and a guard of two so that
-    /// the oldest accepted bucket and the newest never share a slot.
+    /// the oldest accepted bucket and the newest never share a slot; rounded up to a power
+    /// of two so that finding a bucket's slot is a mask, not a division, on the hot path.
     pub fn ring_len(&self) -> i64 {
-        self.horizon_buckets() + self.skew_buckets() + 2
+        ((self.horizon_buckets() + self.skew_buckets() + 2) as u64).next_power_of_two() as i64
     }
 }
 
@@ -165,7 +173,7 @@ pub struct WindowedCounter {
     spec: CounterSpec,
     bucket_nanos: i64,
     horizon_buckets: i64,
-    ring: Box<[Slot]>,
+    ring: SlotStorage,
     dropped: AtomicU64,
     /// The newest bucket that ever counted; "now" for event-time counters.
     newest: AtomicI64,
@@ -175,11 +183,29 @@ pub struct WindowedCounter {
 impl WindowedCounter {
     pub fn new(spec: CounterSpec, clock: Clock) -> CoreResult<Self> {
         spec.validate()?;
-        let ring = (0..spec.ring_len())
-            .map(|_| Slot::new())
-            .collect::<Vec<_>>()
-            .into_boxed_slice();
-        Ok(WindowedCounter {
+        Ok(Self::with_storage(
+            spec,
+            clock,
+            SlotStorage::heap(spec.ring_len() as usize),
+        ))
+    }
+
+    /// A counter whose ring lives in the shared file at `path` (see `storage`), created
+    /// with `spec` if absent. Returns the counter and whether this call created the file.
+    pub fn open_shared(
+        path: &std::path::Path,
+        spec: Option<CounterSpec>,
+        clock: Clock,
+    ) -> CoreResult<(Self, bool)> {
+        let opened = SlotStorage::open_shared(path, spec)?;
+        Ok((
+            Self::with_storage(opened.spec, clock, opened.storage),
+            opened.created,
+        ))
+    }
+
+    fn with_storage(spec: CounterSpec, clock: Clock, ring: SlotStorage) -> Self {
+        WindowedCounter {
             spec,
             bucket_nanos: spec.bucket_seconds * NANOS,
             horizon_buckets: spec.horizon_buckets(),
@@ -187,7 +213,27 @@ impl WindowedCounter {
             dropped: AtomicU64::new(0),
             newest: AtomicI64::new(EMPTY),
             clock,
-        })
+        }
+    }
+
+    /// Good and total events ever counted into this ring (monotonic, for Prometheus).
+    pub fn cumulative(&self) -> (u64, u64) {
+        let t = self.ring.totals();
+        // Total first: a reader never sees more good than total.
+        let total = t.total.load(Ordering::Acquire);
+        (t.good.load(Ordering::Relaxed).min(total), total)
+    }
+
+    /// Add to the cumulative totals only (restoring them from a snapshot).
+    pub fn add_cumulative(&self, good: u64, total: u64) {
+        let t = self.ring.totals();
+        t.good.fetch_add(good, Ordering::Relaxed);
+        t.total.fetch_add(total, Ordering::Release);
+    }
+
+    /// The file of a counter opened with `open_shared`.
+    pub fn shared_path(&self) -> Option<&std::path::Path> {
+        self.ring.path()
     }
 
     pub fn spec(&self) -> CounterSpec {
@@ -230,7 +276,13 @@ impl WindowedCounter {
     /// clock once for several counters.
     #[inline]
     pub fn record_current_nanos(&self, now_ns: i64, good: u64, total: u64) {
-        let bucket = now_ns.div_euclid(self.bucket_nanos);
+        self.record_current_bucket(now_ns.div_euclid(self.bucket_nanos), good, total);
+    }
+
+    /// Record into bucket number `bucket`, which must be the present bucket (recorders
+    /// sharing one clock and bucket width compute it once for all their counters).
+    #[inline]
+    pub fn record_current_bucket(&self, bucket: i64, good: u64, total: u64) {
         if matches!(self.clock, Clock::EventTime) {
             self.newest.fetch_max(bucket, Ordering::Relaxed);
         }
@@ -284,7 +336,8 @@ impl WindowedCounter {
 
     #[inline]
     fn slot(&self, bucket: i64) -> &Slot {
-        &self.ring[bucket.rem_euclid(self.ring.len() as i64) as usize]
+        // ring_len is a power of two: the mask is rem_euclid, negative buckets included.
+        &self.ring[(bucket & (self.ring.len() as i64 - 1)) as usize]
     }
 
     /// Count into the slot of `bucket`, claiming and resetting it when it still holds an
@@ -292,15 +345,19 @@ impl WindowedCounter {
     #[inline]
     fn add_to_slot(&self, bucket: i64, good: u64, total: u64) -> bool {
         let slot = self.slot(bucket);
+        let mut spins = 0u32;
         loop {
             let epoch = slot.epoch.load(Ordering::Acquire);
             if epoch == bucket {
                 slot.good.fetch_add(good, Ordering::Relaxed);
                 slot.total.fetch_add(total, Ordering::Relaxed);
+                self.ring.totals().good.fetch_add(good, Ordering::Relaxed);
+                self.ring.totals().total.fetch_add(total, Ordering::Relaxed);
                 return true;
             }
             if epoch == LOCKED {
-                spin_loop();
+                spins = spins.wrapping_add(1);
+                wait_for_claim(slot, spins);
                 continue;
             }
             if epoch > bucket {
@@ -314,14 +371,32 @@ impl WindowedCounter {
                 slot.good.store(good, Ordering::Relaxed);
                 slot.total.store(total, Ordering::Relaxed);
                 slot.epoch.store(bucket, Ordering::Release);
+                self.ring.totals().good.fetch_add(good, Ordering::Relaxed);
+                self.ring.totals().total.fetch_add(total, Ordering::Relaxed);
                 return true;
             }
         }
     }
 
-    fn read_slot(&self, bucket: i64) -> WindowStats {
+    /// The bucket "now" falls in: the clock's, or the newest counted for event time.
+    fn now_bucket(&self) -> i64 {
+        match self.clock.now_nanos() {
+            Some(ns) => ns.div_euclid(self.bucket_nanos),
+            None => match self.newest.load(Ordering::Relaxed) {
+                EMPTY => wall_nanos().div_euclid(self.bucket_nanos),
+                newest => newest,
+            },
+        }
+    }
+
+    /// The oldest bucket the counter still keeps; older slots are stale, whatever they hold.
+    fn oldest_kept(&self) -> i64 {
+        self.now_bucket() - self.horizon_buckets + 1
+    }
+
+    fn read_slot(&self, bucket: i64, oldest: i64) -> WindowStats {
         let slot = self.slot(bucket);
-        if slot.epoch.load(Ordering::Acquire) != bucket {
+        if bucket < oldest || slot.epoch.load(Ordering::Acquire) != bucket {
             return WindowStats::default();
         }
         WindowStats {
@@ -391,9 +466,10 @@ impl WindowedCounter {
         let mut out = vec![WindowStats::default(); lens.len()];
         let mut acc = WindowStats::default();
         let mut covered = 0i64;
+        let oldest = self.oldest_kept();
         for i in order {
             while covered < lens[i] {
-                let s = self.read_slot(end_b - 1 - covered);
+                let s = self.read_slot(end_b - 1 - covered, oldest);
                 acc.good += s.good;
                 acc.total += s.total;
                 covered += 1;
@@ -428,8 +504,9 @@ impl WindowedCounter {
         }
         let mut good = Vec::with_capacity(n as usize);
         let mut total = Vec::with_capacity(n as usize);
+        let oldest = self.oldest_kept();
         for b in first..last {
-            let s = self.read_slot(b);
+            let s = self.read_slot(b, oldest);
             good.push(s.good);
             total.push(s.total);
         }
@@ -458,7 +535,8 @@ impl WindowedCounter {
         // An event-time counter may still hold buckets that fell out of its horizon.
         if let Some(newest) = rows.last().map(|r| r.bucket) {
             let now_b = match self.clock.now_nanos() {
-                Some(ns) => ns.div_euclid(self.bucket_nanos).max(newest),
+                // Buckets a little in the future (clock skew) do not push old ones out.
+                Some(ns) => ns.div_euclid(self.bucket_nanos),
                 None => newest,
             };
             rows.retain(|r| r.bucket > now_b - self.horizon_buckets);
@@ -498,6 +576,26 @@ impl WindowedCounter {
 
     pub fn add_dropped(&self, n: u64) {
         self.dropped.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// Wait out another writer's claim of `slot`. In a shared ring that writer may be a process
+/// killed mid-claim (three stores long): after about a second the claim is broken so that
+/// the survivors never hang on it.
+#[cold]
+fn wait_for_claim(slot: &Slot, spins: u32) {
+    if spins < 64 {
+        spin_loop();
+        return;
+    }
+    std::thread::yield_now();
+    if spins % 4096 == 0 {
+        const STALE_AFTER_SPINS: u32 = 1 << 20;
+        if spins >= STALE_AFTER_SPINS {
+            let _ = slot
+                .epoch
+                .compare_exchange(LOCKED, EMPTY, Ordering::AcqRel, Ordering::Relaxed);
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! * [`budget`]: error-budget figures for a target and a period.
 //! * [`burn`]: rolling error ratios and burn rates over bucket series.
 //! * [`aggregate`]: request rows (Arrow batches) into per-SLO, per-bucket good/total.
+//! * [`storage`]: where a counter's slots live: the heap, or a file shared by processes.
 //! * [`alerting`]: multi-window multi-burn-rate alerts, at one instant and as a backtest.
 
 pub mod aggregate;
@@ -13,5 +14,6 @@ pub mod burn;
 pub mod clock;
 pub mod counter;
 pub mod error;
+pub mod storage;
 
 pub use error::{CoreError, CoreResult};

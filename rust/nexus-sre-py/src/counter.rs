@@ -181,9 +181,12 @@ impl WindowedCounter {
     /// Add bucket rows from any Arrow table or batch (pyarrow, polars, DuckDB, ...).
     /// Returns the number of events refused as outside the horizon.
     fn load_arrow(&self, py: Python<'_>, data: AnyRecordBatch) -> PyResult<u64> {
-        let rows = table_to_rows(data, self.inner.spec().bucket_seconds)?;
+        let (rows, dropped) = table_to_rows(data, self.inner.spec().bucket_seconds)?;
         let inner = self.inner.clone();
-        py.detach(move || inner.load_rows(&rows)).py()
+        let refused = py.detach(move || inner.load_rows(&rows)).py()?;
+        // Events the exporting counter had dropped stay counted as dropped.
+        self.inner.add_dropped(dropped);
+        Ok(refused)
     }
 
     /// Add another counter's events to this one.
@@ -320,7 +323,7 @@ fn bucket_starts(col: &ArrayRef) -> PyResult<Vec<i64>> {
     Ok(secs)
 }
 
-fn table_to_rows(data: AnyRecordBatch, bucket_seconds: i64) -> PyResult<Vec<BucketRow>> {
+fn table_to_rows(data: AnyRecordBatch, bucket_seconds: i64) -> PyResult<(Vec<BucketRow>, u64)> {
     let reader = data.into_reader()?;
     let schema = reader.schema();
     let idx =
@@ -346,6 +349,15 @@ fn table_to_rows(data: AnyRecordBatch, bucket_seconds: i64) -> PyResult<Vec<Buck
             ));
         }
     }
+    let dropped = match schema.metadata().get("nexus_sre.dropped") {
+        None => 0,
+        Some(d) => d.parse::<u64>().map_err(|_| {
+            arrow_type(
+                "nexus_sre.dropped",
+                format!("metadata must be a whole number, got {d:?}"),
+            )
+        })?,
+    };
     let mut rows = Vec::new();
     for batch in reader {
         let batch = batch.map_err(|e| arrow_type("data", e.to_string()))?;
@@ -382,7 +394,7 @@ fn table_to_rows(data: AnyRecordBatch, bucket_seconds: i64) -> PyResult<Vec<Buck
             });
         }
     }
-    Ok(rows)
+    Ok((rows, dropped))
 }
 
 /// What one SLO of a service counts as good.
@@ -396,8 +408,9 @@ enum Sli {
 #[pyclass(frozen, module = "nexus_sre._core")]
 pub struct ServiceRecorder {
     slos: Vec<(Arc<CoreCounter>, Sli)>,
-    /// All counters run on the system clock: read it once per call for all of them.
-    shared_system_clock: bool,
+    /// All counters run on the system clock with one bucket width: read the clock and
+    /// compute the bucket once per call for all of them.
+    shared_bucket_nanos: Option<i64>,
 }
 
 #[pymethods]
@@ -421,33 +434,39 @@ impl ServiceRecorder {
             };
             out.push((counter.get().inner.clone(), sli));
         }
-        let shared = out.iter().all(|(c, _)| c.clock().kind() == "system");
+        let width = out.first().map(|(c, _)| c.spec().bucket_seconds);
+        let shared = out
+            .iter()
+            .all(|(c, _)| c.clock().kind() == "system" && Some(c.spec().bucket_seconds) == width);
         Ok(ServiceRecorder {
             slos: out,
-            shared_system_clock: shared,
+            shared_bucket_nanos: if shared {
+                width.map(|w| w * 1_000_000_000)
+            } else {
+                None
+            },
         })
     }
 
     /// Record one request: did it succeed, and how long did it take (ms).
     fn record(&self, ok: bool, duration_ms: f64) -> PyResult<()> {
-        if !(duration_ms >= 0.0) {
+        if duration_ms.is_nan() || duration_ms < 0.0 {
             return Err(invalid(
                 "duration_ms",
                 format!("must be a non-negative number, got {duration_ms}"),
             ));
         }
-        let now = if self.shared_system_clock {
-            self.slos.first().and_then(|(c, _)| c.clock().now_nanos())
-        } else {
-            None
+        let bucket = match (self.shared_bucket_nanos, self.slos.first()) {
+            (Some(width), Some((c, _))) => c.clock().now_nanos().map(|ns| ns.div_euclid(width)),
+            _ => None,
         };
         for (counter, sli) in &self.slos {
             let good = match sli {
                 Sli::Availability => ok,
                 Sli::Latency(t) => duration_ms <= *t,
             } as u64;
-            match now {
-                Some(ns) => counter.record_current_nanos(ns, good, 1),
+            match bucket {
+                Some(b) => counter.record_current_bucket(b, good, 1),
                 None => counter.record_now(good, 1),
             }
         }
@@ -456,7 +475,7 @@ impl ServiceRecorder {
 
     /// Record one request at a given time (seconds since the epoch). False if dropped.
     fn record_at(&self, ok: bool, duration_ms: f64, timestamp: f64) -> PyResult<bool> {
-        if !(duration_ms >= 0.0) {
+        if duration_ms.is_nan() || duration_ms < 0.0 {
             return Err(invalid(
                 "duration_ms",
                 format!("must be a non-negative number, got {duration_ms}"),

@@ -2,7 +2,7 @@
 
 use nexus_sre_core::alerting::{self, AlertTier};
 use nexus_sre_core::budget::{self, ErrorBudget as CoreBudget, StatusThresholds};
-use nexus_sre_core::burn::{self, RollingWindow};
+use nexus_sre_core::burn;
 use pyo3::prelude::*;
 use pyo3_arrow::PyArray;
 
@@ -159,6 +159,9 @@ pub fn workbook_tiers(period_seconds: i64) -> Vec<(f64, i64, i64)> {
         .collect()
 }
 
+/// (firing, long_burn, short_burn, long_total, short_total)
+type TierStateTuple = (bool, f64, f64, u64, u64);
+
 /// Evaluate tiers (factor, long_s, short_s) over a counter at `end` (default now).
 /// Returns per tier (firing, long_burn, short_burn, long_total, short_total).
 #[pyfunction]
@@ -169,7 +172,7 @@ pub fn evaluate_alerts(
     tiers: Vec<(f64, i64, i64)>,
     min_events: u64,
     end: Option<f64>,
-) -> PyResult<Vec<(bool, f64, f64, u64, u64)>> {
+) -> PyResult<Vec<TierStateTuple>> {
     let states = alerting::evaluate(
         &counter.inner,
         target,
@@ -232,7 +235,7 @@ pub fn rolling_burn_rates(
         .detach(move || {
             window_buckets
                 .iter()
-                .map(|&k| RollingWindow::compute(&g, &t, k).map(|w| w.burn_rates(bf)))
+                .map(|&k| burn::rolling_burn_rates(&g, &t, k, bf))
                 .collect::<Result<Vec<_>, _>>()
         })
         .py()?;

@@ -1,0 +1,31 @@
+"""Recording middleware for ASGI and WSGI services, /metrics apps and the browser error
+intake. See docs/embedding.md."""
+
+from __future__ import annotations
+
+from .asgi import SLOMiddleware, metrics_app
+from .beacon import (
+    ErrorBeacon,
+    TokenBucket,
+    error_intake_route,
+    parse_beacon,
+    record_error,
+)
+from .rules import DEFAULT_SKIP_PATHS, RecordingRules, default_classifier
+from .wsgi import WSGISLOMiddleware, flask_route_resolver, metrics_wsgi_app
+
+__all__ = [
+    "DEFAULT_SKIP_PATHS",
+    "ErrorBeacon",
+    "RecordingRules",
+    "SLOMiddleware",
+    "TokenBucket",
+    "WSGISLOMiddleware",
+    "default_classifier",
+    "error_intake_route",
+    "flask_route_resolver",
+    "metrics_app",
+    "metrics_wsgi_app",
+    "parse_beacon",
+    "record_error",
+]

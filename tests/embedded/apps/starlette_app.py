@@ -1,0 +1,86 @@
+"""A Starlette service with the recording middleware, /metrics and the error intake."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from common import build_store
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from nexus_sre.middleware import SLOMiddleware, error_intake_route, metrics_app
+
+store = build_store()
+
+
+async def ok(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+async def fail(request: Request) -> Response:
+    return PlainTextResponse("boom", status_code=500)
+
+
+async def crash(request: Request) -> Response:
+    raise RuntimeError("unhandled")
+
+
+async def item(request: Request) -> Response:
+    return PlainTextResponse(request.path_params["item_id"])
+
+
+async def pid(request: Request) -> Response:
+    # A blocking sleep on purpose: it holds this worker's event loop, so concurrent calls
+    # must reach different workers.
+    time.sleep(float(request.query_params.get("block", "0")))
+    return PlainTextResponse(str(os.getpid()))
+
+
+async def health(request: Request) -> Response:
+    return PlainTextResponse("healthy")
+
+
+async def state(request: Request) -> Response:
+    """The store as the service sees it: window and cumulative counts per SLO."""
+    from nexus_sre import _core
+
+    out = {}
+    for e in store.entries():
+        w = e.counter.window(e.window_seconds)
+        out[f"{e.service}/{e.slo}"] = {
+            "good": w.good,
+            "total": w.total,
+            "cumulative": list(_core.counter_cumulative(e.counter)),
+        }
+    return Response(json.dumps({"pid": os.getpid(), "slos": out}), media_type="application/json")
+
+
+app = Starlette(
+    routes=[
+        Route("/ok", ok),
+        Route("/fail", fail),
+        Route("/crash", crash),
+        Route("/items/{item_id}", item),
+        Route("/health", health),
+        Route("/pid", pid),
+        Route("/state", state),
+        Route("/metrics", metrics_app(store)),
+        error_intake_route(
+            store.availability_counters("web-frontend"), "/errors", rate=50, burst=100
+        ),
+    ],
+    middleware=[
+        Middleware(
+            SLOMiddleware,
+            recorder=store.recorder("shop"),
+            store=store,
+            skip_paths={"/health", "/metrics", "/state", "/errors", "/pid"},
+            route_recorders={"/items/{item_id}": store.recorder("shop-items")},
+        )
+    ],
+)
