@@ -114,30 +114,11 @@ class EmbeddedStore:
     def save(self, directory: str | os.PathLike[str]) -> Path:
         """Write every counter as one snapshot segment in `directory`: the same format a
         service's `SharedStore` flushes (see embedded/persist.py), so reports read both."""
-        parts = []
-        cumulative: dict[tuple[str, str], tuple[int, int]] = {}
-        widths: dict[tuple[str, str], int] = {}
-        for service, ids in self._services.items():
-            for slo_id in ids:
-                counter = self._counters[slo_id]
-                t = counter.to_arrow()
-                n = t.num_rows
-                parts.append(
-                    pa.table(
-                        {
-                            "service": pa.array([service] * n, pa.string()),
-                            "slo": pa.array([slo_id] * n, pa.string()),
-                            "bucket_start": t.column("bucket_start"),
-                            "good": t.column("good"),
-                            "total": t.column("total"),
-                        },
-                        schema=persist.SCHEMA,
-                    )
-                )
-                cumulative[(service, slo_id)] = _core.counter_cumulative(counter)
-                widths[(service, slo_id)] = counter.bucket_seconds
-        table = pa.concat_tables(parts) if parts else persist.SCHEMA.empty_table()
-        data = persist.encode_segment(table, cumulative, widths)
+        data = persist.encode_counters(
+            (service, slo_id, self._counters[slo_id])
+            for service, ids in self._services.items()
+            for slo_id in ids
+        )
         return persist.write_segment(Path(directory), data)
 
     def load(self, directory: str | os.PathLike[str]) -> int:

@@ -17,12 +17,14 @@ import os
 import re
 import time
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import _core
 from ..errors import DataError
 
 log = logging.getLogger("nexus_sre.embedded")
@@ -53,6 +55,40 @@ class Segment:
 
 def _key(service: str, slo: str) -> str:
     return json.dumps([service, slo])
+
+
+CounterKey = tuple[str, str]  # (service, slo id)
+
+
+def counters_table(counters: Iterable[tuple[str, str, _core.WindowedCounter]]) -> pa.Table:
+    """Every counter's non-empty buckets as one table in the segment layout."""
+    parts = []
+    for service, slo, counter in counters:
+        t = counter.to_arrow()
+        n = t.num_rows
+        parts.append(
+            pa.table(
+                {
+                    "service": pa.array([service] * n, pa.string()),
+                    "slo": pa.array([slo] * n, pa.string()),
+                    "bucket_start": t.column("bucket_start"),
+                    "good": t.column("good"),
+                    "total": t.column("total"),
+                },
+                schema=SCHEMA,
+            )
+        )
+    return pa.concat_tables(parts) if parts else SCHEMA.empty_table()
+
+
+def encode_counters(counters: Iterable[tuple[str, str, _core.WindowedCounter]]) -> bytes:
+    """A whole snapshot of these counters as segment bytes."""
+    items = list(counters)
+    return encode_segment(
+        counters_table(items),
+        {(s, o): _core.counter_cumulative(c) for s, o, c in items},
+        {(s, o): c.bucket_seconds for s, o, c in items},
+    )
 
 
 def encode_segment(

@@ -229,25 +229,7 @@ class SharedStore:
 
     def snapshot(self) -> pa.Table:
         """Every counter's non-empty buckets as one table (the segment layout)."""
-        parts = []
-        for e in self.entries():
-            t = e.counter.to_arrow()
-            n = t.num_rows
-            parts.append(
-                pa.table(
-                    {
-                        "service": pa.array([e.service] * n, pa.string()),
-                        "slo": pa.array([e.slo] * n, pa.string()),
-                        "bucket_start": t.column("bucket_start"),
-                        "good": t.column("good"),
-                        "total": t.column("total"),
-                    },
-                    schema=persist.SCHEMA,
-                )
-            )
-        if not parts:
-            return persist.SCHEMA.empty_table()
-        return pa.concat_tables(parts)
+        return persist.counters_table((e.service, e.slo, e.counter) for e in self.entries())
 
     def flush(self) -> Path | None:
         """Write a snapshot now. In a shared store only one worker writes at a time (the
@@ -260,12 +242,7 @@ class SharedStore:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 return None
-            entries = self.entries()
-            data = persist.encode_segment(
-                self.snapshot(),
-                {(e.service, e.slo): _core.counter_cumulative(e.counter) for e in entries},
-                {(e.service, e.slo): e.counter.bucket_seconds for e in entries},
-            )
+            data = persist.encode_counters((e.service, e.slo, e.counter) for e in self.entries())
             return persist.write_segment(self.persist_dir, data, keep=self.keep_segments)
 
     def restore(self) -> int:
