@@ -75,5 +75,5 @@ def test_report_1000_slos_to_html(benchmark, store_and_config) -> None:  # type:
         )
         return render(report, "html")
 
-    html = benchmark.pedantic(job, rounds=1 if QUICK else 3, iterations=1)
+    html = benchmark.pedantic(job, rounds=1 if QUICK else 5, iterations=1)
     assert html.count('<svg class="chart"') == 3 * N_SLOS

@@ -216,19 +216,56 @@ impl WindowedCounter {
         }
     }
 
-    /// Good and total events ever counted into this ring (monotonic, for Prometheus).
+    /// Good and total events ever counted (monotonic, for Prometheus counters): the
+    /// buckets retired from the ring plus the ring itself. Recording never touches the
+    /// retired totals; only the rare slot rotation does, so a reader re-reads when a
+    /// rotation ran meanwhile. O(ring length), for scrapes, not the hot path.
     pub fn cumulative(&self) -> (u64, u64) {
         let t = self.ring.totals();
-        // Total first: a reader never sees more good than total.
-        let total = t.total.load(Ordering::Acquire);
-        (t.good.load(Ordering::Relaxed).min(total), total)
+        let mut waited = 0u32;
+        loop {
+            let generation = t.rotations.load(Ordering::Acquire);
+            let busy = t.rotating.load(Ordering::Acquire);
+            if busy != 0 {
+                waited += 1;
+                // A writer killed mid-rotation (shared rings) must not stall readers forever:
+                // after about a second its mark is cleared.
+                if waited > 1 << 20 {
+                    let _ =
+                        t.rotating
+                            .compare_exchange(busy, 0, Ordering::AcqRel, Ordering::Relaxed);
+                }
+                std::thread::yield_now();
+                continue;
+            }
+            let (mut good, mut total) = (
+                t.good.load(Ordering::Relaxed),
+                t.total.load(Ordering::Relaxed),
+            );
+            for slot in self.ring.iter() {
+                let epoch = slot.epoch.load(Ordering::Acquire);
+                if epoch != EMPTY && epoch != LOCKED {
+                    good += slot.good.load(Ordering::Relaxed);
+                    total += slot.total.load(Ordering::Relaxed);
+                }
+            }
+            std::sync::atomic::fence(Ordering::Acquire);
+            if t.rotating.load(Ordering::Relaxed) == 0
+                && t.rotations.load(Ordering::Relaxed) == generation
+            {
+                return (good.min(total), total);
+            }
+        }
     }
 
     /// Add to the cumulative totals only (restoring them from a snapshot).
     pub fn add_cumulative(&self, good: u64, total: u64) {
         let t = self.ring.totals();
+        t.rotating.fetch_add(1, Ordering::AcqRel);
         t.good.fetch_add(good, Ordering::Relaxed);
-        t.total.fetch_add(total, Ordering::Release);
+        t.total.fetch_add(total, Ordering::Relaxed);
+        t.rotations.fetch_add(1, Ordering::Release);
+        t.rotating.fetch_sub(1, Ordering::Release);
     }
 
     /// The file of a counter opened with `open_shared`.
@@ -351,8 +388,6 @@ impl WindowedCounter {
             if epoch == bucket {
                 slot.good.fetch_add(good, Ordering::Relaxed);
                 slot.total.fetch_add(total, Ordering::Relaxed);
-                self.ring.totals().good.fetch_add(good, Ordering::Relaxed);
-                self.ring.totals().total.fetch_add(total, Ordering::Relaxed);
                 return true;
             }
             if epoch == LOCKED {
@@ -368,11 +403,22 @@ impl WindowedCounter {
                 .compare_exchange(epoch, LOCKED, Ordering::Acquire, Ordering::Relaxed)
                 .is_ok()
             {
-                slot.good.store(good, Ordering::Relaxed);
-                slot.total.store(total, Ordering::Relaxed);
+                // The old bucket's counts move to the retired totals as the slot is reset,
+                // marked so that `cumulative` readers never see them twice or not at all.
+                let t = self.ring.totals();
+                t.rotating.fetch_add(1, Ordering::AcqRel);
+                if epoch != EMPTY {
+                    t.good
+                        .fetch_add(slot.good.swap(good, Ordering::Relaxed), Ordering::Relaxed);
+                    t.total
+                        .fetch_add(slot.total.swap(total, Ordering::Relaxed), Ordering::Relaxed);
+                } else {
+                    slot.good.store(good, Ordering::Relaxed);
+                    slot.total.store(total, Ordering::Relaxed);
+                }
                 slot.epoch.store(bucket, Ordering::Release);
-                self.ring.totals().good.fetch_add(good, Ordering::Relaxed);
-                self.ring.totals().total.fetch_add(total, Ordering::Relaxed);
+                t.rotations.fetch_add(1, Ordering::Release);
+                t.rotating.fetch_sub(1, Ordering::Release);
                 return true;
             }
         }
@@ -706,6 +752,59 @@ mod tests {
             WindowStats { good: 4, total: 6 }
         );
         assert_eq!(a.dropped(), 1);
+    }
+
+    #[test]
+    fn cumulative_counts_every_event_across_rotations() {
+        let c = WindowedCounter::new(
+            CounterSpec {
+                bucket_seconds: 10,
+                horizon_seconds: 100,
+                future_skew_seconds: 0,
+            },
+            Clock::EventTime,
+        )
+        .unwrap();
+        for t in 0..10_000u64 {
+            c.record_at(t as f64, (t % 3 != 0) as u64, 1).unwrap();
+        }
+        // 1000 buckets went through a ring of 16 slots.
+        let good = (0..10_000u64).filter(|t| t % 3 != 0).count() as u64;
+        assert_eq!(c.cumulative(), (good, 10_000));
+        c.add_cumulative(5, 7);
+        assert_eq!(c.cumulative(), (good + 5, 10_007));
+    }
+
+    #[test]
+    fn cumulative_never_decreases_while_slots_rotate() {
+        let c = std::sync::Arc::new(
+            WindowedCounter::new(
+                CounterSpec {
+                    bucket_seconds: 1,
+                    horizon_seconds: 8,
+                    future_skew_seconds: 0,
+                },
+                Clock::EventTime,
+            )
+            .unwrap(),
+        );
+        let writer = {
+            let c = c.clone();
+            std::thread::spawn(move || {
+                for t in 0..200_000u64 {
+                    // Ten events a bucket: a rotation every ten records.
+                    c.record_at((t / 10) as f64, 1, 1).unwrap();
+                }
+            })
+        };
+        let mut last = 0;
+        while !writer.is_finished() {
+            let (_, total) = c.cumulative();
+            assert!(total >= last, "cumulative went from {last} down to {total}");
+            last = total;
+        }
+        writer.join().unwrap();
+        assert_eq!(c.cumulative().1, 200_000);
     }
 
     #[test]

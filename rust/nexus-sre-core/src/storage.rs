@@ -9,7 +9,7 @@
 //! | 8 | format version (u32), header length (u32) |
 //! | 16 | bucket_seconds, horizon_seconds, future_skew_seconds, ring_len (i64 each) |
 //! | 48 | FNV-1a 64 checksum of bytes 0..48 |
-//! | 64 | cumulative good, cumulative total (atomic u64): monotonic totals for Prometheus |
+//! | 64 | retired good, retired total, rotations, rotating (atomic u64): counts of buckets that left the ring, for monotonic totals |
 //! | 128 | `ring_len` slots of 24 bytes (epoch i64, good u64, total u64) |
 //!
 //! Every process `fetch_add`s on the same atomics, so what a process recorded is in the
@@ -27,17 +27,24 @@ use crate::counter::{CounterSpec, Slot};
 use crate::error::{CoreError, CoreResult};
 
 pub const MAGIC: [u8; 8] = *b"NXSRING1";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 pub const HEADER_LEN: usize = 128;
 const CHECKED_LEN: usize = 48;
 const TOTALS_OFFSET: usize = 64;
 
-/// Monotonic good/total counts since the counter (or its file) was created.
+/// What a counter needs for monotonic totals without touching shared state per event: the
+/// counts of buckets that have left the ring ("retired" when their slot is reused), and a
+/// generation/rotating pair that lets readers see ring + retired consistently (see
+/// `WindowedCounter::cumulative`).
 #[repr(C)]
 #[derive(Debug, Default)]
 pub struct Totals {
     pub good: AtomicU64,
     pub total: AtomicU64,
+    /// Completed slot rotations: a reader that sees it change re-reads.
+    pub rotations: AtomicU64,
+    /// Rotations under way (a writer retiring a slot's counts).
+    pub rotating: AtomicU64,
 }
 
 enum Owner {
@@ -358,7 +365,7 @@ impl Drop for FileLock<'_> {
 
 // The file layout depends on these sizes.
 const _: () = assert!(std::mem::size_of::<Slot>() == 24);
-const _: () = assert!(std::mem::size_of::<Totals>() == 16);
+const _: () = assert!(std::mem::size_of::<Totals>() == 32);
 const _: () = assert!(TOTALS_OFFSET + std::mem::size_of::<Totals>() <= HEADER_LEN);
 
 #[cfg(test)]
