@@ -12,6 +12,7 @@ from typing import Any, Literal, final
 import pyarrow as pa
 
 __all__ = [
+    "BackfillAggregator",
     "ErrorBudget",
     "ServiceRecorder",
     "WindowStats",
@@ -265,3 +266,43 @@ def add_cumulative(counter: WindowedCounter, good: int, total: int) -> None:
 
 def counter_path(counter: WindowedCounter) -> Path | None:
     """The file behind a shared counter; None for an in-process one."""
+
+_Problem = tuple[str, str, int | None, str]
+
+@final
+class BackfillAggregator:
+    """Rows of request exports → per-SLO, per-bucket good/total (the backfill kernel).
+
+    `slos`: (index into `services`, latency threshold in ms or None for availability).
+    Exactly one of `success` (a bool column) and `status` (integer codes, failing when in
+    one of the inclusive `failure_codes` ranges) names the outcome.
+    """
+
+    def __new__(
+        cls,
+        *,
+        bucket_seconds: int,
+        services: list[str],
+        slos: list[tuple[int, float | None]],
+        timestamp: str,
+        service: str,
+        success: str | None = None,
+        status: str | None = None,
+        failure_codes: list[tuple[int, int]] = ...,
+        latency: str | None = None,
+        latency_unit: str = "ms",
+        count: str | None = None,
+        epoch_unit: str = "s",
+        start: int | None = None,
+        end: int | None = None,
+        skip_bad_rows: bool = False,
+        threads: int = 2,
+    ) -> BackfillAggregator: ...
+    def push(self, batch: Any) -> _Problem | None:
+        """Aggregate one record batch (anything with `__arrow_c_array__`) with the GIL
+        released; None, or (column, reason, row in batch, message) of the row that stopped it."""
+    def state(
+        self,
+    ) -> tuple[list[tuple[int, pa.Array, pa.Array]], int, int, list[tuple[str, int]]]:
+        """([(first bucket, good, total) per SLO], rows read, rows outside start/end,
+        [(reason, skipped rows)])."""
