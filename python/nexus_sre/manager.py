@@ -13,7 +13,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -127,10 +127,10 @@ class SLOManager:
                 self._add(service, slo)
 
     def _add(self, service: Service, slo: SLO) -> None:
+        # The registry's Service lists the SLOs registered so far, this one last.
         known = self._services.get(service.name)
-        merged = service if known is None else known.model_copy(update={"slos": [*known.slos, slo]})
-        if known is None:
-            merged = service.model_copy(update={"slos": [slo]})
+        base, slos = (service, [slo]) if known is None else (known, [*known.slos, slo])
+        merged = base.model_copy(update={"slos": slos})
         self._services[service.name] = merged
         self._slos[slo.id] = (merged, slo)
         self.store.add(merged, slo)
@@ -551,7 +551,3 @@ def _annotations(service: Service, slo: SLO, name: str, info: dict[str, Any]) ->
     if slo.alerting.runbook_url:
         out["runbook_url"] = slo.alerting.runbook_url
     return out
-
-
-# Silence "imported but unused" for re-exported helpers used in type positions.
-_ = timedelta
