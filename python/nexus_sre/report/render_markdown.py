@@ -34,9 +34,11 @@ def _num(value: float | None) -> str:
 
 
 def _first_window(burn: dict[str, float | None]) -> tuple[str, float | None]:
+    """The burn rate the table shows: over 1h (the Workbook's fast page window) when there
+    is one, a 5-minute window being too jumpy for a summary; else the first window."""
     if not burn:
         return "", None
-    window = next(iter(burn))
+    window = "1h" if "1h" in burn else next(iter(burn))
     return window, burn[window]
 
 
