@@ -64,6 +64,11 @@ def _exact(value: Decimal) -> float:
 class SLOManager:
     """Define SLOs, record requests, read budgets and alerts.
 
+    `shared_dir`: keep every SLO's counters in memory-mapped files there, so that the worker
+    processes of one service (gunicorn, uvicorn --workers) count into the same atomics and
+    any of them reads the combined budget. `clock`: "system" (default), "event" (now is the
+    newest recorded timestamp: replays) or "manual" (tests; move it with `store.set_time`).
+
     >>> m = SLOManager("examples/slos.yaml")          # doctest: +SKIP
     >>> rec = m.recorder("nexus-api"); rec.record(True, 12.5)   # doctest: +SKIP
     """
@@ -78,6 +83,7 @@ class SLOManager:
         clock: str = "system",
         now: float | None = None,
         bucket_seconds: int = 60,
+        shared_dir: str | os.PathLike[str] | None = None,
     ):
         self._lock = threading.RLock()
         self._clock = clock
@@ -87,7 +93,7 @@ class SLOManager:
         self._slos: dict[str, tuple[Service, SLO]] = {}
         self._config: Config = Config(services=[], source="<empty>")
         self.store = EmbeddedStore(
-            self._config, bucket_seconds=bucket_seconds, clock=clock, now=now
+            self._config, bucket_seconds=bucket_seconds, clock=clock, now=now, shared_dir=shared_dir
         )
         self._active: dict[tuple[str, str], Alert] = {}
         self._history: deque[Alert] = deque(maxlen=1000)

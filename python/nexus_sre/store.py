@@ -19,7 +19,8 @@ import pyarrow.compute
 from . import _core
 from .config import SLO, Config, Service
 from .embedded import persist
-from .errors import UnknownSLOError
+from .embedded.store import ring_file_name
+from .errors import InvalidInputError, UnknownSLOError
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,18 @@ class EmbeddedStore:
         bucket_seconds: int = DEFAULT_BUCKET_SECONDS,
         clock: str = "system",
         now: float | None = None,
+        shared_dir: str | os.PathLike[str] | None = None,
     ):
+        if shared_dir is not None and clock != "system":
+            raise InvalidInputError(
+                f"shared_dir: counters shared between processes run on the system clock, "
+                f"not clock={clock!r}"
+            )
         self.bucket_seconds = bucket_seconds
+        # With a shared directory every SLO's ring is a memory-mapped file there, so all the
+        # worker processes of a service (gunicorn, uvicorn --workers) count into the same
+        # atomics (see embedded/store.py and docs/embedding.md).
+        self.shared_dir = Path(shared_dir) if shared_dir is not None else None
         self.clock = clock
         self._now = now
         self._counters: dict[str, _core.WindowedCounter] = {}
@@ -64,12 +75,21 @@ class EmbeddedStore:
             self.add(service, slo)
 
     def add(self, service: Service, slo: SLO) -> _core.WindowedCounter:
-        counter = _core.WindowedCounter(
-            bucket_seconds=self.bucket_seconds,
-            horizon_seconds=horizon_for(slo, self.bucket_seconds),
-            clock=self.clock,
-            now=self._now,
-        )
+        horizon = horizon_for(slo, self.bucket_seconds)
+        if self.shared_dir is not None:
+            self.shared_dir.mkdir(parents=True, exist_ok=True)
+            counter, _ = _core.open_shared_counter(
+                self.shared_dir / ring_file_name(service.name, slo.id),
+                bucket_seconds=self.bucket_seconds,
+                horizon_seconds=horizon,
+            )
+        else:
+            counter = _core.WindowedCounter(
+                bucket_seconds=self.bucket_seconds,
+                horizon_seconds=horizon,
+                clock=self.clock,
+                now=self._now,
+            )
         self._counters[slo.id] = counter
         self._services.setdefault(service.name, []).append(slo.id)
         self._slos[slo.id] = slo
