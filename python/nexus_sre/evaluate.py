@@ -72,7 +72,8 @@ def _budget(slo: SLO, period_seconds: int, good: int, total: int, hour_burn: flo
     tte = _core.time_to_exhaustion(b.remaining_fraction, hour_burn, float(period_seconds))
     return ErrorBudget(
         total_minutes=b.total_minutes,
-        total_events=b.total_events if b.has_data else None,
+        # bf * events as an exact decimal: 0.001 * 1001 is 1.001, not 1.0010000000000001.
+        total_events=float(slo.budget_fraction * total) if b.has_data else None,
         consumed_fraction=b.consumed_fraction,
         remaining_fraction=b.remaining_fraction,
         consumed_minutes=b.consumed_minutes,
@@ -186,11 +187,14 @@ def evaluate_series(
         # Burn rates now need only each window's tail sums; whole rolling series are
         # computed (by the core) only for the alert long windows the charts draw.
         for w in windows:
+            # A calendar period's window is month- or week-to-date: name it so.
+            if w == windows[-1] and slo.time_window.calendar is not None:
+                label = str(slo.time_window.calendar)
+            else:
+                label = format_duration(w)
             k = w // bucket
             t = int(series.total[-k:].sum())
-            burn_now[format_duration(w)] = (
-                0.0 if t == 0 else (t - int(series.good[-k:].sum())) / t / bf
-            )
+            burn_now[label] = 0.0 if t == 0 else (t - int(series.good[-k:].sum())) / t / bf
         if with_series:
             chart_windows = sorted({a.long_window for a in slo.alerting.burn_rate} & set(windows))
             arrays = _core.rolling_burn_rates(
@@ -255,26 +259,31 @@ def period_bounds(
     bucket_seconds: int = 60,
 ) -> tuple[datetime, datetime]:
     """The evaluated span: explicit start/end, the last `days`, or the SLO's own window
-    ending at `end` (default now), aligned to bucket boundaries."""
-    end = end or datetime.now(UTC)
-    if end.tzinfo is None:
-        end = end.replace(tzinfo=UTC)
-    if start is None:
-        if days is not None:
-            start = end - timedelta(days=days)
-        else:
-            start, end = slo.time_window.bounds(end)
-            start, end = start.astimezone(UTC), min(end.astimezone(UTC), datetime.now(UTC))
-    elif start.tzinfo is None:
-        start = start.replace(tzinfo=UTC)
-    if start >= end:
-        raise InvalidInputError(
-            f"period: start {start.isoformat()} is not before end {end.isoformat()}"
-        )
+    ending at `end` (default now). The end is aligned down to a bucket boundary (a period
+    never ends in the future), an explicit start up, so only whole buckets count."""
 
     def align(t: datetime, up: bool) -> datetime:
         ts = t.timestamp()
         k = -(-ts // bucket_seconds) if up else ts // bucket_seconds
         return datetime.fromtimestamp(k * bucket_seconds, UTC)
 
-    return align(start, up=True), align(end, up=True)
+    end = end or datetime.now(UTC)
+    if end.tzinfo is None:
+        end = end.replace(tzinfo=UTC)
+    if start is None and days is None and slo.time_window.calendar is not None:
+        first, last = slo.time_window.bounds(end)
+        start, end = first.astimezone(UTC), min(last.astimezone(UTC), end)
+    end = align(end, up=False)
+    if start is None:
+        span = (
+            timedelta(days=days) if days is not None else timedelta(seconds=slo.time_window.seconds)
+        )
+        start = end - span
+    elif start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    start = align(start, up=True)
+    if start >= end:
+        raise InvalidInputError(
+            f"period: start {start.isoformat()} is not before end {end.isoformat()}"
+        )
+    return start, end

@@ -8,13 +8,14 @@ that calls user callbacks when alerts start or stop.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +50,15 @@ class BudgetFigures:
     consumption_percentage: float
     remaining_budget: float  # percent of the budget left (negative when overspent)
     burn_rate: float
-    status: str  # healthy | warning | critical | exhausted
+    status: str  # healthy | warning | critical | exhausted | no-data
     time_to_exhaustion_hours: float | None
     events: int | None = None
+
+    def __post_init__(self) -> None:
+        # What users read carries no binary artefacts (1.0010000000000001 -> 1.001).
+        for name, value in self.__dict__.items():
+            if isinstance(value, float) and math.isfinite(value):
+                object.__setattr__(self, name, _clean(value))
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -59,6 +66,10 @@ class BudgetFigures:
 
 def _exact(value: Decimal) -> float:
     return float(value)
+
+
+def _clean(value: float) -> float:
+    return float(to_decimal(value))
 
 
 class SLOManager:
@@ -104,6 +115,12 @@ class SLOManager:
         if config is not None:
             self._set_config(self._coerce(config))
         g = self._config.global_
+        backends = ("embedded", "prometheus", "parquet", "datadog")
+        if monitoring_backend is not None and monitoring_backend not in backends:
+            raise InvalidInputError(
+                f"monitoring_backend: must be one of {', '.join(backends)}, "
+                f"got {monitoring_backend!r}"
+            )
         self.monitoring_backend = monitoring_backend or g.monitoring_backend
         self.alerting_enabled = g.alerting_enabled if alerting_enabled is None else alerting_enabled
         interval = budget_calculation_interval or g.budget_calculation_interval
@@ -250,14 +267,18 @@ class SLOManager:
         """Budget figures for an achieved SLI in percent, computed exactly in decimal:
         a 99.9 % SLO over 30 days has 43.2 minutes of budget; 99.95 consumes half of it."""
         _, slo = self.find(slo_id)
-        actual = (
-            to_decimal(actual_percent)
-            if not isinstance(actual_percent, str)
-            else Decimal(actual_percent)
-        )
-        if not (Decimal(0) <= actual <= Decimal(100)):
+        try:
+            actual = (
+                Decimal(actual_percent)
+                if isinstance(actual_percent, str)
+                else to_decimal(actual_percent)
+            )
+            valid = actual.is_finite() and Decimal(0) <= actual <= Decimal(100)
+        except (InvalidOperation, ValueError, TypeError):
+            valid = False
+        if not valid:
             raise InvalidInputError(
-                f"actual_percent: must be between 0 and 100, got {actual_percent}"
+                f"actual_percent: must be a percentage between 0 and 100, got {actual_percent!r}"
             )
         budget = slo.budget_fraction
         period = slo.time_window.seconds
@@ -314,7 +335,8 @@ class SLOManager:
             consumption_percentage=b.consumed_fraction * 100,
             remaining_budget=b.remaining_fraction * 100,
             burn_rate=b.burn_rate,
-            status=b.status,
+            # No traffic is "no data", never a healthy-looking 100 % budget.
+            status=b.status if stats.has_data else "no-data",
             time_to_exhaustion_hours=None if tte is None else tte / 3600,
             events=stats.total,
         )

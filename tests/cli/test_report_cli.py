@@ -139,3 +139,24 @@ def test_empty_store_says_what_to_do(tmp_path: Path) -> None:
     r = cli("report", "--config", str(CONFIG), cwd=tmp_path, store=tmp_path / "empty")
     assert r.returncode == 2
     assert "nexus-sre demo" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("backend", "message"),
+    [("prometheus", "--prometheus-url"), ("parquet", "--data"), ("datadog", "not supported")],
+)
+def test_configured_backend_without_its_settings_is_an_error_not_a_fallback(
+    tmp_path: Path, backend: str, message: str
+) -> None:
+    # Quietly reading the embedded store instead would show numbers from the wrong source.
+    cfg = tmp_path / "slos.yaml"
+    cfg.write_text(
+        f"version: '1.0'\nglobal: {{monitoringBackend: {backend}}}\nservices:\n"
+        "  - name: api\n    tier: tier-2\n    slos:\n"
+        "      - id: a\n        target: 99.0\n        sli: {type: availability, "
+        "goodQuery: 'sum(increase(g[{{window}}]))', totalQuery: 'sum(increase(t[{{window}}]))'}\n"
+    )
+    r = cli("budgets", str(cfg), cwd=tmp_path, store=tmp_path / "store")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr

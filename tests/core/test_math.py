@@ -213,3 +213,12 @@ def test_cumulative_matches_reference(data: tuple[list[int], list[float]], targe
         if w_ is not None:
             assert g_ == pytest.approx(w_, rel=1e-12)
     np.testing.assert_allclose(remaining.to_numpy(), want_rem, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("ratio", [1.5, -0.1, float("nan")])
+def test_burn_rate_rejects_error_ratios_outside_0_1(ratio: float) -> None:
+    from nexus_sre import InvalidInputError
+    from nexus_sre._core import burn_rate
+
+    with pytest.raises(InvalidInputError, match="error_ratio"):
+        burn_rate(ratio, 99.9)

@@ -75,7 +75,7 @@ def test_zero_traffic_has_no_nan(manager: SLOManager) -> None:
     assert b.sli_percent is None
     assert b.events == 0
     assert b.consumption_percentage == 0.0
-    assert b.status == "healthy"
+    assert b.status == "no-data"
 
 
 def test_register_slo_and_duplicates(manager: SLOManager) -> None:
@@ -106,6 +106,26 @@ def test_record_error_counts_against_availability_only(manager: SLOManager) -> N
     assert (a.good, a.total) == (1, 2)
     assert (lat.good, lat.total) == (1, 1)
     assert manager.recent_client_errors()[-1]["component"] == "Cart"
+
+
+def test_figures_carry_no_float_artefacts(manager: SLOManager) -> None:
+    manager.store.counter("api-availability").add(1000, 1001, NOW - 60)
+    b = manager.get_error_budget("api-availability")
+    assert b.total_events == 1.001  # 0.001 * 1001, not 1.0010000000000001
+    assert repr(b.total_events) == "1.001"
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), "abc", -1, 100.5])
+def test_bad_actual_percent_names_the_argument(manager: SLOManager, bad: object) -> None:
+    with pytest.raises(InvalidInputError, match="actual_percent"):
+        manager.calculate_error_budget("api-availability", bad)  # type: ignore[arg-type]
+
+
+def test_unknown_backend_is_rejected() -> None:
+    from .conftest import config_dict
+
+    with pytest.raises(InvalidInputError, match="monitoring_backend"):
+        SLOManager(config_dict(), monitoring_backend="nonsense")
 
 
 def test_budget_interval_must_be_positive() -> None:

@@ -67,3 +67,18 @@ def test_schema_rejects_unknown_keys(rf):
     report["services"][0]["slos"][0]["surprise"] = 1
     with pytest.raises(jsonschema.ValidationError):
         VALIDATOR.validate(report)
+
+
+def test_packaged_schema_equals_the_published_one() -> None:
+    # `nexus-sre schema report` prints the copy shipped inside the package.
+    repo = Path(__file__).resolve().parents[2]
+    published = (repo / "schemas" / "report.schema.json").read_text()
+    packaged = (repo / "python" / "nexus_sre" / "report" / "report.schema.json").read_text()
+    assert packaged == published
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "nexus_sre", "schema", "report"], capture_output=True, text=True
+    )
+    assert out.returncode == 0 and json.loads(out.stdout) == json.loads(published)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -134,6 +135,15 @@ def _add(a: Series, b: Series) -> Series:
     return lo, good, total
 
 
+def _as_config(config: Config | str | os.PathLike[str]) -> Config:
+    """A Config, or a path to a config file."""
+    if isinstance(config, Config):
+        return config
+    from ..config import load_config
+
+    return load_config(Path(config))
+
+
 def _slo_specs(config: Config) -> tuple[list[str], list[tuple[int, float | None]], list[Any]]:
     services: list[str] = [s.name for s in config.services]
     specs: list[tuple[int, float | None]] = []
@@ -148,7 +158,7 @@ def _slo_specs(config: Config) -> tuple[list[str], list[tuple[int, float | None]
 
 
 def backfill_partial(
-    config: Config,
+    config: Config | str | os.PathLike[str],
     data: Any,
     *,
     columns: Columns | None = None,
@@ -160,6 +170,7 @@ def backfill_partial(
     threads: int | None = None,
 ) -> PartialState:
     """Aggregate `data` (a path, or any Arrow producer) into a mergeable state."""
+    config = _as_config(config)
     _core = core()
 
     if bucket_seconds <= 0 or bucket_seconds != int(bucket_seconds):
@@ -341,7 +352,7 @@ def finish(state: PartialState, config: Config) -> BackfillResult:
 
 
 def backfill(
-    config: Config,
+    config: Config | str | os.PathLike[str],
     data: Any,
     *,
     columns: Columns | None = None,
@@ -354,6 +365,7 @@ def backfill(
     """SLO history and alert backtest over `data`: a Parquet file or dataset directory
     (hive partitions included), a CSV file, or any Arrow producer (pyarrow Table or
     RecordBatchReader, polars DataFrame, DuckDB relation)."""
+    config = _as_config(config)
     state = backfill_partial(
         config,
         data,

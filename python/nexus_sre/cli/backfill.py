@@ -22,7 +22,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="Parquet file, dataset directory, or CSV")
     p.add_argument("--start", help="ISO date/time (UTC when no zone); rows before are ignored")
     p.add_argument("--end", help="ISO date/time, exclusive")
-    p.add_argument("--output", help="write the buckets here (alerts/summary next to it)")
+    p.add_argument("-o", "--output", help="write the buckets here (alerts/summary next to it)")
     p.add_argument("--format", choices=["parquet", "csv", "json"], default="parquet")
     p.add_argument("--bucket", default="1m", help="bucket width (default 1m)")
     p.add_argument(

@@ -60,6 +60,20 @@ def _row(e: Any) -> dict[str, Any]:
     }
 
 
+def _clean(value: Any) -> Any:
+    """Floats without binary artefacts, for JSON a user reads (99.94201003035 not
+    99.94201003035079); NaN as null."""
+    from ..figures import to_decimal
+
+    if isinstance(value, float):
+        return float(to_decimal(value)) if value == value else None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
 def _fmt(v: float | None, spec: str) -> str:
     return "-" if v is None else format(v, spec)
 
@@ -85,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     rows = [_row(e) for e in evaluations]
     problems = _violations(evaluations) if args.check_violations else []
     if args.format == "json":
-        json.dump({"slos": rows, "violations": problems}, sys.stdout, indent=2, default=str)
+        json.dump({"slos": _clean(rows), "violations": problems}, sys.stdout, indent=2, default=str)
         print()
     else:
         header = (
@@ -112,8 +126,8 @@ def run(args: argparse.Namespace) -> int:
                     _fmt(r["budgetConsumedPercent"], ".1f") + ("%" if r["sli"] is not None else ""),
                     _fmt(r["budgetRemainingMinutes"], ".1f"),
                     r["status"],
-                    _fmt(b.get("1h"), ".2f"),
-                    _fmt(b.get("6h"), ".2f"),
+                    _fmt(b.get("1h") if r["events"] else None, ".2f"),
+                    _fmt(b.get("6h") if r["events"] else None, ".2f"),
                     ",".join(r["firing"]) or "-",
                 )
             )

@@ -67,10 +67,25 @@ def pick_source(args: argparse.Namespace, config: Config) -> str:
     if args.source:
         return str(args.source)
     backend = config.global_.monitoring_backend
-    if backend == "parquet" and args.data:
+    if backend == "parquet":
+        if not args.data:
+            raise InvalidInputError(
+                f"{config.source}: monitoringBackend is parquet: pass --data PATH "
+                "(or --source embedded to read the embedded store)"
+            )
         return "parquet"
-    if backend == "prometheus" and (args.prometheus_url or config.global_.prometheus):
+    if backend == "prometheus":
+        if not (args.prometheus_url or config.global_.prometheus):
+            raise InvalidInputError(
+                f"{config.source}: monitoringBackend is prometheus: pass --prometheus-url URL "
+                "or set global.prometheus.url (or --source embedded to read the embedded store)"
+            )
         return "prometheus"
+    if backend == "datadog":
+        raise InvalidInputError(
+            f"{config.source}: the datadog backend is not supported yet; pass --source "
+            "embedded, parquet or prometheus"
+        )
     return "embedded"
 
 

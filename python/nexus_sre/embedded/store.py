@@ -61,7 +61,8 @@ class SloEntry:
 
     @property
     def budget_fraction(self) -> float:
-        return (100.0 - self.target) / 100.0
+        # Exact decimal complement: 99.9 leaves 0.001, not 0.0009999999999999432.
+        return _core.budget_fraction(self.target)
 
 
 def ring_file_name(service: str, slo: str) -> str:

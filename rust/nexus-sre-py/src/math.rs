@@ -79,6 +79,12 @@ pub fn budget_fraction(target: f64) -> PyResult<f64> {
 
 #[pyfunction]
 pub fn burn_rate(error_ratio: f64, target: f64) -> PyResult<f64> {
+    if !(0.0..=1.0).contains(&error_ratio) {
+        return Err(crate::errors::invalid(
+            "error_ratio",
+            format!("must be a fraction between 0 and 1, got {error_ratio}"),
+        ));
+    }
     Ok(budget::burn_rate(
         error_ratio,
         budget::budget_fraction(target).py()?,
