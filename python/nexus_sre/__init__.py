@@ -12,6 +12,7 @@ from .errors import (
     NoDataError,
     QueryError,
     SloError,
+    UnknownAlertError,
     UnknownSLOError,
     WindowError,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "ServiceRecorder",
     "SloError",
     "SloEvaluation",
+    "UnknownAlertError",
     "UnknownSLOError",
     "WindowError",
     "WindowedCounter",

@@ -61,6 +61,13 @@ class UnknownSLOError(SloError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class UnknownAlertError(SloError, KeyError):
+    """An alert id that is not (or no longer) active."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class DataError(SloError):
     """Bad data in an input (nulls, negative latencies, timestamps out of range, ...)."""
 

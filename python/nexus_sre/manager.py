@@ -23,7 +23,7 @@ from . import _core
 from .alerts import Alert, alert_id
 from .config import SLO, Config, Service, load_config, parse_config
 from .durations import format_duration
-from .errors import InvalidInputError, UnknownSLOError
+from .errors import InvalidInputError, UnknownAlertError, UnknownSLOError
 from .evaluate import BucketSeries, evaluate_series, period_bounds
 from .evaluation import SloEvaluation
 from .figures import to_decimal
@@ -482,7 +482,7 @@ class SLOManager:
                     self._history.append(alert)
                     break
             else:
-                raise UnknownSLOError(f"no active alert with id {alert_id!r}")
+                raise UnknownAlertError(f"no active alert with id {alert_id!r}")
         self._notify("resolved", [alert])
         return alert
 
@@ -567,7 +567,10 @@ def _status_thresholds(slo: SLO) -> tuple[float, float, float]:
 def _annotations(service: Service, slo: SLO, name: str, info: dict[str, Any]) -> dict[str, str]:
     if info["kind"] == "burn_rate":
         rates = ", ".join(f"{w}: {r:.2f}x" for w, r in info["burn_rates"].items())
-        summary = f"{service.name} {slo.name}: error budget burning fast ({name})"
+        summary = (
+            f"{service.name} {slo.name}: error budget burning at {info['factor']:g}x or more "
+            f"({name}, {info['severity']})"
+        )
         description = (
             f"Burn rate at or above {info['factor']:g}x over both windows ({rates}); "
             f"target {slo.target}% over {slo.time_window.label}."

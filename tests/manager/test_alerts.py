@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from nexus_sre import UnknownSLOError
+from nexus_sre import UnknownAlertError
 from nexus_sre.alerts import Alert
 from nexus_sre.manager import SLOManager
 
@@ -103,7 +103,7 @@ def test_resolve_alert_by_hand(manager: SLOManager) -> None:
     resolved = manager.resolve_alert(a.id)
     assert resolved.resolved_at is not None
     assert a.id not in {x.id for x in manager.get_active_alerts()}
-    with pytest.raises(UnknownSLOError):
+    with pytest.raises(UnknownAlertError):
         manager.resolve_alert(a.id)
 
 

@@ -163,7 +163,7 @@ def test_thresholds_are_exact_decimals() -> None:
         exprs = _alert_exprs("api", slo_id)
         for alert in cfg.slo(slo_id).alerting.burn_rate:
             name = burn_alert_name(alert)
-            limit = re.findall(r"> ([0-9.]+)", exprs[name])
+            limit = re.findall(r">= ([0-9.]+)", exprs[name])
             assert limit[0] == limit[1]  # long and short window share the threshold
             if name in expected:
                 assert limit[0] == expected[name]

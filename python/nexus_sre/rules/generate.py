@@ -180,7 +180,7 @@ def _alert_rules(service: Service, slo: SLO) -> list[Rule]:
         long_ref = _ref(ERROR_RATIO.format(w=long_w), service, slo)
         short_ref = _ref(ERROR_RATIO.format(w=short_w), service, slo)
         expr = (
-            f"(\n  {long_ref} > {limit}\n  and ignoring(window)\n  {short_ref} > {limit}\n)"
+            f"(\n  {long_ref} >= {limit}\n  and ignoring(window)\n  {short_ref} >= {limit}\n)"
             + _guard(service, slo, alert.long_window)
         )
         hours_left = Decimal(slo.time_window.seconds) / alert.factor / 3600
