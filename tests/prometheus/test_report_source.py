@@ -124,3 +124,53 @@ def test_prometheus_down_is_a_clear_error_not_a_healthy_report(tmp_path: Path) -
     assert r.returncode == 2
     assert "127.0.0.1:9" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_config_credentials_reach_prometheus(tmp_path: Path) -> None:
+    """bearerToken from the config (with ${VAR}) is sent on every query."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[str | None] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Authorization"))
+            body = b'{"status":"success","data":{"resultType":"matrix","result":[]}}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        cfg = tmp_path / "slos.yaml"
+        cfg.write_text(
+            "version: '1.0'\n"
+            "global:\n  monitoringBackend: prometheus\n"
+            f"  prometheus: {{url: '{url}', bearerToken: '${{PROM_TOKEN}}'}}\n"
+            "services:\n  - name: api\n    tier: tier-2\n    slos:\n"
+            "      - id: a\n        target: 99.0\n        sli: {type: availability, "
+            "goodQuery: 'sum(increase(g[{{window}}]))', "
+            "totalQuery: 'sum(increase(t[{{window}}]))'}\n"
+        )
+        r = subprocess.run(
+            [sys.executable, "-m", "nexus_sre", "budgets", str(cfg), "--days", "1"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PROM_TOKEN": "s3cret"},
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    # No samples: "no data" and exit 2, never a healthy-looking budget.
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "no events" in r.stderr or "no data" in r.stderr
+    assert seen and all(h == "Bearer s3cret" for h in seen)

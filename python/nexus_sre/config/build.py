@@ -40,7 +40,17 @@ def build_config(spec: ConfigSpec, source: str, warnings: list[ConfigIssue]) -> 
         ),
         prometheus=(
             PrometheusSettings(
-                url=prom.url, headers=dict(prom.headers), timeout_seconds=prom.timeout
+                url=prom.url,
+                headers=dict(prom.headers),
+                timeout_seconds=prom.timeout,
+                bearer_token=prom.bearer_token,
+                basic_auth=(
+                    (prom.basic_auth.username, prom.basic_auth.password)
+                    if prom.basic_auth
+                    else None
+                ),
+                ca_file=prom.ca_file,
+                tls_verify=prom.tls_verify,
             )
             if prom
             else None

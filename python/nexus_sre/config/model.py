@@ -103,6 +103,15 @@ class PrometheusSettings(BaseModel):
     url: str
     headers: dict[str, str] = Field(default_factory=dict)
     timeout_seconds: int = 30
+    bearer_token: str | None = None
+    basic_auth: tuple[str, str] | None = None
+    ca_file: str | None = None
+    tls_verify: bool = True
+
+    @property
+    def verify(self) -> bool | str:
+        """What httpx takes: a CA bundle path, or whether to verify at all."""
+        return self.ca_file if self.ca_file else self.tls_verify
 
 
 class GlobalSettings(BaseModel):

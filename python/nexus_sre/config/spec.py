@@ -175,10 +175,19 @@ class DashboardsSpec(_Spec):
     platform: Text = "grafana"
 
 
+class BasicAuthSpec(_Spec):
+    username: Text
+    password: Text
+
+
 class PrometheusSpec(_Spec):
     url: Text
     headers: dict[str, str] = Field(default_factory=dict)
     timeout: Duration = 30
+    bearer_token: Text | None = None  # e.g. "${PROM_TOKEN}"
+    basic_auth: BasicAuthSpec | None = None
+    ca_file: Text | None = None  # a CA bundle to verify the server with
+    tls_verify: StrictBool = True
 
 
 class GlobalSpec(_Spec):

@@ -82,8 +82,15 @@ def _from_prometheus(
         )
     headers = dict(settings.headers) if settings else {}
     timeout = float(settings.timeout_seconds) if settings else 30.0
+    auth: dict[str, Any] = {}
+    if settings:
+        auth = {
+            "bearer_token": settings.bearer_token,
+            "basic_auth": settings.basic_auth,
+            "verify": settings.verify,
+        }
     out = []
-    with PrometheusBackend(url, headers=headers, timeout=timeout) as backend:
+    with PrometheusBackend(url, headers=headers, timeout=timeout, **auth) as backend:
         for service, slo in config.slos():
             if services and service.name not in services:
                 continue
