@@ -237,7 +237,9 @@ class SLOManager:
     ) -> bool:
         """Count a client-side error (e.g. from a browser error boundary) as a failed event
         against every availability SLO of `service`."""
-        ids = [i for i in self.store.slo_ids(service) if self._slos[i][1].sli.type != "latency"]
+        ids = [
+            i for i in self.store.slo_ids(service) if self._slos[i][1].sli.type == "availability"
+        ]
         if not ids:
             raise InvalidInputError(
                 f"record_error: service {service!r} has no availability SLO to count errors against"

@@ -114,10 +114,12 @@ class EmbeddedStore:
             raise UnknownSLOError(f"unknown service {service!r}; known: {known}") from None
 
     def recorder(self, service: str) -> _core.ServiceRecorder:
-        """The bound recorder feeding every SLO of `service` in one call."""
+        """The bound recorder feeding the availability and latency SLOs of `service` in one
+        call. A ratio SLO counts something other than requests (jobs, index updates): feed its
+        counter directly, `store.counter(slo_id).add(good, total)`."""
         rec = self._recorders.get(service)
         if rec is None:
-            ids = self.slo_ids(service)
+            ids = [i for i in self.slo_ids(service) if self._slos[i].sli.type != "ratio"]
             rec = _core.ServiceRecorder(
                 [(self._counters[i], latency_threshold(self._slos[i])) for i in ids]
             )

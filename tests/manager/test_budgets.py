@@ -133,3 +133,18 @@ def test_budget_interval_must_be_positive() -> None:
 
     with pytest.raises(InvalidInputError, match="budget_calculation_interval"):
         SLOManager(config_dict(), budget_calculation_interval=-1)
+
+
+def test_ratio_slos_are_fed_directly_not_by_the_request_recorder() -> None:
+    from .conftest import config_dict
+
+    cfg = config_dict()
+    cfg["services"][0]["slos"].append(
+        {"id": "jobs", "target": 99.0, "sli": {"type": "ratio", "query": "x"}}
+    )
+    m = SLOManager(cfg, clock="manual", now=NOW)
+    m.record_request("api", False, 10.0, timestamp=NOW - 10)
+    assert m.store.counter("jobs").window(3600).total == 0
+    assert m.store.counter("api-availability").window(3600).total == 1
+    m.store.counter("jobs").add(9, 10, NOW - 10)
+    assert m.get_error_budget("jobs").sli_percent == 90.0
