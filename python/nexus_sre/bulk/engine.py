@@ -20,7 +20,7 @@ from ..errors import DataError, InvalidInputError
 from ._native import core
 from .columns import Columns
 from .progress import Progress
-from .source import open_source
+from .source import RowGroups, open_source
 
 REASONS = (
     "null_timestamp",
@@ -199,7 +199,13 @@ def backfill_partial(
     bar = Progress(source.total_rows, enabled=progress)
     try:
         for batch, loc in source.batches(columns.needed(needs_latency)):
-            problem = agg.push(batch)
+            if isinstance(batch, RowGroups):
+                # Decode and aggregation together, row groups over all the cores.
+                problem = agg.push_parquet(
+                    batch.path, batch.columns, batch.groups, threads=threads or os.cpu_count() or 2
+                )
+            else:
+                problem = agg.push(batch)
             if problem is not None:
                 column, reason, row, message = problem
                 where = loc.describe(row)

@@ -12,7 +12,8 @@ use nexus_sre_core::aggregate::{
 use pyo3::prelude::*;
 use pyo3_arrow::{PyArray, PyRecordBatch};
 
-use crate::errors::invalid;
+use crate::errors::{invalid, raise};
+use crate::parquet_io::{self, ReadError};
 
 /// A bad row or column, for Python to locate (file, row group) and raise as DataError:
 /// (column, reason, row in batch or None, message).
@@ -151,6 +152,35 @@ impl BackfillAggregator {
         py.detach(move || agg.push_parallel(accs, &batch))
             .err()
             .map(problem)
+    }
+
+    /// Aggregate row groups `row_groups` of the Parquet file `path` (only `columns`
+    /// decoded), decoding in Rust on `threads` threads with the GIL released. Returns None,
+    /// or the problem that stopped it with the row counted from the start of the file.
+    /// A file that cannot be read raises DataError naming it and the row group.
+    #[pyo3(signature = (path, columns, row_groups, *, threads=2, batch_rows=65_536))]
+    fn push_parquet(
+        &mut self,
+        py: Python<'_>,
+        path: String,
+        columns: Vec<String>,
+        row_groups: Vec<usize>,
+        threads: usize,
+        batch_rows: usize,
+    ) -> PyResult<Option<Problem>> {
+        let threads = threads.clamp(1, row_groups.len().max(1));
+        while self.accs.len() < threads {
+            self.accs.push(self.agg.accumulator());
+        }
+        let (agg, accs) = (&self.agg, &mut self.accs[..threads]);
+        let result = py.detach(|| {
+            parquet_io::aggregate(agg, accs, &path, &columns, &row_groups, batch_rows.max(1))
+        });
+        match result {
+            Ok(()) => Ok(None),
+            Err(ReadError::Agg(e)) => Ok(Some(problem(e))),
+            Err(ReadError::Io(message)) => Err(raise(py, "DataError", format!("{path}{message}"))),
+        }
     }
 
     /// The state so far: ([(base bucket, good, total) per SLO], rows_read, rows_outside,
