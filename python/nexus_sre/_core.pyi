@@ -31,7 +31,7 @@ __all__ = [
     "error_budget_from_sli",
     "evaluate_alerts",
     "open_shared_counter",
-    "parquet_row_groups",
+    "parquet_layout",
     "rolling_burn_rates",
     "time_to_exhaustion",
     "workbook_factor",
@@ -248,9 +248,9 @@ def _empty_call(_ok: bool, _duration_ms: float) -> None:
 
 # Parquet reader of the backfill (rust/nexus-sre-py/src/parquet_io.rs)
 
-def parquet_row_groups(path: str) -> list[int] | None:
-    """Rows per row group of a Parquet file if the built-in reader can decode it (codecs:
-    none, snappy, zstd, lz4), else None."""
+def parquet_layout(path: str) -> tuple[list[str], list[int]] | None:
+    """(column names, rows per row group) of a Parquet file if the built-in reader can
+    decode it (codecs: none, snappy, zstd, lz4), else None."""
 
 # Shared-memory counters (rust/nexus-sre-py/src/shared.rs)
 
@@ -325,4 +325,4 @@ class BackfillAggregator:
         self,
     ) -> tuple[list[tuple[int, pa.Array, pa.Array]], int, int, list[tuple[str, int]]]:
         """([(first bucket, good, total) per SLO], rows read, rows outside start/end,
-        [(reason, skipped rows)])."""
+        [(reason, skipped rows)]); hands the state over and starts again from zero."""

@@ -174,7 +174,18 @@ impl BackfillAggregator {
         }
         let (agg, accs) = (&self.agg, &mut self.accs[..threads]);
         let result = py.detach(|| {
-            parquet_io::aggregate(agg, accs, &path, &columns, &row_groups, batch_rows.max(1))
+            let r =
+                parquet_io::aggregate(agg, accs, &path, &columns, &row_groups, batch_rows.max(1));
+            // Fold the other threads' counts into the first after every call: with
+            // time-ordered row groups they then only ever span one call's rows, not the
+            // whole range (one full-range accumulator instead of one per thread).
+            let (first, rest) = accs.split_at_mut(1);
+            for other in rest {
+                first[0].merge(other);
+                *other = agg.accumulator();
+            }
+            parquet_io::release_free_memory();
+            r
         });
         match result {
             Ok(()) => Ok(None),
@@ -183,8 +194,9 @@ impl BackfillAggregator {
         }
     }
 
-    /// The state so far: ([(base bucket, good, total) per SLO], rows_read, rows_outside,
-    /// {reason: skipped rows}). Arrays are pyarrow uint64.
+    /// Hands over the state so far and starts again from zero: ([(base bucket, good,
+    /// total) per SLO], rows_read, rows_outside, {reason: skipped rows}). Arrays are
+    /// pyarrow uint64.
     #[allow(clippy::type_complexity)]
     fn state(
         &mut self,
@@ -200,11 +212,13 @@ impl BackfillAggregator {
             first[0].merge(other);
             *other = self.agg.accumulator();
         }
-        let acc = &first[0];
+        let acc = std::mem::replace(&mut first[0], self.agg.accumulator());
         let mut series = Vec::with_capacity(acc.series.len());
-        for s in &acc.series {
+        // Each series is freed as soon as it is copied out: no second full copy at once.
+        for s in acc.series {
             series.push((s.base, u64_array(py, s.good())?, u64_array(py, s.total())?));
         }
+        parquet_io::release_free_memory();
         let skipped = REASONS
             .iter()
             .zip(acc.skipped)

@@ -37,7 +37,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(math::rolling_burn_rates, m)?)?;
     m.add_function(wrap_pyfunction!(math::cumulative, m)?)?;
     m.add_function(wrap_pyfunction!(_empty_call, m)?)?;
-    m.add_function(wrap_pyfunction!(parquet_io::parquet_row_groups, m)?)?;
+    m.add_function(wrap_pyfunction!(parquet_io::parquet_layout, m)?)?;
     m.add_function(wrap_pyfunction!(shared::open_shared_counter, m)?)?;
     m.add_function(wrap_pyfunction!(shared::counter_cumulative, m)?)?;
     m.add_function(wrap_pyfunction!(shared::add_cumulative, m)?)?;

@@ -64,9 +64,10 @@ fn open(path: &str, service: &str) -> Result<(File, ArrowReaderMetadata), String
     Ok((file, meta))
 }
 
-/// Rows per row group when this reader can decode every column chunk of the file (codecs
-/// built in: none, snappy, zstd, lz4); None otherwise, and the caller uses pyarrow.
-pub fn row_groups(path: &str) -> Option<Vec<usize>> {
+/// Column names and rows per row group when this reader can decode every column chunk of
+/// the file (codecs built in: none, snappy, zstd, lz4); None otherwise, and the caller uses
+/// pyarrow.
+pub fn layout(path: &str) -> Option<(Vec<String>, Vec<usize>)> {
     let (_, meta) = open(path, "").ok()?;
     let md = meta.metadata();
     let supported = md.row_groups().iter().flat_map(|g| g.columns()).all(|c| {
@@ -79,12 +80,18 @@ pub fn row_groups(path: &str) -> Option<Vec<usize>> {
                 | Compression::LZ4_RAW
         )
     });
-    supported.then(|| {
-        md.row_groups()
-            .iter()
-            .map(|g| g.num_rows() as usize)
-            .collect()
-    })
+    let names = meta
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let sizes = md
+        .row_groups()
+        .iter()
+        .map(|g| g.num_rows() as usize)
+        .collect();
+    supported.then_some((names, sizes))
 }
 
 /// Aggregate row groups `groups` of `path` (only `columns` decoded) into `accs`, one
@@ -200,8 +207,20 @@ pub fn aggregate(
     }
 }
 
-/// Rows per row group of `path` if the built-in Parquet reader can decode it, else None.
+/// Hand memory freed by the worker threads (decode buffers, folded accumulators) back to
+/// the OS: glibc keeps it in per-thread arenas where the Python thread's later allocations
+/// cannot reuse it, which showed as ~20 MB more peak RSS by the end of a backfill.
+pub fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory to the OS; it is thread-safe.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// (column names, rows per row group) of `path` if the built-in Parquet reader can decode
+/// it, else None.
 #[pyfunction]
-pub fn parquet_row_groups(py: Python<'_>, path: String) -> Option<Vec<usize>> {
-    py.detach(move || row_groups(&path))
+pub fn parquet_layout(py: Python<'_>, path: String) -> Option<(Vec<String>, Vec<usize>)> {
+    py.detach(move || layout(&path))
 }
