@@ -24,6 +24,8 @@ pub struct BackfillAggregator {
     agg: Aggregator,
     /// One accumulator per worker thread; merged on `state()`.
     accs: Vec<Accumulator>,
+    /// Threads for `push` (the Parquet reader may add accumulators for its own threads).
+    threads: usize,
 }
 
 fn problem(e: AggError) -> Problem {
@@ -140,15 +142,16 @@ impl BackfillAggregator {
             skip_bad_rows,
         };
         let agg = Aggregator::new(plan).map_err(|e| invalid("columns", e))?;
-        let accs = (0..threads.max(1)).map(|_| agg.accumulator()).collect();
-        Ok(BackfillAggregator { agg, accs })
+        let threads = threads.max(1);
+        let accs = (0..threads).map(|_| agg.accumulator()).collect();
+        Ok(BackfillAggregator { agg, accs, threads })
     }
 
     /// Aggregate one record batch (anything with `__arrow_c_array__`), GIL released, on
     /// the worker threads. Returns None, or the problem that stopped it.
     fn push(&mut self, py: Python<'_>, batch: PyRecordBatch) -> Option<Problem> {
         let batch = batch.into_inner();
-        let (agg, accs) = (&self.agg, &mut self.accs);
+        let (agg, accs) = (&self.agg, &mut self.accs[..self.threads]);
         py.detach(move || agg.push_parallel(accs, &batch))
             .err()
             .map(problem)
