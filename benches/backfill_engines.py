@@ -3,7 +3,7 @@
 Per service and minute: good (status < 500) and total; then the error ratio and the burn
 rate at 99.9 % over 5m, 30m, 1h, 2h, 6h, 1d, 3d and 30d windows ending at each minute.
 
-* `ours`: `nexus_sre.backfill` (Rust over Arrow batches from pyarrow's scanner).
+* `ours`: `nexus_sre.backfill` (Parquet decoded and aggregated in Rust, both cores).
 * `polars`: lazy scan, group_by on the truncated minute, `rolling_sum_by` per service.
 * `duckdb`: a GROUP BY, then window functions with RANGE frames over the minute.
 * `read_table`: pyarrow reading the same columns into memory, nothing else.

@@ -31,6 +31,7 @@ __all__ = [
     "error_budget_from_sli",
     "evaluate_alerts",
     "open_shared_counter",
+    "parquet_layout",
     "rolling_burn_rates",
     "time_to_exhaustion",
     "workbook_factor",
@@ -245,6 +246,12 @@ def cumulative(good: Any, total: Any, target: float) -> tuple[pa.Array, pa.Array
 def _empty_call(_ok: bool, _duration_ms: float) -> None:
     """An empty function with ServiceRecorder.record's arguments (benchmark floor)."""
 
+# Parquet reader of the backfill (rust/nexus-sre-py/src/parquet_io.rs)
+
+def parquet_layout(path: str) -> tuple[list[str], list[int]] | None:
+    """(column names, rows per row group) of a Parquet file if the built-in reader can
+    decode it (codecs: none, snappy, zstd, lz4), else None."""
+
 # Shared-memory counters (rust/nexus-sre-py/src/shared.rs)
 
 def open_shared_counter(
@@ -301,8 +308,21 @@ class BackfillAggregator:
     def push(self, batch: Any) -> _Problem | None:
         """Aggregate one record batch (anything with `__arrow_c_array__`) with the GIL
         released; None, or (column, reason, row in batch, message) of the row that stopped it."""
+    def push_parquet(
+        self,
+        path: str,
+        columns: list[str],
+        row_groups: list[int],
+        *,
+        threads: int = 2,
+        batch_rows: int = 65536,
+    ) -> _Problem | None:
+        """Decode row groups `row_groups` of a Parquet file in Rust (only `columns`) and
+        aggregate them, on `threads` threads with the GIL released; None, or the problem
+        that stopped it with the row counted from the start of the file. Raises DataError
+        when the file cannot be read."""
     def state(
         self,
     ) -> tuple[list[tuple[int, pa.Array, pa.Array]], int, int, list[tuple[str, int]]]:
         """([(first bucket, good, total) per SLO], rows read, rows outside start/end,
-        [(reason, skipped rows)])."""
+        [(reason, skipped rows)]); hands the state over and starts again from zero."""

@@ -3,6 +3,8 @@ or with skip_bad_rows the row skipped and counted by reason. Never a silent drop
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -129,3 +131,30 @@ def test_rows_outside_start_end_are_counted_not_dropped(small_config):
     assert r.rows_outside == N - 10 and r.rows_read == N
     assert r.slo("api-avail").total_sum == 10
     assert r.start == T0 + 60 and r.end == T0 + 240  # whole buckets around [start, end)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_earliest_bad_row_wins_across_row_groups_and_threads(small_config, tmp_path, threads):
+    from nexus_sre.bulk import backfill_partial
+
+    # Bad rows in row groups 1 and 3: whichever thread finds one first, row group 1 is named.
+    t = _with("latency_ms", 33, -1.0, _with("success", 17, None))
+    path = tmp_path / "two.parquet"
+    pq.write_table(t, path, row_group_size=10)
+    with pytest.raises(DataError) as info:
+        backfill_partial(small_config, str(path), columns=COLS, threads=threads)
+    assert f"{path}, row group 1, row 7 (file row 17)" in str(info.value)
+    assert info.value.reason == "null_outcome"
+
+
+def test_unreadable_row_group_names_file_and_row_group(small_config, tmp_path):
+    path = tmp_path / "torn.parquet"
+    pq.write_table(_table(), path, row_group_size=10, compression="zstd")
+    data = bytearray(path.read_bytes())
+    md = pq.ParquetFile(path).metadata
+    chunk = md.row_group(2).column(1)  # the service column of row group 2
+    start = chunk.dictionary_page_offset or chunk.data_page_offset
+    data[start + 8 : start + chunk.total_compressed_size] = bytes(chunk.total_compressed_size - 8)
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataError, match=re.escape(f"{path}, row group 2: cannot read")):
+        backfill(small_config, str(path), columns=COLS)

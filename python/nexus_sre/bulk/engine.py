@@ -21,7 +21,7 @@ from ..errors import DataError, InvalidInputError
 from ._native import core
 from .columns import Columns
 from .progress import Progress
-from .source import open_source
+from .source import RowGroups, open_source
 
 REASONS = (
     "null_timestamp",
@@ -210,7 +210,13 @@ def backfill_partial(
     bar = Progress(source.total_rows, enabled=progress)
     try:
         for batch, loc in source.batches(columns.needed(needs_latency)):
-            problem = agg.push(batch)
+            if isinstance(batch, RowGroups):
+                # Decode and aggregation together, row groups over all the cores.
+                problem = agg.push_parquet(
+                    batch.path, batch.columns, batch.groups, threads=threads or os.cpu_count() or 2
+                )
+            else:
+                problem = agg.push(batch)
             if problem is not None:
                 column, reason, row, message = problem
                 where = loc.describe(row)
@@ -253,7 +259,9 @@ def _span(state: PartialState) -> tuple[int, int] | None:
     return first, last
 
 
-def _dense(base: int, values: np.ndarray, first: int, last: int) -> np.ndarray:
+def _dense(base: int, values: np.ndarray, first: int, last: int, reuse: bool = False) -> np.ndarray:
+    if reuse and base <= first and last < base + len(values):
+        return values[first - base : last - base + 1]  # a view: no second copy of the counts
     out = np.zeros(last - first + 1, dtype=np.uint64)
     lo, hi = max(base, first), min(base + len(values) - 1, last)
     if hi >= lo:
@@ -271,6 +279,11 @@ def _buckets(seconds: int, bucket_seconds: int, what: str) -> int:
 
 def finish(state: PartialState, config: Config) -> BackfillResult:
     """Per-bucket figures, alert backtest and summary from a (merged) state."""
+    return _finish(state, config, reuse=False)
+
+
+def _finish(state: PartialState, config: Config, reuse: bool) -> BackfillResult:
+    """`reuse`: the result may share the state's arrays (the state is thrown away)."""
     _core = core()
 
     _, _, pairs = _slo_specs(config)
@@ -295,8 +308,8 @@ def finish(state: PartialState, config: Config) -> BackfillResult:
             first = 0
         else:
             first, last = span
-            good = _dense(state.bases[i], state.good[i], first, last)
-            total = _dense(state.bases[i], state.total[i], first, last)
+            good = _dense(state.bases[i], state.good[i], first, last, reuse)
+            total = _dense(state.bases[i], state.total[i], first, last, reuse)
         ks = [_buckets(w, bs, f"SLO {slo.id} alert window") for w in windows]
         k_budget = _buckets(slo.time_window.seconds, bs, f"SLO {slo.id} time window")
         if len(total):
@@ -376,7 +389,7 @@ def backfill(
         skip_bad_rows=skip_bad_rows,
         progress=progress,
     )
-    return finish(state, config)
+    return _finish(state, config, reuse=True)
 
 
 from .result import Alert, BackfillResult, SloSeries  # noqa: E402  (result imports nothing here)

@@ -12,7 +12,8 @@ use nexus_sre_core::aggregate::{
 use pyo3::prelude::*;
 use pyo3_arrow::{PyArray, PyRecordBatch};
 
-use crate::errors::invalid;
+use crate::errors::{invalid, raise};
+use crate::parquet_io::{self, ReadError};
 
 /// A bad row or column, for Python to locate (file, row group) and raise as DataError:
 /// (column, reason, row in batch or None, message).
@@ -23,6 +24,8 @@ pub struct BackfillAggregator {
     agg: Aggregator,
     /// One accumulator per worker thread; merged on `state()`.
     accs: Vec<Accumulator>,
+    /// Threads for `push` (the Parquet reader may add accumulators for its own threads).
+    threads: usize,
 }
 
 fn problem(e: AggError) -> Problem {
@@ -139,22 +142,64 @@ impl BackfillAggregator {
             skip_bad_rows,
         };
         let agg = Aggregator::new(plan).map_err(|e| invalid("columns", e))?;
-        let accs = (0..threads.max(1)).map(|_| agg.accumulator()).collect();
-        Ok(BackfillAggregator { agg, accs })
+        let threads = threads.max(1);
+        let accs = (0..threads).map(|_| agg.accumulator()).collect();
+        Ok(BackfillAggregator { agg, accs, threads })
     }
 
     /// Aggregate one record batch (anything with `__arrow_c_array__`), GIL released, on
     /// the worker threads. Returns None, or the problem that stopped it.
     fn push(&mut self, py: Python<'_>, batch: PyRecordBatch) -> Option<Problem> {
         let batch = batch.into_inner();
-        let (agg, accs) = (&self.agg, &mut self.accs);
+        let (agg, accs) = (&self.agg, &mut self.accs[..self.threads]);
         py.detach(move || agg.push_parallel(accs, &batch))
             .err()
             .map(problem)
     }
 
-    /// The state so far: ([(base bucket, good, total) per SLO], rows_read, rows_outside,
-    /// {reason: skipped rows}). Arrays are pyarrow uint64.
+    /// Aggregate row groups `row_groups` of the Parquet file `path` (only `columns`
+    /// decoded), decoding in Rust on `threads` threads with the GIL released. Returns None,
+    /// or the problem that stopped it with the row counted from the start of the file.
+    /// A file that cannot be read raises DataError naming it and the row group.
+    #[pyo3(signature = (path, columns, row_groups, *, threads=2, batch_rows=65_536))]
+    fn push_parquet(
+        &mut self,
+        py: Python<'_>,
+        path: String,
+        columns: Vec<String>,
+        row_groups: Vec<usize>,
+        threads: usize,
+        batch_rows: usize,
+    ) -> PyResult<Option<Problem>> {
+        let threads = threads.clamp(1, row_groups.len().max(1));
+        while self.accs.len() < threads {
+            self.accs.push(self.agg.accumulator());
+        }
+        let (agg, accs) = (&self.agg, &mut self.accs[..threads]);
+        let result = py.detach(|| {
+            let r =
+                parquet_io::aggregate(agg, accs, &path, &columns, &row_groups, batch_rows.max(1));
+            // Fold the other threads' counts into the first after every call: with
+            // time-ordered row groups they then only ever span one call's rows, not the
+            // whole range (one full-range accumulator instead of one per thread).
+            let (first, rest) = accs.split_at_mut(1);
+            for other in rest {
+                first[0].merge(other);
+                *other = agg.accumulator();
+            }
+            parquet_io::release_free_memory();
+            r
+        });
+        match result {
+            Ok(()) => Ok(None),
+            Err(ReadError::Agg(e)) => Ok(Some(problem(e))),
+            Err(ReadError::Io(message)) => Err(raise(py, "DataError", format!("{path}{message}"))),
+        }
+    }
+
+    /// Hands over the state so far and starts again from zero: ([(base bucket, good,
+    /// total) per SLO], rows_read, rows_outside, {reason: skipped rows}). Arrays are
+    /// pyarrow uint64.
     #[allow(clippy::type_complexity)]
     fn state(
         &mut self,
@@ -170,11 +215,13 @@ impl BackfillAggregator {
             first[0].merge(other);
             *other = self.agg.accumulator();
         }
-        let acc = &first[0];
+        let acc = std::mem::replace(&mut first[0], self.agg.accumulator());
         let mut series = Vec::with_capacity(acc.series.len());
-        for s in &acc.series {
+        // Each series is freed as soon as it is copied out: no second full copy at once.
+        for s in acc.series {
             series.push((s.base, u64_array(py, s.good())?, u64_array(py, s.total())?));
         }
+        parquet_io::release_free_memory();
         let skipped = REASONS
             .iter()
             .zip(acc.skipped)
