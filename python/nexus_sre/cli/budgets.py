@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from .common import add_source_options, check_period, pick_source
+from .common import add_source_options, check_period, pick_source, source_options
 
 HELP = "show error budgets and burn rates; --check-violations gates releases in CI"
 
@@ -85,16 +85,7 @@ def run(args: argparse.Namespace) -> int:
     check_period(args)
     config = load_config(args.config)
     evaluations = evaluations_from(
-        pick_source(args, config),
-        config,
-        data=args.data,
-        store=args.store,
-        prometheus_url=args.prometheus_url,
-        start=args.start,
-        end=args.end,
-        days=args.days,
-        services=args.services,
-        with_series=False,
+        pick_source(args, config), config, with_series=False, **source_options(args)
     )
     rows = [_row(e) for e in evaluations]
     problems = _violations(evaluations) if args.check_violations else []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ..config import Config, load_config
 from ..errors import InvalidInputError
@@ -87,6 +88,20 @@ def pick_source(args: argparse.Namespace, config: Config) -> str:
             "embedded, parquet or prometheus"
         )
     return "embedded"
+
+
+def source_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options of `add_source_options` as keyword arguments for
+    `sources.history.evaluations_from` (and `reporting.make_report`)."""
+    return {
+        "data": args.data,
+        "store": args.store,
+        "prometheus_url": args.prometheus_url,
+        "start": args.start,
+        "end": args.end,
+        "days": args.days,
+        "services": args.services,
+    }
 
 
 def check_period(args: argparse.Namespace) -> None:

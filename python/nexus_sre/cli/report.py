@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import add_source_options, check_period, load, pick_source
+from .common import add_source_options, check_period, load, pick_source, source_options
 
 HELP = "write the SLO report (budgets, burn rates, alerts, recommendations)"
 
@@ -38,17 +38,7 @@ def run(args: argparse.Namespace) -> int:
     check_period(args)
     config = load(args)
     source = pick_source(args, config)
-    report, _ = make_report(
-        config,
-        source=source,
-        data=args.data,
-        store=args.store,
-        prometheus_url=args.prometheus_url,
-        start=args.start,
-        end=args.end,
-        days=args.days,
-        services=args.services,
-    )
+    report, _ = make_report(config, source=source, **source_options(args))
     text = render(report, args.format)
     if args.output:
         out = Path(args.output)
