@@ -12,6 +12,7 @@ from typing import Any, Literal, final
 import pyarrow as pa
 
 __all__ = [
+    "BACKFILL_REASONS",
     "BackfillAggregator",
     "ErrorBudget",
     "ServiceRecorder",
@@ -273,6 +274,9 @@ def add_cumulative(counter: WindowedCounter, good: int, total: int) -> None:
 
 def counter_path(counter: WindowedCounter) -> Path | None:
     """The file behind a shared counter; None for an in-process one."""
+
+BACKFILL_REASONS: list[str]
+"""Why the backfill kernel can skip a row, in its order (`BackfillAggregator.state`)."""
 
 _Problem = tuple[str, str, int | None, str]
 

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import _core
-from .config import SLO, Service
+from .config import SLO, BurnRateAlert, Service
 from .durations import format_duration
 from .errors import InvalidInputError
 from .evaluation import ErrorBudget, FiredAlert, Series, SloEvaluation
@@ -50,8 +50,22 @@ class BucketSeries:
         return self.start + timedelta(seconds=index * self.bucket_seconds)
 
 
-def alert_tiers(slo: SLO) -> list[tuple[float, int, int]]:
-    return [(float(a.factor), a.long_window, a.short_window) for a in slo.alerting.burn_rate]
+def usable_alerts(
+    slo: SLO, bucket_seconds: int, horizon_seconds: int | None = None
+) -> list[BurnRateAlert]:
+    """The SLO's burn-rate alerts whose windows are whole buckets (and fit the horizon)."""
+    return [
+        a
+        for a in slo.alerting.burn_rate
+        if a.long_window % bucket_seconds == 0
+        and a.short_window % bucket_seconds == 0
+        and (horizon_seconds is None or a.long_window <= horizon_seconds)
+    ]
+
+
+def alert_tiers(alerts: list[BurnRateAlert]) -> list[tuple[float, int, int]]:
+    """(factor, long window, short window) per alert, as the core takes them."""
+    return [(float(a.factor), a.long_window, a.short_window) for a in alerts]
 
 
 def report_windows(slo: SLO, bucket_seconds: int, period_seconds: int) -> list[int]:
@@ -101,24 +115,19 @@ def cumulative_figures(
 
 
 def _fired_alerts(slo: SLO, series: BucketSeries) -> list[FiredAlert]:
-    tiers = alert_tiers(slo)
-    usable = [
-        i
-        for i, t in enumerate(tiers)
-        if t[1] % series.bucket_seconds == 0 and t[2] % series.bucket_seconds == 0
-    ]
+    usable = usable_alerts(slo, series.bucket_seconds)
     intervals = _core.backtest(
         series.good,
         series.total,
         series.bucket_seconds,
         float(slo.target),
-        [tiers[i] for i in usable],
+        alert_tiers(usable),
         slo.alerting.min_events,
     )
     n = len(series.good)
     out: list[FiredAlert] = []
     for tier_pos, first, end, peak in intervals:
-        alert = slo.alerting.burn_rate[usable[tier_pos]]
+        alert = usable[tier_pos]
         out.append(
             FiredAlert(
                 name=alert.name,

@@ -38,6 +38,11 @@ def fmt_number(value: float | int | Decimal, *, max_decimals: int | None = None)
     return text
 
 
+def clean_float(value: float) -> float:
+    """The float a user should read: artefacts rounded away (1.0010000000000001 -> 1.001)."""
+    return float(to_decimal(value))
+
+
 def round_figure(value: float, decimals: int = 6) -> float:
     """A float fit for JSON output: rounded, artefact-free, and never NaN or infinite."""
     if not math.isfinite(value):

@@ -24,9 +24,9 @@ from .alerts import Alert, alert_id
 from .config import SLO, Config, Service, load_config, parse_config
 from .durations import format_duration
 from .errors import InvalidInputError, UnknownAlertError, UnknownSLOError
-from .evaluate import BucketSeries, evaluate_series, period_bounds
+from .evaluate import BucketSeries, alert_tiers, evaluate_series, period_bounds, usable_alerts
 from .evaluation import SloEvaluation
-from .figures import to_decimal
+from .figures import clean_float, to_decimal
 from .store import EmbeddedStore
 
 log = logging.getLogger(__name__)
@@ -58,18 +58,10 @@ class BudgetFigures:
         # What users read carries no binary artefacts (1.0010000000000001 -> 1.001).
         for name, value in self.__dict__.items():
             if isinstance(value, float) and math.isfinite(value):
-                object.__setattr__(self, name, _clean(value))
+                object.__setattr__(self, name, clean_float(value))
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-def _exact(value: Decimal) -> float:
-    return float(value)
-
-
-def _clean(value: float) -> float:
-    return float(to_decimal(value))
 
 
 class SLOManager:
@@ -294,13 +286,13 @@ class SLOManager:
             target=float(slo.target),
             period_seconds=period,
             sli_percent=float(actual),
-            total_minutes=_exact(total_minutes),
+            total_minutes=float(total_minutes),
             total_events=None,
-            consumed_minutes=_exact(consumed * total_minutes),
-            remaining_minutes=_exact((1 - consumed) * total_minutes),
-            consumption_percentage=_exact(consumed * 100),
-            remaining_budget=_exact((1 - consumed) * 100),
-            burn_rate=_exact(burn),
+            consumed_minutes=float(consumed * total_minutes),
+            remaining_minutes=float((1 - consumed) * total_minutes),
+            consumption_percentage=float(consumed * 100),
+            remaining_budget=float((1 - consumed) * 100),
+            burn_rate=float(burn),
             status=status,
             time_to_exhaustion_hours=None if tte is None else tte / 3600,
         )
@@ -383,16 +375,9 @@ class SLOManager:
         end = None if at is None else _epoch(at)
         now = datetime.fromtimestamp(end if end is not None else counter.now(), UTC)
         firing: dict[str, dict[str, Any]] = {}
-        usable = [
-            a
-            for a in slo.alerting.burn_rate
-            if a.long_window <= counter.horizon_seconds
-            and a.long_window % self._bucket_seconds == 0
-            and a.short_window % self._bucket_seconds == 0
-        ]
-        tiers = [(float(a.factor), a.long_window, a.short_window) for a in usable]
+        usable = usable_alerts(slo, self._bucket_seconds, counter.horizon_seconds)
         states = _core.evaluate_alerts(
-            counter, float(slo.target), tiers, slo.alerting.min_events, end
+            counter, float(slo.target), alert_tiers(usable), slo.alerting.min_events, end
         )
         for alert, (on, long_burn, short_burn, _lt, _st) in zip(usable, states, strict=True):
             if on:

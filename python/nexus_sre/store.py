@@ -82,6 +82,7 @@ class EmbeddedStore:
                 self.shared_dir / ring_file_name(service.name, slo.id),
                 bucket_seconds=self.bucket_seconds,
                 horizon_seconds=horizon,
+                future_skew_seconds=self.bucket_seconds,  # as SharedStore opens its rings
             )
         else:
             counter = _core.WindowedCounter(

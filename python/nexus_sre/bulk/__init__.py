@@ -10,9 +10,17 @@
 from __future__ import annotations
 
 from .columns import Columns, parse_failure_codes
-from .engine import REASONS, PartialState, backfill, backfill_partial, finish
+from .engine import PartialState, backfill, backfill_partial, finish, reasons
 from .evaluations import evaluations_from_data, to_evaluations
 from .result import Alert, BackfillResult, SloSeries
+
+
+def __getattr__(name: str) -> object:
+    # REASONS comes from the Rust kernel on first use (importing bulk needs no extension).
+    if name == "REASONS":
+        return reasons()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "REASONS",

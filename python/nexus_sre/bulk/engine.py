@@ -23,18 +23,10 @@ from .columns import Columns
 from .progress import Progress
 from .source import RowGroups, open_source
 
-REASONS = (
-    "null_timestamp",
-    "timestamp_out_of_range",
-    "null_service",
-    "unknown_service",
-    "null_outcome",
-    "null_latency",
-    "nan_latency",
-    "negative_latency",
-    "null_count",
-    "negative_count",
-)
+
+def reasons() -> tuple[str, ...]:
+    """Why a row can be skipped, in the kernel's order (defined once, in the Rust core)."""
+    return tuple(core().BACKFILL_REASONS)
 
 
 def _epoch(value: datetime | str | float | int | None, name: str) -> int | None:
@@ -91,7 +83,7 @@ class PartialState:
             bases.append(b)
             good.append(g)
             total.append(t)
-        skipped = {r: self.skipped.get(r, 0) + other.skipped.get(r, 0) for r in REASONS}
+        skipped = {r: self.skipped.get(r, 0) + other.skipped.get(r, 0) for r in reasons()}
         return PartialState(
             self.bucket_seconds,
             self.slo_keys,
@@ -358,7 +350,7 @@ def _finish(state: PartialState, config: Config, reuse: bool) -> BackfillResult:
         slos=per_slo,
         rows_read=state.rows_read,
         rows_outside=state.rows_outside,
-        skipped={r: state.skipped.get(r, 0) for r in REASONS},
+        skipped={r: state.skipped.get(r, 0) for r in reasons()},
         start=None if span is None else span[0] * bs,
         end=None if span is None else (span[1] + 1) * bs,
     )

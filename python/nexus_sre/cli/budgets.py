@@ -63,10 +63,10 @@ def _row(e: Any) -> dict[str, Any]:
 def _clean(value: Any) -> Any:
     """Floats without binary artefacts, for JSON a user reads (99.94201003035 not
     99.94201003035079); NaN as null."""
-    from ..figures import to_decimal
+    from ..figures import clean_float
 
     if isinstance(value, float):
-        return float(to_decimal(value)) if value == value else None
+        return clean_float(value) if value == value else None
     if isinstance(value, dict):
         return {k: _clean(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -122,6 +122,27 @@ pub enum AggError {
     },
 }
 
+impl AggError {
+    /// The same error with its row counted from `offset` rows earlier (a slice of a batch,
+    /// or a batch within a row group).
+    pub fn shifted(self, offset: usize) -> AggError {
+        match self {
+            AggError::Row {
+                column,
+                reason,
+                row,
+                detail,
+            } => AggError::Row {
+                column,
+                reason,
+                row: row + offset,
+                detail,
+            },
+            other => other,
+        }
+    }
+}
+
 impl std::fmt::Display for AggError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -820,22 +841,7 @@ impl Aggregator {
                     let off = (k * chunk).min(n);
                     let len = chunk.min(n - off);
                     let part = batch.slice(off, len);
-                    s.spawn(move || {
-                        self.push(acc, &part).map_err(|e| match e {
-                            AggError::Row {
-                                column,
-                                reason,
-                                row,
-                                detail,
-                            } => AggError::Row {
-                                column,
-                                reason,
-                                row: row + off,
-                                detail,
-                            },
-                            other => other,
-                        })
-                    })
+                    s.spawn(move || self.push(acc, &part).map_err(|e| e.shifted(off)))
                 })
                 .collect();
             handles

@@ -42,5 +42,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(shared::counter_cumulative, m)?)?;
     m.add_function(wrap_pyfunction!(shared::add_cumulative, m)?)?;
     m.add_function(wrap_pyfunction!(shared::counter_path, m)?)?;
+    // The backfill's bad-row reasons, so Python never keeps its own copy of the list.
+    m.add(
+        "BACKFILL_REASONS",
+        nexus_sre_core::aggregate::REASONS.to_vec(),
+    )?;
     Ok(())
 }

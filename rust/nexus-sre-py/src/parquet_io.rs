@@ -172,21 +172,7 @@ pub fn aggregate(
                     Err(e) => return keep(k, io(&e)),
                 };
                 if let Err(e) = agg.push(acc, &batch) {
-                    let e = match e {
-                        AggError::Row {
-                            column,
-                            reason,
-                            row,
-                            detail,
-                        } => AggError::Row {
-                            column,
-                            reason,
-                            row: row + offset,
-                            detail,
-                        },
-                        other => other,
-                    };
-                    return keep(k, ReadError::Agg(e));
+                    return keep(k, ReadError::Agg(e.shifted(offset)));
                 }
                 offset += batch.num_rows();
             }
