@@ -321,6 +321,9 @@ impl Accumulator {
 pub struct Aggregator {
     plan: Plan,
     by_service: Vec<Vec<(usize, SliKind)>>,
+    /// When every service has at most one SLO and each is an availability SLO: per service,
+    /// its SLO's index (or the number of SLOs, the tile's spare column, when it has none).
+    single_availability: Option<Vec<u32>>,
     lookup: HashMap<String, usize>,
     needs_latency: bool,
 }
@@ -465,6 +468,104 @@ fn latencies_ms(arr: &dyn Array, scale: f64) -> Option<Vec<f64>> {
     })
 }
 
+fn min_max(v: &[i64]) -> (i64, i64) {
+    v.iter()
+        .fold((i64::MAX, i64::MIN), |(a, b), &t| (a.min(t), b.max(t)))
+}
+
+/// Most cells a batch's tile may have (256 KiB of u64: it stays in a core's L2 cache).
+const TILE_MAX_CELLS: usize = 1 << 15;
+
+std::thread_local! {
+    /// Each thread's tile, reused batch after batch (zeroed as it is folded).
+    static TILE: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A batch's counts before they reach the per-SLO series: one u64 per (bucket, SLO) over
+/// the batch's own bucket range, good in the high half and total in the low half, so a row
+/// is one add into a table small enough for L2. The series are spread over the whole
+/// period, and adding to them row by row missed the cache on most rows (the kernel's
+/// main cost on unsorted exports).
+struct Tile {
+    first: i64,
+    buckets: usize,
+    /// Columns per bucket: one per SLO, plus a spare one last that rows of services without
+    /// an SLO go to (a store instead of a branch; never folded).
+    cols: usize,
+    cells: Vec<u64>,
+}
+
+impl Tile {
+    /// A tile for rows whose buckets fall in [first, last], when that is small enough
+    /// (and not much larger than the batch, or folding it would cost more than it saves).
+    fn for_range(first: i64, last: i64, slos: usize, rows: usize) -> Option<Tile> {
+        if last < first || slos == 0 || rows >= u32::MAX as usize {
+            return None;
+        }
+        let buckets = usize::try_from(last - first + 1).ok()?;
+        let cols = slos + 1;
+        let n = buckets.checked_mul(cols)?;
+        if n > TILE_MAX_CELLS || n > rows.saturating_mul(4) {
+            return None;
+        }
+        let mut cells = TILE.with(|t| std::mem::take(&mut *t.borrow_mut()));
+        cells.resize(n, 0);
+        Some(Tile {
+            first,
+            buckets,
+            cols,
+            cells,
+        })
+    }
+
+    #[inline(always)]
+    fn row(&self, b: i64) -> usize {
+        (b - self.first) as usize * self.cols
+    }
+
+    /// The tile's bucket offset of every timestamp by a multiplication, not a division:
+    /// `(origin, scale)` such that `offset(t)` = floor((t - origin) / width) for every t in
+    /// [origin, origin + buckets * width). None when that span is too long for the proof
+    /// below (2^48 units: 3 days in nanoseconds, 8,900 years in milliseconds).
+    ///
+    /// `scale` is 1/width rounded up by 4 ulps, so (t - origin) * scale is never below the
+    /// true quotient q, and exceeds it by at most q * 11 * 2^-53, which stays under 1/width
+    /// (the least distance from q to the next integer) while t - origin < 2^53 / 11.
+    fn reciprocal(&self, width: i64) -> Option<(i64, f64)> {
+        let span = (self.buckets as i64).checked_mul(width)?;
+        if width <= 0 || span >= 1 << 48 {
+            return None;
+        }
+        let scale = f64::from_bits((1.0 / width as f64).to_bits() + 4);
+        Some((self.first.checked_mul(width)?, scale))
+    }
+
+    /// Hand the (still zero) cells back unused.
+    fn give_back(self) {
+        TILE.with(|t| *t.borrow_mut() = self.cells);
+    }
+
+    /// Add the tile into `series` and hand its (zeroed) cells back for the next batch.
+    fn fold_into(mut self, series: &mut [Series]) {
+        let last = self.first + self.buckets as i64 - 1;
+        for (slo, s) in series.iter_mut().enumerate() {
+            let column = self.cells[slo..].iter().step_by(self.cols);
+            if column.clone().all(|&v| v == 0) {
+                continue; // no rows for this SLO: the series keeps its span
+            }
+            s.reserve_for(self.first);
+            s.reserve_for(last);
+            let from = (self.first - s.base) as usize;
+            for (c, &v) in s.counts[from..from + self.buckets].iter_mut().zip(column) {
+                c[0] += v >> 32;
+                c[1] += v & 0xffff_ffff;
+            }
+        }
+        self.cells.fill(0);
+        TILE.with(|t| *t.borrow_mut() = self.cells);
+    }
+}
+
 const NO_SERVICE: u32 = u32::MAX; // null
 const UNKNOWN_SERVICE: u32 = u32::MAX - 1;
 
@@ -504,9 +605,18 @@ impl Aggregator {
                 "a latency SLO needs a latency column; none was given",
             ));
         }
+        let single_availability = by_service
+            .iter()
+            .map(|list| match list[..] {
+                [] => Some(plan.slos.len() as u32),
+                [(slo, SliKind::Availability)] => Some(slo as u32),
+                _ => None,
+            })
+            .collect();
         Ok(Aggregator {
             plan,
             by_service,
+            single_availability,
             lookup,
             needs_latency,
         })
@@ -654,6 +764,9 @@ impl Aggregator {
             )
         })?;
         let svc_arr = batch_column(batch, &p.service)?;
+        if self.push_clean(acc, batch, &ts, ts_arr.as_ref(), per_s, svc_arr.as_ref()) {
+            return Ok(());
+        }
         let svc = self.service_ids(svc_arr.as_ref())?;
         let (outcome_name, ok, ok_arr) = self.outcomes(batch)?;
         let lat = match (&p.latency, self.needs_latency) {
@@ -706,6 +819,51 @@ impl Aggregator {
             ts_nulls.is_some() || ok_nulls.is_some() || lat.is_some() || cnt.is_some();
         let (mut read, mut outside) = (0u64, 0u64);
         let mut skipped = [0u64; REASONS.len()];
+        // Rows are counted in a tile when the batch spans few buckets (pre-aggregated rows
+        // can carry counts past the tile's 32-bit halves, so they go straight to the series).
+        let mut tile = if cnt.is_none() && !ts.is_empty() {
+            let (tmin, tmax) = min_max(&ts);
+            // Only rows in [max(lo, valid_lo), min(hi, valid_hi)) are counted.
+            let from = tmin.max(lo).max(valid_lo);
+            let to = tmax
+                .min(hi.saturating_sub(1))
+                .min(valid_hi.saturating_sub(1));
+            if from <= to {
+                Tile::for_range(
+                    bucketer.bucket(from),
+                    bucketer.bucket(to),
+                    p.slos.len(),
+                    batch.num_rows(),
+                )
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        // The common batch: nothing null, bad or out of range, and a tile fits. Checked with
+        // a few passes over whole columns, then counted by a loop with no per-row checks.
+        if let Some(t) = tile.as_mut() {
+            let in_range = ts.first().is_some_and(|_| {
+                let (tmin, tmax) = min_max(&ts);
+                tmin >= lo.max(valid_lo) && tmax < hi.min(valid_hi)
+            });
+            let clean = in_range
+                && t.reciprocal(p.bucket_seconds * per_s).is_some()
+                && ts_nulls.is_none()
+                && ok_nulls.is_none()
+                && svc.iter().all(|&s| s < UNKNOWN_SERVICE)
+                && lat.as_ref().is_none_or(|(_, v, nulls)| {
+                    nulls.is_none() && v.iter().all(|&x| x >= 0.0) // NaN fails too
+                });
+            if clean {
+                let lat = lat.as_ref().map(|l| &l.1[..]);
+                self.count_clean(t, &ts, &svc, &ok, lat, p.bucket_seconds * per_s);
+                acc.rows_read += ts.len() as u64;
+                tile.take().expect("tile").fold_into(&mut acc.series);
+                return Ok(());
+            }
+        }
         let result = (|| {
             for i in 0..batch.num_rows() {
                 let t = ts[i];
@@ -798,8 +956,19 @@ impl Aggregator {
                     outside += 1;
                     continue;
                 }
-                let n = cnt.as_ref().map_or(1, |c| c.1[i] as u64);
                 let b = bucketer.bucket(t);
+                if let Some(tile) = tile.as_mut() {
+                    let row = tile.row(b);
+                    for &(slo, kind) in &self.by_service[s as usize] {
+                        let good = match kind {
+                            SliKind::Availability => ok[i],
+                            SliKind::Latency(th) => lat.as_ref().is_some_and(|l| l.1[i] <= th),
+                        };
+                        tile.cells[row + slo] += 1 | (good as u64) << 32;
+                    }
+                    continue;
+                }
+                let n = cnt.as_ref().map_or(1, |c| c.1[i] as u64);
                 for &(slo, kind) in &self.by_service[s as usize] {
                     let good = match kind {
                         SliKind::Availability => ok[i],
@@ -811,12 +980,207 @@ impl Aggregator {
             }
             Ok(())
         })();
+        if let Some(tile) = tile {
+            // Also after an error: the rows before the bad one are counted, as without a tile.
+            tile.fold_into(&mut acc.series);
+        }
         acc.rows_read += read;
         acc.rows_outside += outside;
         for (a, b) in acc.skipped.iter_mut().zip(skipped) {
             *a += b;
         }
         result
+    }
+
+    /// The fast path for the common batch, straight from the Arrow buffers: every service
+    /// has at most one SLO and it is an availability SLO, no count column, nothing null,
+    /// unknown or out of range, and the batch spans few buckets. False (nothing counted)
+    /// when any of that does not hold; the general path then checks row by row.
+    fn push_clean(
+        &self,
+        acc: &mut Accumulator,
+        batch: &RecordBatch,
+        ts: &[i64],
+        ts_arr: &dyn Array,
+        per_s: i64,
+        svc_arr: &dyn Array,
+    ) -> bool {
+        let p = &self.plan;
+        let Some(col_of) = &self.single_availability else {
+            return false;
+        };
+        if p.count.is_some() || ts.is_empty() || ts_arr.logical_nulls().is_some() {
+            return false;
+        }
+        let (tmin, tmax) = min_max(ts);
+        let from = p
+            .valid_from
+            .saturating_mul(per_s)
+            .max(p.start.map_or(i64::MIN, |s| s.saturating_mul(per_s)));
+        let to = p
+            .valid_to
+            .saturating_mul(per_s)
+            .min(p.end.map_or(i64::MAX, |e| e.saturating_mul(per_s)));
+        if tmin < from || tmax >= to {
+            return false;
+        }
+        let width = p.bucket_seconds * per_s;
+        let bucketer = Bucketer::new(width);
+        let Some(mut tile) = Tile::for_range(
+            bucketer.bucket(tmin),
+            bucketer.bucket(tmax),
+            p.slos.len(),
+            ts.len(),
+        ) else {
+            return false;
+        };
+        let Some((origin, scale)) = tile.reciprocal(width) else {
+            tile.give_back();
+            return false;
+        };
+        let known = |id: u32| (id < UNKNOWN_SERVICE).then(|| col_of[id as usize]);
+        // Services as tile columns: through the dictionary when there is one (its few
+        // values are looked up once), else one lookup per row.
+        enum Cols<'a> {
+            Dict(&'a [i32], Vec<u32>),
+            Ids(Vec<u32>),
+        }
+        let cols = match svc_arr.data_type() {
+            _ if svc_arr.logical_nulls().is_some() => None,
+            DataType::Dictionary(k, _) if **k == DataType::Int32 => {
+                let dict = svc_arr.as_dictionary::<Int32Type>();
+                match self.service_ids(dict.values().as_ref()) {
+                    Ok(ids) => ids
+                        .into_iter()
+                        .map(known)
+                        .collect::<Option<Vec<u32>>>()
+                        .map(|lut| Cols::Dict(dict.keys().values(), lut)),
+                    Err(_) => None,
+                }
+            }
+            _ => match self.service_ids(svc_arr) {
+                Ok(ids) => ids
+                    .into_iter()
+                    .map(known)
+                    .collect::<Option<Vec<u32>>>()
+                    .map(Cols::Ids),
+                Err(_) => None,
+            },
+        };
+        // Outcomes: a status column with one failing range, or a success column.
+        enum Oks<'a> {
+            I16(&'a [i16], i32, u32),
+            I32(&'a [i32], i64, u64),
+            Bool(&'a arrow_buffer::BooleanBuffer),
+        }
+        let outcome = match &p.outcome {
+            Outcome::Status { column, failures } if failures.len() == 1 => {
+                let (lo, hi) = failures[0];
+                match batch.column_by_name(column) {
+                    Some(a) if a.logical_nulls().is_none() && lo <= hi => match a.data_type() {
+                        DataType::Int16 if lo >= i16::MIN as i64 && hi <= i16::MAX as i64 => {
+                            Some(Oks::I16(
+                                a.as_primitive::<Int16Type>().values(),
+                                lo as i32,
+                                (hi - lo) as u32,
+                            ))
+                        }
+                        DataType::Int32 => Some(Oks::I32(
+                            a.as_primitive::<Int32Type>().values(),
+                            lo,
+                            (hi - lo) as u64,
+                        )),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            }
+            Outcome::Success(column) => match batch.column_by_name(column) {
+                Some(a) if a.logical_nulls().is_none() && *a.data_type() == DataType::Boolean => {
+                    Some(Oks::Bool(a.as_boolean().values()))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let (Some(cols), Some(outcome)) = (cols, outcome) else {
+            tile.give_back();
+            return false;
+        };
+        let n = tile.cols;
+        let cells = &mut tile.cells[..];
+        // One loop per column-type pair, so each compiles to straight-line code.
+        macro_rules! scatter {
+            ($col:expr, $ok:expr) => {
+                for (i, &t) in ts.iter().enumerate() {
+                    // SAFETY: t is in [origin, origin + span) with span < 2^48 (checked
+                    // above), so the product is finite, non-negative and below 2^48.
+                    let k = unsafe { ((t - origin) as f64 * scale).to_int_unchecked::<i64>() };
+                    let good: bool = $ok(i);
+                    cells[k as usize * n + $col(i)] += 1 | (good as u64) << 32;
+                }
+            };
+        }
+        match (&cols, &outcome) {
+            (Cols::Dict(keys, lut), Oks::I16(v, lo, span)) => {
+                scatter!(
+                    |i: usize| lut[keys[i] as usize] as usize,
+                    |i: usize| (v[i] as i32 - *lo) as u32 > *span
+                )
+            }
+            (Cols::Dict(keys, lut), Oks::I32(v, lo, span)) => {
+                scatter!(
+                    |i: usize| lut[keys[i] as usize] as usize,
+                    |i: usize| (v[i] as i64 - *lo) as u64 > *span
+                )
+            }
+            (Cols::Dict(keys, lut), Oks::Bool(b)) => {
+                scatter!(|i: usize| lut[keys[i] as usize] as usize, |i: usize| b
+                    .value(i))
+            }
+            (Cols::Ids(ids), Oks::I16(v, lo, span)) => {
+                scatter!(|i: usize| ids[i] as usize, |i: usize| (v[i] as i32 - *lo)
+                    as u32
+                    > *span)
+            }
+            (Cols::Ids(ids), Oks::I32(v, lo, span)) => {
+                scatter!(|i: usize| ids[i] as usize, |i: usize| (v[i] as i64 - *lo)
+                    as u64
+                    > *span)
+            }
+            (Cols::Ids(ids), Oks::Bool(b)) => {
+                scatter!(|i: usize| ids[i] as usize, |i: usize| b.value(i))
+            }
+        }
+        acc.rows_read += ts.len() as u64;
+        tile.fold_into(&mut acc.series);
+        true
+    }
+
+    /// Count rows already known to be clean and inside the tile: no per-row checks.
+    fn count_clean(
+        &self,
+        tile: &mut Tile,
+        ts: &[i64],
+        svc: &[u32],
+        ok: &[bool],
+        lat: Option<&[f64]>,
+        width: i64,
+    ) {
+        let cols = tile.cols;
+        let (origin, scale) = tile.reciprocal(width).expect("checked by the caller");
+        let offset = |t: i64| ((t - origin) as f64 * scale) as usize;
+        let cells = &mut tile.cells[..];
+        for i in 0..ts.len() {
+            let row = offset(ts[i]) * cols;
+            for &(slo, kind) in &self.by_service[svc[i] as usize] {
+                let good = match kind {
+                    SliKind::Availability => ok[i],
+                    SliKind::Latency(th) => lat.is_some_and(|l| l[i] <= th),
+                };
+                cells[row + slo] += 1 | (good as u64) << 32;
+            }
+        }
     }
 
     /// Aggregate one batch on `threads` threads (row ranges), returning one accumulator
@@ -1000,6 +1364,134 @@ mod tests {
         #[test]
         fn bucketer_is_floor_division(v in -4_000_000_000_000_000_000i64..4_000_000_000_000_000_000, w in 1i64..10_000_000_000_000) {
             proptest::prop_assert_eq!(Bucketer::new(w).bucket(v), v.div_euclid(w));
+        }
+    }
+
+    proptest::proptest! {
+        /// The tile's multiply-instead-of-divide offset equals floor division over the whole
+        /// span it accepts, at and around every multiple of the width.
+        #[test]
+        fn tile_reciprocal_is_floor_division(
+            w in 1i64..100_000_000_000,
+            first in -1_000_000i64..40_000_000,
+            buckets in 1usize..2000,
+            picks in proptest::collection::vec((0u64..u64::MAX, -2i64..3), 64),
+        ) {
+            let tile = Tile { first, buckets, cols: 1, cells: Vec::new() };
+            match tile.reciprocal(w) {
+                None => proptest::prop_assert!(buckets as i128 * w as i128 >= 1 << 48),
+                Some((origin, scale)) => {
+                    let span = buckets as i64 * w;
+                    for (u, nudge) in picks {
+                        // Offsets spread over the span, many of them next to a multiple.
+                        let d = ((u % span as u64) as i64 / w * w + nudge).clamp(0, span - 1);
+                        let got = ((origin + d - origin) as f64 * scale) as i64;
+                        proptest::prop_assert_eq!(got, d / w, "d={} w={}", d, w);
+                    }
+                }
+            }
+        }
+
+        /// Every path through `push` (the clean fast path, the clean path with per-service
+        /// SLO lists, the general row-by-row path; tiles or none) counts like a naive
+        /// reference, for every column type the fast path reads.
+        #[test]
+        fn every_path_counts_like_a_reference(
+            rows in proptest::collection::vec((0i64..1_000_000, 0usize..4, 0usize..4, 0.0f64..300.0), 0..300),
+            span in proptest::sample::select(vec![600i64, 36_000, 5_000_000]),
+            dictionary in proptest::bool::ANY,
+            status_type in 0u8..3,
+            with_latency in proptest::bool::ANY,
+            unknown in proptest::bool::ANY,
+            ranged in proptest::bool::ANY,
+        ) {
+            use arrow_array::{DictionaryArray, Int16Array, Int32Array};
+            let names = ["a", "b", "c", "zzz"];
+            let codes = [200i64, 404, 503, 599];
+            // "zzz" is not in the config: without `unknown`, rows never name it.
+            let rows: Vec<_> = rows
+                .into_iter()
+                .map(|(t, s, c, l)| (T0 + t % span, if unknown { s } else { s % 3 }, codes[c], l))
+                .collect();
+            let mut slos = vec![
+                SloSpec { service: 0, kind: SliKind::Availability },
+                SloSpec { service: 1, kind: SliKind::Availability },
+            ];
+            if with_latency {
+                slos.push(SloSpec { service: 0, kind: SliKind::Latency(100.0) });
+            }
+            let (start, end) = if ranged { (Some(T0 + span / 4), Some(T0 + span / 2)) } else { (None, None) };
+            let outcome = if status_type == 2 {
+                Outcome::Success("ok".into())
+            } else {
+                Outcome::Status { column: "status".into(), failures: vec![(500, 599)] }
+            };
+            let plan = Plan {
+                services: vec!["a".into(), "b".into(), "c".into()],
+                slos: slos.clone(),
+                timestamp: "ts".into(),
+                service: "svc".into(),
+                outcome,
+                latency: Some("lat".into()),
+                start,
+                end,
+                skip_bad_rows: true,
+                ..plan()
+            };
+            let svc: ArrayRef = if dictionary {
+                let keys: Vec<i32> = rows.iter().map(|r| r.1 as i32).collect();
+                Arc::new(DictionaryArray::<Int32Type>::try_new(keys.into(), Arc::new(StringArray::from(names.to_vec()))).unwrap())
+            } else {
+                Arc::new(StringArray::from(rows.iter().map(|r| names[r.1]).collect::<Vec<_>>()))
+            };
+            let (outcome_name, outcome_col): (&str, ArrayRef) = match status_type {
+                0 => ("status", Arc::new(Int16Array::from(rows.iter().map(|r| r.2 as i16).collect::<Vec<_>>()))),
+                1 => ("status", Arc::new(Int32Array::from(rows.iter().map(|r| r.2 as i32).collect::<Vec<_>>()))),
+                _ => ("ok", Arc::new(BooleanArray::from(rows.iter().map(|r| r.2 < 500).collect::<Vec<_>>()))),
+            };
+            let b = RecordBatch::try_from_iter([
+                ("ts", Arc::new(Int64Array::from(rows.iter().map(|r| r.0).collect::<Vec<_>>())) as ArrayRef),
+                ("svc", svc),
+                (outcome_name, outcome_col),
+                ("lat", Arc::new(Float64Array::from(rows.iter().map(|r| r.3).collect::<Vec<_>>())) as ArrayRef),
+            ]).unwrap();
+            let agg = Aggregator::new(plan).unwrap();
+            let mut acc = agg.accumulator();
+            agg.push(&mut acc, &b).unwrap();
+
+            let mut want: HashMap<(usize, i64), (u64, u64)> = HashMap::new();
+            let (mut unknown_rows, mut outside) = (0u64, 0u64);
+            for &(t, s, code, lat) in &rows {
+                if s == 3 {
+                    unknown_rows += 1;
+                    continue;
+                }
+                if start.is_some_and(|lo| t < lo) || end.is_some_and(|hi| t >= hi) {
+                    outside += 1;
+                    continue;
+                }
+                for (i, slo) in slos.iter().enumerate().filter(|(_, o)| o.service == s) {
+                    let good = match slo.kind {
+                        SliKind::Availability => code < 500,
+                        SliKind::Latency(th) => lat <= th,
+                    };
+                    let e = want.entry((i, t.div_euclid(60))).or_default();
+                    e.0 += good as u64;
+                    e.1 += 1;
+                }
+            }
+            let mut got: HashMap<(usize, i64), (u64, u64)> = HashMap::new();
+            for (i, series) in acc.series.iter().enumerate() {
+                for (k, c) in series.counts.iter().enumerate() {
+                    if c[1] > 0 {
+                        got.insert((i, series.base + k as i64), (c[0], c[1]));
+                    }
+                }
+            }
+            proptest::prop_assert_eq!(got, want);
+            proptest::prop_assert_eq!(acc.skipped[R_UNKNOWN_SERVICE], unknown_rows);
+            proptest::prop_assert_eq!(acc.rows_outside, outside);
+            proptest::prop_assert_eq!(acc.rows_read, rows.len() as u64 - unknown_rows);
         }
     }
 

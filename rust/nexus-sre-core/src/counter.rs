@@ -398,29 +398,33 @@ impl WindowedCounter {
             if epoch > bucket {
                 return false;
             }
+            // The old bucket's counts move to the retired totals as the slot is reset,
+            // marked so that `cumulative` readers never see them twice or not at all. The
+            // mark goes up before the claim: a reader that finds the slot LOCKED (and skips
+            // it) must then find the mark and read again.
+            let t = self.ring.totals();
+            t.rotating.fetch_add(1, Ordering::AcqRel);
             if slot
                 .epoch
-                .compare_exchange(epoch, LOCKED, Ordering::Acquire, Ordering::Relaxed)
-                .is_ok()
+                .compare_exchange(epoch, LOCKED, Ordering::AcqRel, Ordering::Relaxed)
+                .is_err()
             {
-                // The old bucket's counts move to the retired totals as the slot is reset,
-                // marked so that `cumulative` readers never see them twice or not at all.
-                let t = self.ring.totals();
-                t.rotating.fetch_add(1, Ordering::AcqRel);
-                if epoch != EMPTY {
-                    t.good
-                        .fetch_add(slot.good.swap(good, Ordering::Relaxed), Ordering::Relaxed);
-                    t.total
-                        .fetch_add(slot.total.swap(total, Ordering::Relaxed), Ordering::Relaxed);
-                } else {
-                    slot.good.store(good, Ordering::Relaxed);
-                    slot.total.store(total, Ordering::Relaxed);
-                }
-                slot.epoch.store(bucket, Ordering::Release);
-                t.rotations.fetch_add(1, Ordering::Release);
                 t.rotating.fetch_sub(1, Ordering::Release);
-                return true;
+                continue;
             }
+            if epoch != EMPTY {
+                t.good
+                    .fetch_add(slot.good.swap(good, Ordering::Relaxed), Ordering::Relaxed);
+                t.total
+                    .fetch_add(slot.total.swap(total, Ordering::Relaxed), Ordering::Relaxed);
+            } else {
+                slot.good.store(good, Ordering::Relaxed);
+                slot.total.store(total, Ordering::Relaxed);
+            }
+            slot.epoch.store(bucket, Ordering::Release);
+            t.rotations.fetch_add(1, Ordering::Release);
+            t.rotating.fetch_sub(1, Ordering::Release);
+            return true;
         }
     }
 
