@@ -30,29 +30,13 @@ COLUMNS = ["timestamp", "service", "status"]
 
 
 def ours(path: str, config_path: str) -> pa.Table:
-    import numpy as np
-
+    """The library's own Arrow output (`BackfillResult.buckets`): every minute of the range,
+    with more columns than the others (`normalise` picks the shared ones)."""
     import nexus_sre
     from nexus_sre.bulk import Columns
-    from nexus_sre.config import load_config
 
-    config = load_config(config_path)
-    r = nexus_sre.backfill(config, path, columns=Columns(status="status", latency=None))
-    parts = []
-    for s in r.slos:
-        keep = s.total > 0
-        minutes = (s.first_bucket + np.flatnonzero(keep)) * 60
-        cols: dict[str, Any] = {
-            "service": pa.array([s.service] * int(keep.sum())),
-            "minute": pa.array(minutes, pa.timestamp("s", tz="UTC")),
-            "good": pa.array(s.good[keep].astype(np.int64)),
-            "total": pa.array(s.total[keep].astype(np.int64)),
-        }
-        for label, k in WINDOWS.items():
-            burn = s.burn[k * 60] if label != "30d" else 1.0 - s.budget_remaining
-            cols[f"burn_{label}"] = pa.array(burn[keep])
-        parts.append(pa.table(cols))
-    return pa.concat_tables(parts)
+    result = nexus_sre.backfill(config_path, path, columns=Columns(status="status", latency=None))
+    return result.buckets
 
 
 def polars(path: str, config_path: str) -> pa.Table:
@@ -124,6 +108,19 @@ def normalise(t: Any) -> pa.Table:
 
     if not isinstance(t, pa.Table):
         t = t.read_all()
+    if "bucket_start" in t.column_names:  # ours: every minute, burn rates by window name
+        t = t.filter(pc.greater(t["total"], 0))
+        burn = {f"burn_{w}": t[f"burn_rate_{w}"] for w in WINDOWS if w != "30d"}
+        burn["burn_30d"] = pc.subtract(1.0, t["budget_remaining"])
+        t = pa.table(
+            {
+                "service": t["service"],
+                "minute": t["bucket_start"],
+                "good": t["good"],
+                "total": t["total"],
+                **burn,
+            }
+        )
     t = t.select(["service", "minute", "good", "total", *(f"burn_{w}" for w in WINDOWS)])
     minute = pc.cast(pc.cast(t["minute"], pa.timestamp("s", tz="UTC")), pa.int64())
     t = t.set_column(1, "minute", minute)

@@ -9,6 +9,7 @@ merge (a sum: associative and commutative) and `finish` turns the merged state i
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -292,8 +293,9 @@ def _finish(state: PartialState, config: Config, reuse: bool) -> BackfillResult:
             for w in (a.long_window, a.short_window)
         }
     )
-    per_slo = []
-    for i, (service, slo) in enumerate(pairs):
+
+    def series_of(i: int) -> SloSeries:
+        service, slo = pairs[i]
         target = float(slo.target)
         if span is None:
             good = total = np.zeros(0, dtype=np.uint64)
@@ -316,34 +318,40 @@ def _finish(state: PartialState, config: Config, reuse: bool) -> BackfillResult:
         else:
             burns = [np.zeros(0) for _ in [*ks, k_budget]]
             fired = []
-        per_slo.append(
-            SloSeries(
-                service=service.name,
-                slo_id=slo.id,
-                target=target,
-                budget_fraction=float(slo.budget_fraction),
-                first_bucket=first,
-                good=good,
-                total=total,
-                burn={w: b for w, b in zip(windows, burns[:-1], strict=True)},
-                budget_remaining=1.0 - burns[-1],
-                alerts=[
-                    Alert(
-                        name=slo.alerting.burn_rate[t].name,
-                        severity=slo.alerting.burn_rate[t].severity,
-                        factor=float(slo.alerting.burn_rate[t].factor),
-                        long_window=slo.alerting.burn_rate[t].long_window,
-                        short_window=slo.alerting.burn_rate[t].short_window,
-                        # Evaluated at bucket ends: fires at the end of bucket `s`, stops at
-                        # the end of bucket `e` (None: still firing when the data ends).
-                        start=(first + s + 1) * bs,
-                        end=(first + e + 1) * bs if e < len(total) else None,
-                        peak_burn=float(peak),
-                    )
-                    for t, s, e, peak in fired
-                ],
-            )
+        return SloSeries(
+            service=service.name,
+            slo_id=slo.id,
+            target=target,
+            budget_fraction=float(slo.budget_fraction),
+            first_bucket=first,
+            good=good,
+            total=total,
+            burn={w: b for w, b in zip(windows, burns[:-1], strict=True)},
+            budget_remaining=1.0 - burns[-1],
+            alerts=[
+                Alert(
+                    name=slo.alerting.burn_rate[t].name,
+                    severity=slo.alerting.burn_rate[t].severity,
+                    factor=float(slo.alerting.burn_rate[t].factor),
+                    long_window=slo.alerting.burn_rate[t].long_window,
+                    short_window=slo.alerting.burn_rate[t].short_window,
+                    # Evaluated at bucket ends: fires at the end of bucket `s`, stops at
+                    # the end of bucket `e` (None: still firing when the data ends).
+                    start=(first + s + 1) * bs,
+                    end=(first + e + 1) * bs if e < len(total) else None,
+                    peak_burn=float(peak),
+                )
+                for t, s, e, peak in fired
+            ],
         )
+
+    # SLOs are independent and the Rust math releases the GIL: one thread per core.
+    workers = min(len(pairs), os.cpu_count() or 1)
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            per_slo = list(pool.map(series_of, range(len(pairs))))
+    else:
+        per_slo = [series_of(i) for i in range(len(pairs))]
     return BackfillResult(
         bucket_seconds=bs,
         windows=windows,

@@ -91,6 +91,9 @@ class BackfillResult:
 
     @property
     def buckets(self) -> pa.Table:
+        """One row per SLO and bucket. The counts and burn rates are the result's own
+        arrays, not copies (Arrow wraps numpy buffers as they are), and service and SLO
+        names are dictionary-encoded: the table costs little beyond the result itself."""
         parts = []
         for s in self.slos:
             n = len(s.total)
@@ -98,8 +101,8 @@ class BackfillResult:
             with np.errstate(invalid="ignore", divide="ignore"):
                 ratio = (s.total - s.good).astype(np.float64) / s.total
             cols: dict[str, Any] = {
-                "service": pa.array([s.service] * n, pa.string()),
-                "slo_id": pa.array([s.slo_id] * n, pa.string()),
+                "service": _repeated(s.service, n),
+                "slo_id": _repeated(s.slo_id, n),
                 "bucket_start": pa.array(starts, TS),
                 "good": pa.array(s.good, pa.uint64()),
                 "total": pa.array(s.total, pa.uint64()),
@@ -191,6 +194,11 @@ class BackfillResult:
         else:
             raise InvalidInputError(f"format: must be parquet, csv or json, got {fmt!r}")
         return out
+
+
+def _repeated(name: str, n: int) -> pa.DictionaryArray:
+    """`name` n times, as a dictionary column (4 bytes a row, not a string each)."""
+    return pa.DictionaryArray.from_arrays(np.zeros(n, dtype=np.int32), pa.array([name]))
 
 
 def _jsonable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
