@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-from .columns import Columns, parse_failure_codes
+from ..status_codes import parse_failure_codes
+from .columns import Columns
 from .engine import PartialState, backfill, backfill_partial, finish, reasons
 from .evaluations import evaluations_from_data, to_evaluations
 from .result import Alert, BackfillResult, SloSeries

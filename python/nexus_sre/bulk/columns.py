@@ -1,14 +1,16 @@
 """Which input columns hold what: the column mapping of a backfill.
 
-Given on the command line or to the API (the config file format is untouched). The outcome
-of a request comes from a boolean `success` column or an integer `status` column, where
-codes in `failure_codes` (inclusive ranges; 5xx by default) are failures.
+Given in the config (`backfill.columns`), to the API or on the command line; `layered`
+stacks them. The outcome of a request comes from a boolean `success` column or an integer
+`status` column, where codes in `failure_codes` (inclusive ranges; 5xx by default) are
+failures.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from ..errors import InvalidInputError
 
@@ -36,6 +38,26 @@ class Columns:
             if lo > hi:
                 raise InvalidInputError(f"failure_codes: empty range {lo}-{hi}")
 
+    @classmethod
+    def layered(cls, *layers: Mapping[str, Any]) -> Columns:
+        """The built-in defaults with each layer's given (not None) fields on top, in order
+        (config, then API or command line). A layer that names an outcome column (success or
+        status) replaces the outcome of the layers below it."""
+        names = [f.name for f in fields(cls)]
+        chosen: dict[str, Any] = {}
+        for layer in layers:
+            for key in layer:
+                if key not in names:
+                    raise InvalidInputError(
+                        f"columns: unknown field {key!r}; expected one of {', '.join(names)}"
+                    )
+            given = {k: v for k, v in layer.items() if v is not None}
+            if "success" in given or "status" in given:
+                chosen.pop("success", None)
+                chosen.pop("status", None)
+            chosen.update(given)
+        return cls(**chosen)
+
     def resolve(self, names: list[str]) -> Columns:
         """Pick the outcome column from the data's column names when none was given."""
         if self.success is not None or self.status is not None:
@@ -56,28 +78,3 @@ class Columns:
         if self.count:
             cols.append(self.count)
         return list(dict.fromkeys(cols))
-
-
-_RANGE = re.compile(r"^\s*(\d{3})(?:\s*-\s*(\d{3}))?\s*$")
-
-
-def parse_failure_codes(text: str) -> tuple[tuple[int, int], ...]:
-    """'500-599,429' -> ((500, 599), (429, 429)); '5xx' is 500-599."""
-    out = []
-    for part in text.split(","):
-        part = part.strip().lower()
-        if re.fullmatch(r"[1-5]xx", part):
-            base = int(part[0]) * 100
-            out.append((base, base + 99))
-            continue
-        m = _RANGE.match(part)
-        if not m:
-            raise InvalidInputError(
-                f"failure codes: {part!r} is not a code, a range like 500-599, or 5xx"
-            )
-        lo = int(m.group(1))
-        hi = int(m.group(2) or lo)
-        if lo > hi:
-            raise InvalidInputError(f"failure codes: empty range {part!r}")
-        out.append((lo, hi))
-    return tuple(out)

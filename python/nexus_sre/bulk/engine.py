@@ -9,6 +9,7 @@ merge (a sum: associative and commutative) and `finish` turns the merged state i
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +24,9 @@ from ._native import core
 from .columns import Columns
 from .progress import Progress
 from .source import RowGroups, open_source
+
+DEFAULT_BUCKET_SECONDS = 60
+ColumnsArg = Columns | Mapping[str, Any] | None
 
 
 def reasons() -> tuple[str, ...]:
@@ -150,21 +154,37 @@ def _slo_specs(config: Config) -> tuple[list[str], list[tuple[int, float | None]
     return services, specs, pairs
 
 
+def _settings(
+    config: Config, columns: ColumnsArg, bucket_seconds: int | None
+) -> tuple[Columns, int]:
+    """The mapping and bucket width to use: a `Columns` replaces the config's mapping, a
+    mapping overrides single fields of it (as the command-line flags do); then the built-in
+    defaults."""
+    if not isinstance(columns, Columns):
+        columns = Columns.layered(config.backfill.columns.given(), columns or {})
+    if bucket_seconds is None:
+        bucket_seconds = config.backfill.bucket_seconds or DEFAULT_BUCKET_SECONDS
+    return columns, bucket_seconds
+
+
 def backfill_partial(
     config: Config | str | os.PathLike[str],
     data: Any,
     *,
-    columns: Columns | None = None,
+    columns: ColumnsArg = None,
     start: datetime | str | float | None = None,
     end: datetime | str | float | None = None,
-    bucket_seconds: int = 60,
+    bucket_seconds: int | None = None,
     skip_bad_rows: bool = False,
     progress: bool | None = None,
     threads: int | None = None,
 ) -> PartialState:
-    """Aggregate `data` (a path, or any Arrow producer) into a mergeable state."""
+    """Aggregate `data` (a path, or any Arrow producer) into a mergeable state.
+
+    `columns` and `bucket_seconds` default to the config's `backfill:` section."""
     config = _as_config(config)
     _core = core()
+    columns, bucket_seconds = _settings(config, columns, bucket_seconds)
 
     if bucket_seconds <= 0 or bucket_seconds != int(bucket_seconds):
         raise InvalidInputError(
@@ -173,7 +193,6 @@ def backfill_partial(
     lo, hi = _epoch(start, "start"), _epoch(end, "end")
     if lo is not None and hi is not None and hi <= lo:
         raise InvalidInputError(f"end: must be after start ({end} <= {start})")
-    columns = columns or Columns()
     services, specs, pairs = _slo_specs(config)
     source = open_source(data, columns.service)
     columns = columns.resolve(source.names)
@@ -368,16 +387,20 @@ def backfill(
     config: Config | str | os.PathLike[str],
     data: Any,
     *,
-    columns: Columns | None = None,
+    columns: ColumnsArg = None,
     start: datetime | str | float | None = None,
     end: datetime | str | float | None = None,
-    bucket_seconds: int = 60,
+    bucket_seconds: int | None = None,
     skip_bad_rows: bool = False,
     progress: bool | None = None,
 ) -> BackfillResult:
     """SLO history and alert backtest over `data`: a Parquet file or dataset directory
     (hive partitions included), a CSV file, or any Arrow producer (pyarrow Table or
-    RecordBatchReader, polars DataFrame, DuckDB relation)."""
+    RecordBatchReader, polars DataFrame, DuckDB relation).
+
+    Columns and bucket width: the arguments, else the config's `backfill:` section, else
+    the built-in defaults (`Columns()`, 60 s). A `Columns` replaces the config's mapping; a
+    plain mapping such as `{"latency": "dur"}` overrides single fields of it."""
     config = _as_config(config)
     state = backfill_partial(
         config,

@@ -24,52 +24,58 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--end", help="ISO date/time, exclusive")
     p.add_argument("-o", "--output", help="write the buckets here (alerts/summary next to it)")
     p.add_argument("--format", choices=["parquet", "csv", "json"], default="parquet")
-    p.add_argument("--bucket", default="1m", help="bucket width (default 1m)")
+    p.add_argument("--bucket", help="bucket width (default: backfill.bucket, else 1m)")
     p.add_argument(
         "--skip-bad-rows", action="store_true", help="skip and count bad rows instead of failing"
     )
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
-    g = p.add_argument_group("column mapping")
-    g.add_argument("--timestamp-column", default="timestamp")
-    g.add_argument("--epoch-unit", choices=["s", "ms"], default="s", help="for integer timestamps")
-    g.add_argument("--service-column", default="service")
-    g.add_argument("--success-column", help="boolean success column")
-    g.add_argument("--status-column", help="integer status-code column")
-    g.add_argument(
-        "--failure-codes", default="5xx", help="status codes that are failures (default 5xx)"
+    g = p.add_argument_group(
+        "column mapping",
+        "Each flag overrides the same field of the config's backfill.columns; what neither "
+        "gives takes the default shown.",
     )
-    g.add_argument("--latency-column", default="latency_ms")
-    g.add_argument("--latency-unit", choices=["ms", "s"], default="ms")
+    g.add_argument("--timestamp-column", help="default: timestamp")
+    g.add_argument("--epoch-unit", choices=["s", "ms"], help="for integer timestamps; default: s")
+    g.add_argument("--service-column", help="default: service")
+    g.add_argument("--success-column", help="boolean success column (default: success if present)")
+    g.add_argument("--status-column", help="integer status-code column (default: status)")
+    g.add_argument(
+        "--failure-codes", help="status codes that are failures, e.g. 5xx,429 (default: 5xx)"
+    )
+    g.add_argument("--latency-column", help="default: latency_ms")
+    g.add_argument("--latency-unit", choices=["ms", "s"], help="default: ms")
     g.add_argument("--count-column", help="events per row, for pre-aggregated exports")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..bulk import Columns, backfill, parse_failure_codes
+    from ..bulk import backfill, parse_failure_codes
     from ..config import load_config
     from ..durations import parse_duration
 
     config = load_config(args.config)
     if args.format != "json" and args.output is None:
         raise InvalidInputError("--output: needed for parquet and csv output")
-    columns = Columns(
-        timestamp=args.timestamp_column,
-        service=args.service_column,
-        success=args.success_column,
-        status=args.status_column,
-        failure_codes=parse_failure_codes(args.failure_codes),
-        latency=args.latency_column,
-        latency_unit=args.latency_unit,
-        count=args.count_column,
-        epoch_unit=args.epoch_unit,
-    )
+    codes = None if args.failure_codes is None else parse_failure_codes(args.failure_codes)
+    bucket = None if args.bucket is None else parse_duration(args.bucket, name="--bucket")
+    columns = {  # what the command line gives; the config's backfill.columns fill the rest
+        "timestamp": args.timestamp_column,
+        "service": args.service_column,
+        "success": args.success_column,
+        "status": args.status_column,
+        "failure_codes": codes,
+        "latency": args.latency_column,
+        "latency_unit": args.latency_unit,
+        "count": args.count_column,
+        "epoch_unit": args.epoch_unit,
+    }
     result = backfill(
         config,
         args.data,
         columns=columns,
         start=args.start,
         end=args.end,
-        bucket_seconds=parse_duration(args.bucket, name="--bucket"),
+        bucket_seconds=bucket,
         skip_bad_rows=args.skip_bad_rows,
         progress=False if args.no_progress else None,
     )

@@ -15,6 +15,8 @@ from .model import (
     SLI,
     SLO,
     Alerting,
+    BackfillColumns,
+    BackfillSettings,
     BudgetThreshold,
     BurnRateAlert,
     Config,
@@ -66,7 +68,16 @@ def build_config(spec: ConfigSpec, source: str, warnings: list[ConfigIssue]) -> 
         for svc in spec.services
     ]
     return Config(
-        version=spec.version, global_=settings, services=services, source=source, warnings=warnings
+        version=spec.version,
+        global_=settings,
+        services=services,
+        backfill=BackfillSettings(
+            # the spec's field names are the model's (and Columns'): only the keys differ
+            columns=BackfillColumns(**spec.backfill.columns.model_dump()),
+            bucket_seconds=spec.backfill.bucket,
+        ),
+        source=source,
+        warnings=warnings,
     )
 
 

@@ -16,7 +16,7 @@ from ..durations import format_duration
 from ..figures import fmt_number
 from . import values
 from .loader import PathKey, format_path
-from .model import TimeWindow
+from .model import Config, TimeWindow
 from .spec import SLI_TYPES
 from .tiers import DEFAULT_TIER, TIERS
 
@@ -97,7 +97,56 @@ def check_config(data: dict[str, Any], *, allow_below_tier_floor: bool = False) 
             out.extend(
                 _budget_order((*at, "alerting", "budgetExhaustion", "thresholds"), thresholds)
             )
+    out.extend(_backfill_columns(_dict(_dict(data.get("backfill")).get("columns"))))
     return out
+
+
+def _backfill_columns(columns: dict[str, Any]) -> list[Problem]:
+    here: PathKey = ("backfill", "columns")
+    if columns.get("success") is None:
+        return []
+    if columns.get("status") is not None:
+        return [
+            Problem(
+                (*here, "status"),
+                "give either success (a boolean column) or status (a status-code column), not both",
+            )
+        ]
+    if columns.get("failureCodes") is not None:
+        return [
+            Problem(
+                (*here, "failureCodes"),
+                "failureCodes only applies to a status column; with success the column says "
+                "what failed",
+            )
+        ]
+    return []
+
+
+def check_bucket(config: Config) -> list[Problem]:
+    """`backfill.bucket` must divide every SLO window and alert window. Run on the built
+    model, where the windows include the defaults (Workbook tiers, short windows)."""
+    bucket = config.backfill.bucket_seconds
+    if bucket is None:
+        return []
+    for _, slo in config.slos():
+        spans = [("time window", slo.time_window.seconds)]
+        for a in slo.alerting.burn_rate:
+            spans += [
+                (f"alert {a.name!r} window", a.long_window),
+                (f"alert {a.name!r} short window", a.short_window),
+            ]
+        for what, seconds in spans:
+            if seconds % bucket:
+                return [
+                    Problem(
+                        ("backfill", "bucket"),
+                        f"{format_duration(bucket)} buckets do not divide the {what} "
+                        f"{format_duration(seconds)} of SLO {slo.id!r}; use a width that "
+                        "divides every window, such as 1m",
+                    )
+                ]
+    return []
 
 
 def _tier_floor(at: PathKey, target: Decimal, tier: str, allowed: bool) -> list[Problem]:

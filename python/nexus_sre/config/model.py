@@ -13,7 +13,7 @@ import calendar as _calendar
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -125,6 +125,36 @@ class GlobalSettings(BaseModel):
     prometheus: PrometheusSettings | None = None
 
 
+class BackfillColumns(BaseModel):
+    """The column mapping of `backfill.columns`: None where the config says nothing, so the
+    command line, the API or the built-in default decides (`nexus_sre.bulk.Columns`)."""
+
+    model_config = _FROZEN
+
+    timestamp: str | None = None
+    service: str | None = None
+    success: str | None = None  # a boolean column ...
+    status: str | None = None  # ... or a status-code column, never both
+    failure_codes: tuple[tuple[int, int], ...] | None = None  # inclusive ranges
+    latency: str | None = None
+    latency_unit: Literal["ms", "s"] | None = None
+    count: str | None = None
+    epoch_unit: Literal["s", "ms"] | None = None
+
+    def given(self) -> dict[str, Any]:
+        """The fields the config sets, by `Columns` field name."""
+        return self.model_dump(exclude_none=True)
+
+
+class BackfillSettings(BaseModel):
+    """`backfill:`: defaults of `nexus-sre backfill` and of the report's parquet source."""
+
+    model_config = _FROZEN
+
+    columns: BackfillColumns = BackfillColumns()
+    bucket_seconds: int | None = Field(default=None, gt=0)  # None: 60
+
+
 class SLI(BaseModel):
     """What counts as good. Queries are only needed with the Prometheus backend."""
 
@@ -205,6 +235,7 @@ class Config(BaseModel):
     version: str = "1.0"
     global_: GlobalSettings = GlobalSettings()
     services: list[Service]
+    backfill: BackfillSettings = BackfillSettings()
     source: str = "<dict>"  # the file it came from, for messages
     warnings: list[ConfigIssue] = Field(default_factory=list)  # e.g. targets below tier floor
 

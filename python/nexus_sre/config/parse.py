@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from ..errors import ConfigError, ConfigIssue
 from .build import build_config
-from .checks import check_config
+from .checks import check_bucket, check_config
 from .env import expand_env
 from .issues import issues_from_validation
 from .loader import PathKey, Positions, format_path, load_document, read_config_file
@@ -51,11 +51,21 @@ def parse_config(
         spec = ConfigSpec.model_validate(data)
     except ValidationError as exc:
         issues.extend(issues_from_validation(exc, source, positions))
-    errors = [i for i in issues if i.severity == "error"]
-    if errors or spec is None:
-        raise ConfigError(sorted(_unique(errors), key=_order))
+    _raise_errors(issues)
+    assert spec is not None  # no errors: the spec validated
     warnings = sorted(_unique(i for i in issues if i.severity != "error"), key=_order)
-    return build_config(spec, source, warnings)
+    config = build_config(spec, source, warnings)
+    # Checks that need the defaults filled in can only run now, on a config without errors.
+    for problem in check_bucket(config):
+        at(problem.path, problem.message, problem.severity)
+    _raise_errors(issues)
+    return config
+
+
+def _raise_errors(issues: list[ConfigIssue]) -> None:
+    errors = [i for i in issues if i.severity == "error"]
+    if errors:
+        raise ConfigError(sorted(_unique(errors), key=_order))
 
 
 def load_config_text(text: str | bytes, source: str = "<string>", **options: Any) -> Config:

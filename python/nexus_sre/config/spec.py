@@ -25,6 +25,8 @@ SUPPORTED_VERSIONS = ("1.0",)
 BACKENDS = ("embedded", "prometheus", "parquet", "datadog")
 SLI_TYPES = ("availability", "latency", "ratio")
 SEVERITIES = ("critical", "warning", "info")
+LATENCY_UNITS = ("ms", "s")
+EPOCH_UNITS = ("s", "ms")
 
 
 def _checked(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -144,6 +146,30 @@ Latency = Annotated[
         }
     ),
 ]
+_CODE = r"\s*(\d{3}(\s*-\s*\d{3})?|[1-5][xX]{2})\s*"
+_CODES_ITEM: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "pattern": rf"^{_CODE}(,{_CODE})*$", "examples": ["5xx", "500-599"]},
+        {"type": "integer", "minimum": 100, "maximum": 999},
+    ]
+}
+FailureCodes = Annotated[
+    tuple[tuple[int, int], ...],
+    BeforeValidator(_checked(values.failure_codes)),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                _CODES_ITEM,
+                {"type": "array", "items": _CODES_ITEM, "minItems": 1, "examples": [["5xx", 429]]},
+            ],
+            "description": "status codes that are failures (default 5xx)",
+        }
+    ),
+]
+LatencyUnit = Annotated[
+    str, BeforeValidator(_choice("latency unit", LATENCY_UNITS)), _enum(LATENCY_UNITS)
+]
+EpochUnit = Annotated[str, BeforeValidator(_choice("epoch unit", EPOCH_UNITS)), _enum(EPOCH_UNITS)]
 Count = Annotated[int, Field(strict=True, ge=0)]
 Minutes = Annotated[int, Field(strict=True, gt=0)]
 
@@ -248,6 +274,28 @@ class ServiceSpec(_Spec):
     slos: list[SloSpec] = Field(min_length=1)
 
 
+class BackfillColumnsSpec(_Spec):
+    """Which columns of request exports hold what; a key per flag of `nexus-sre backfill`
+    (--timestamp-column: timestamp, --latency-unit: latencyUnit)."""
+
+    timestamp: Text | None = Field(default=None, description="default: timestamp")
+    epoch_unit: EpochUnit | None = Field(default=None, description="integer timestamps; default s")
+    service: Text | None = Field(default=None, description="default: service")
+    success: Text | None = Field(default=None, description="a boolean column (not with status)")
+    status: Text | None = Field(default=None, description="a status-code column")
+    failure_codes: FailureCodes | None = None
+    latency: Text | None = Field(default=None, description="default: latency_ms")
+    latency_unit: LatencyUnit | None = Field(default=None, description="default: ms")
+    count: Text | None = Field(default=None, description="events per row (pre-aggregated rows)")
+
+
+class BackfillSpec(_Spec):
+    """Defaults of `nexus-sre backfill` and of the report's parquet source; flags override."""
+
+    bucket: Duration | None = Field(default=None, description="bucket width; default 1m")
+    columns: BackfillColumnsSpec = BackfillColumnsSpec()
+
+
 class ConfigSpec(_Spec):
     """A nexus-sre SLO config file."""
 
@@ -256,3 +304,4 @@ class ConfigSpec(_Spec):
     version: Version = "1.0"
     global_: GlobalSpec = Field(default_factory=GlobalSpec, alias="global")
     services: list[ServiceSpec] = Field(min_length=1)
+    backfill: BackfillSpec = BackfillSpec()

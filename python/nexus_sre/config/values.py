@@ -15,8 +15,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..durations import parse_duration
-from ..errors import WindowError
+from ..errors import InvalidInputError, WindowError
 from ..figures import fmt_number, to_decimal
+from ..status_codes import FORMS, CodeRanges, code_range
 from .model import CALENDAR_SECONDS, TimeWindow
 
 
@@ -167,3 +168,22 @@ def latency_ms(value: Any) -> float:
     if ms <= 0:
         raise ValueProblem(f"latency threshold must be positive, got {value}")
     return float(ms)
+
+
+def failure_codes(value: Any) -> CodeRanges:
+    """Status codes counted as failures: one item or a list of them, each a code (429), a
+    range ("500-599"), a class ("5xx") or several of these joined by commas ("5xx,429")."""
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise ValueProblem(f"needs at least one item: {FORMS}")
+    out: list[tuple[int, int]] = []
+    for i, item in enumerate(items):
+        sub = (i,) if isinstance(value, list) else ()
+        if isinstance(item, bool) or not isinstance(item, str | int):
+            raise ValueProblem(f"expected {FORMS}, got {describe(item)}", sub)
+        parts = item.split(",") if isinstance(item, str) else [item]
+        try:
+            out.extend(code_range(part) for part in parts)
+        except InvalidInputError as exc:
+            raise ValueProblem(str(exc), sub) from None
+    return tuple(out)
