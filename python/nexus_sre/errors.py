@@ -47,10 +47,12 @@ class ConfigIssue:
 
 
 class ConfigError(InvalidInputError):
-    """A config file with one or more problems; `issues` lists all of them."""
+    """A config file with one or more problems; `issues` lists all of them, `warnings`
+    what would only have been warned about (so a tool can still show them)."""
 
-    def __init__(self, issues: list[ConfigIssue]):
+    def __init__(self, issues: list[ConfigIssue], warnings: list[ConfigIssue] | None = None):
         self.issues = list(issues)
+        self.warnings = list(warnings or [])
         super().__init__("\n".join(str(i) for i in self.issues))
 
 

@@ -160,3 +160,22 @@ def test_configured_backend_without_its_settings_is_an_error_not_a_fallback(
     assert r.returncode == 2, r.stdout + r.stderr
     assert message in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_closed_pipe_stops_quietly(
+    seeded: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`report | head`: the reader left before the report was written. No traceback, and
+    SIGPIPE's status, as Unix tools give."""
+    from nexus_sre.cli import main
+
+    work, store = seeded
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("NEXUS_SRE_STORE", str(store))
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to the pipe now fails with EPIPE
+    with capsys.disabled(), open(write_end, "w") as closed_pipe:
+        monkeypatch.setattr(sys, "stdout", closed_pipe)
+        status = main(["report", "--config", str(CONFIG), "--format", "html", "--exit-zero"])
+        monkeypatch.undo()
+    assert status == 141

@@ -104,6 +104,14 @@ def test_validate_allow_below_tier(tmp_path, capsys) -> None:  # type: ignore[no
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"warning: {cfg}:7:17: services[0].slos[0].target: target 99.5 is")
     assert out[1] == f"{cfg}: OK — 1 service, 1 SLO"
+    # With an error elsewhere in the file the tier warning is still shown, and not counted.
+    cfg.write_text(
+        MINIMAL.replace("tier: tier-1", "tier: tier-0").replace("availability", "availabilty")
+    )
+    assert main(["validate", "--allow-below-tier", str(cfg)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert any(line.startswith(f"warning: {cfg}:7:17: services[0].slos[0].target") for line in err)
+    assert err[-1] == f"{cfg}: 1 error"
 
 
 def test_validate_missing_file(capsys) -> None:  # type: ignore[no-untyped-def]

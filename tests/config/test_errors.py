@@ -431,3 +431,12 @@ def test_not_utf8() -> None:
 def test_config_error_is_a_value_error() -> None:
     with pytest.raises(ValueError):
         load_config_text("", "x.yaml")
+
+
+def test_json_file_errors_say_json(tmp_path: Path) -> None:
+    path = tmp_path / "slos.json"
+    path.write_text('{"version": "1.0",\n "services": [\n}\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    (issue,) = info.value.issues
+    assert str(issue).startswith(f"{path}:3:1: invalid JSON: "), str(issue)

@@ -47,7 +47,8 @@ def validate_file(path: str, allow_below_tier: bool = False) -> dict[str, Any]:
     try:
         config = load_config(path, allow_below_tier_floor=allow_below_tier)
     except ConfigError as exc:
-        return {"file": path, "valid": False, "issues": [_issue_dict(i) for i in exc.issues]}
+        issues = sorted([*exc.issues, *exc.warnings], key=lambda i: (i.line or 0, i.column or 0))
+        return {"file": path, "valid": False, "issues": [_issue_dict(i) for i in issues]}
     return {
         "file": path,
         "valid": True,
@@ -78,5 +79,6 @@ def run(args: argparse.Namespace) -> int:
             slos = _plural(r["slos"], "SLO")
             print(f"{r['file']}: OK — {_plural(r['services'], 'service')}, {slos}")
         else:
-            print(f"{r['file']}: {_plural(len(r['issues']), 'error')}", file=sys.stderr)
+            errors = sum(1 for i in r["issues"] if i["severity"] == "error")
+            print(f"{r['file']}: {_plural(errors, 'error')}", file=sys.stderr)
     return 0 if ok else 2

@@ -213,7 +213,9 @@ def load_document(text: str | bytes, source: str = "<string>") -> Document:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise fail(f"not UTF-8 text (byte {exc.start}: {exc.reason})") from None
-    if source.lower().endswith(".json"):
+    # JSON is read by the YAML parser (YAML 1.2 contains JSON); errors name what was written.
+    syntax = "JSON" if source.lower().endswith(".json") else "YAML"
+    if syntax == "JSON":
         # JSON allows tabs between tokens, YAML does not; tabs inside JSON strings are
         # invalid anyway, so this keeps every line and column intact.
         text = text.replace("\t", " ")
@@ -229,9 +231,9 @@ def load_document(text: str | bytes, source: str = "<string>") -> Document:
             what = exc.problem or "syntax error"
             if exc.context:
                 what = f"{exc.context}, {what}"
-            raise fail(f"invalid YAML: {what}", mark) from None
+            raise fail(f"invalid {syntax}: {what}", mark) from None
         except yaml.YAMLError as exc:
-            raise fail(f"invalid YAML: {exc}") from None
+            raise fail(f"invalid {syntax}: {exc}") from None
         if node is None:
             raise fail("the file is empty; expected a mapping with 'version', 'services', ...")
         if not isinstance(node, yaml.MappingNode):

@@ -65,7 +65,10 @@ def parse_config(
 def _raise_errors(issues: list[ConfigIssue]) -> None:
     errors = [i for i in issues if i.severity == "error"]
     if errors:
-        raise ConfigError(sorted(_unique(errors), key=_order))
+        warnings = [i for i in issues if i.severity != "error"]
+        raise ConfigError(
+            sorted(_unique(errors), key=_order), sorted(_unique(warnings), key=_order)
+        )
 
 
 def load_config_text(text: str | bytes, source: str = "<string>", **options: Any) -> Config:
