@@ -260,9 +260,10 @@ def test_wsgi_records_status_exceptions_and_routes(tmp_path: Path) -> None:
         route_resolver=flask_route_resolver(flask),
     )
     client = flask.test_client()
+    # A request is recorded once its body is written: as a server does, read and close.
     for uid in (1, 2, 0):
-        client.get(f"/user/{uid}")
-    client.get("/healthz")
+        client.get(f"/user/{uid}").close()
+    client.get("/healthz").close()
     with pytest.raises(KeyError):
         client.get("/crash")
     w = store.counter("api", "avail").window(3600)
@@ -357,3 +358,33 @@ def test_record_error_targets() -> None:
     assert store.counter("fe", "avail").window(3600).bad == 2
     with pytest.raises(InvalidInputError):
         record_error("frontend")
+
+
+def test_wsgi_body_that_breaks_while_written_is_a_failure(tmp_path: Path) -> None:
+    """The status line went out as 200, then the stream raised: not an answered request."""
+    store = small_store(tmp_path)
+
+    def streaming(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+
+        def body() -> Any:
+            yield b"first rows\n"
+            if environ["PATH_INFO"] == "/broken":
+                raise ConnectionError("upstream went away")
+            yield b"last rows\n"
+
+        return body()
+
+    app = WSGISLOMiddleware(streaming, recorder=store.recorder("api"))
+    for path in ("/fine", "/broken", "/fine"):
+        environ = {"PATH_INFO": path, "REQUEST_METHOD": "GET"}
+        chunks = app(environ, lambda *a: None)
+        try:
+            for _ in chunks:
+                pass
+        except ConnectionError:
+            assert path == "/broken"
+        finally:
+            chunks.close()  # type: ignore[attr-defined]
+    w = store.counter("api", "avail").window(3600)
+    assert (w.good, w.total) == (2, 3)

@@ -14,8 +14,9 @@ WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 
 class _Recorded:
-    """The response iterable of a request whose status was not known when the app
-    returned (lazy apps): recorded at the first chunk, or at close if there was none."""
+    """A response body that records its request once it has been written: at its end, at
+    close, or as a failure when producing it raises (a stream that breaks halfway did not
+    answer the request, whatever status went out first). As the ASGI middleware does."""
 
     def __init__(self, body: Iterable[bytes], finish: Callable[[bool], None]) -> None:
         self._body = body
@@ -34,7 +35,6 @@ class _Recorded:
         except BaseException:
             self._finish(True)
             raise
-        self._finish(False)
         return chunk
 
     def close(self) -> None:
@@ -49,9 +49,9 @@ class _Recorded:
 class WSGISLOMiddleware:
     """Records every request through a bound `ServiceRecorder`.
 
-    A request is recorded when the app returns with its status set, which for Flask and
-    Django is after the view ran and before the body is written, so every answered request
-    is counted. An exception from the app counts as a failure and is re-raised.
+    A request is recorded when its body has been written (at once for a body that is a
+    list, which cannot fail). An exception from the app, or from its body while it is
+    written, counts as a failure and is re-raised.
 
         app.wsgi_app = WSGISLOMiddleware(app.wsgi_app, recorder=store.recorder("api"),
                                          route_resolver=flask_route_resolver(app))
@@ -111,7 +111,7 @@ class WSGISLOMiddleware:
         except BaseException:
             finish(True)
             raise
-        if status:
+        if status and isinstance(body, list | tuple):
             finish(False)
             return body
         return _Recorded(body, finish)
