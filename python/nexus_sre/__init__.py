@@ -36,6 +36,7 @@ _LAZY = {
     "backfill_partial": "backfill",
     "BackfillResult": "bulk",
     "PartialState": "bulk",
+    "BackfillSource": "sources.backfill",
 }
 
 
@@ -55,6 +56,7 @@ __all__ = [
     "ArrowTypeError",
     "BackendError",
     "BackfillResult",
+    "BackfillSource",
     "BudgetFigures",
     "Config",
     "ConfigError",

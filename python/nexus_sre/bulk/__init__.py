@@ -4,7 +4,8 @@
   skip_bad_rows=False) -> BackfillResult`
 - `backfill_partial(...) -> PartialState`; `state.merge(other)`; `finish(state, config)`:
   the same in pieces, for data spread over many machines (docs/backfill.md).
-- `to_evaluations(result, config) -> list[SloEvaluation]`: for reports.
+- `to_evaluations(result, config) -> list[SloEvaluation]`: for reports over the whole range;
+  over any period, and from the written files: `nexus_sre.sources.backfill.BackfillSource`.
 """
 
 from __future__ import annotations

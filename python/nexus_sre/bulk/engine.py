@@ -22,6 +22,7 @@ from ..config.model import SLO, Config, Service
 from ..errors import DataError, InvalidInputError
 from ._native import core
 from .columns import Columns
+from .counts import SloCounts, dense
 from .progress import Progress
 from .source import RowGroups, open_source
 
@@ -108,10 +109,7 @@ class PartialState:
 
     def dense(self, slo: int, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
         """Good and total of SLO number `slo` over bucket indices [first, last]."""
-        return (
-            _dense(self.bases[slo], self.good[slo], first, last),
-            _dense(self.bases[slo], self.total[slo], first, last),
-        )
+        return SloCounts(self.bases[slo], self.good[slo], self.total[slo]).dense(first, last)
 
 
 Series = tuple[int, np.ndarray, np.ndarray]
@@ -271,16 +269,6 @@ def _span(state: PartialState) -> tuple[int, int] | None:
     return first, last
 
 
-def _dense(base: int, values: np.ndarray, first: int, last: int, reuse: bool = False) -> np.ndarray:
-    if reuse and base <= first and last < base + len(values):
-        return values[first - base : last - base + 1]  # a view: no second copy of the counts
-    out = np.zeros(last - first + 1, dtype=np.uint64)
-    lo, hi = max(base, first), min(base + len(values) - 1, last)
-    if hi >= lo:
-        out[lo - first : hi - first + 1] = values[lo - base : hi - base + 1]
-    return out
-
-
 def _buckets(seconds: int, bucket_seconds: int, what: str) -> int:
     if seconds % bucket_seconds:
         raise InvalidInputError(
@@ -321,8 +309,8 @@ def _finish(state: PartialState, config: Config, reuse: bool) -> BackfillResult:
             first = 0
         else:
             first, last = span
-            good = _dense(state.bases[i], state.good[i], first, last, reuse)
-            total = _dense(state.bases[i], state.total[i], first, last, reuse)
+            good = dense(state.bases[i], state.good[i], first, last, reuse)
+            total = dense(state.bases[i], state.total[i], first, last, reuse)
         ks = [_buckets(w, bs, f"SLO {slo.id} alert window") for w in windows]
         k_budget = _buckets(slo.time_window.seconds, bs, f"SLO {slo.id} time window")
         if len(total):

@@ -19,6 +19,8 @@ from ..durations import format_duration
 from ..errors import InvalidInputError
 
 TS = pa.timestamp("s", tz="UTC")
+# Parquet output carries `totals()` (bucket width, range, row accounting) under this key.
+METADATA_KEY = b"nexus_sre.backfill"
 
 
 @dataclass(frozen=True)
@@ -184,8 +186,9 @@ class BackfillResult:
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
+            meta = {METADATA_KEY: json.dumps(self.totals()).encode()}
             for p, t in zip(out, tables, strict=True):
-                pq.write_table(t, p, compression="zstd")
+                pq.write_table(t.replace_schema_metadata(meta), p, compression="zstd")
         elif fmt == "csv":
             import pyarrow.csv as pcsv
 

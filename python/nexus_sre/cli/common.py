@@ -9,6 +9,7 @@ from typing import Any
 
 from ..config import Config, load_config
 from ..errors import InvalidInputError
+from ..sources import SOURCES
 
 DEFAULT_CONFIG = "examples/slos.yaml"
 
@@ -24,12 +25,16 @@ def add_source_options(p: argparse.ArgumentParser, *, config_positional: bool = 
         )
     p.add_argument(
         "--source",
-        choices=("embedded", "parquet", "prometheus"),
+        choices=SOURCES,
         default=None,
         help="where the SLI data comes from (default: the config's monitoringBackend, "
         "embedded when that is not a readable source)",
     )
-    p.add_argument("--data", help="Parquet/CSV file or directory (parquet source)")
+    p.add_argument(
+        "--data",
+        help="parquet source: request export (Parquet/CSV file or directory); backfill "
+        "source: the file `backfill -o` wrote",
+    )
     p.add_argument(
         "--store", help="embedded store directory (default: $NEXUS_SRE_STORE or .nexus-sre/store)"
     )

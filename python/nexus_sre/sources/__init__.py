@@ -1,1 +1,4 @@
-"""Where SLI data comes from: embedded counters, Parquet files, Prometheus."""
+"""Where SLI data comes from: embedded counters, request exports (parquet), backfill output,
+Prometheus. `history.evaluations_from` picks one by name."""
+
+SOURCES = ("embedded", "parquet", "backfill", "prometheus")

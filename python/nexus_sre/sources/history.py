@@ -12,15 +12,14 @@ from ..config import Config
 from ..errors import InvalidInputError, NoDataError
 from ..evaluate import BucketSeries, evaluate_series, period_bounds
 from ..evaluation import SloEvaluation
-
-SOURCES = ("embedded", "parquet", "prometheus")
+from . import SOURCES
 
 
 def evaluations_from(
     source: str,
     config: Config,
     *,
-    data: str | None = None,
+    data: Any = None,
     store: str | None = None,
     prometheus_url: str | None = None,
     start: datetime | None = None,
@@ -59,6 +58,17 @@ def evaluations_from(
             raise InvalidInputError(f"the parquet source is unavailable here ({exc})") from None
         return evaluations_from_data(
             config, data, services=services, with_series=with_series, **window
+        )
+    if source == "backfill":
+        if data is None:
+            raise InvalidInputError(
+                "--data: the backfill source needs --data PATH, the file `nexus-sre backfill -o` "
+                "wrote (or, from Python, a BackfillResult)"
+            )
+        from .backfill import BackfillSource
+
+        return BackfillSource.of(data).evaluations(
+            config, services=services, with_series=with_series, **window
         )
     if source == "prometheus":
         return _from_prometheus(config, prometheus_url, services, with_series, **window)
