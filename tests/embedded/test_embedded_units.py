@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
