@@ -139,11 +139,22 @@ def _as_config(config: Config | str | os.PathLike[str]) -> Config:
     return load_config(Path(config))
 
 
+def backfill_slos(config: Config) -> list[tuple[Service, SLO]]:
+    """The SLOs request rows can measure: availability and latency. A ratio SLI counts
+    whatever its own good/total queries count, which a request export does not hold."""
+    return [(sv, slo) for sv, slo in config.slos() if slo.sli.type != "ratio"]
+
+
+def unmeasured_slos(config: Config) -> list[str]:
+    """`service/slo` of the SLOs a backfill leaves out (see `backfill_slos`)."""
+    return [f"{sv.name}/{slo.id}" for sv, slo in config.slos() if slo.sli.type == "ratio"]
+
+
 def _slo_specs(config: Config) -> tuple[list[str], list[tuple[int, float | None]], list[Any]]:
     services: list[str] = [s.name for s in config.services]
     specs: list[tuple[int, float | None]] = []
     pairs: list[tuple[Service, SLO]] = []
-    for service, slo in config.slos():
+    for service, slo in backfill_slos(config):
         threshold = slo.sli.threshold_ms if slo.sli.type == "latency" else None
         if slo.sli.type == "latency" and threshold is None:
             raise InvalidInputError(f"SLO {slo.id}: a latency SLO needs a threshold")
@@ -368,6 +379,7 @@ def _finish(state: PartialState, config: Config, reuse: bool) -> BackfillResult:
         skipped={r: state.skipped.get(r, 0) for r in reasons()},
         start=None if span is None else span[0] * bs,
         end=None if span is None else (span[1] + 1) * bs,
+        unmeasured=unmeasured_slos(config),
     )
 
 

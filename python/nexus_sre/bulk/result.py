@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -78,6 +78,8 @@ class BackfillResult:
     skipped: dict[str, int]
     start: int | None  # epoch seconds, inclusive
     end: int | None  # exclusive
+    # `service/slo` of the config's SLOs that request rows cannot measure (ratio SLIs).
+    unmeasured: list[str] = field(default_factory=list)
 
     @property
     def rows_skipped(self) -> int:
@@ -161,6 +163,7 @@ class BackfillResult:
             "start": self.start,
             "end": self.end,
             "bucket_seconds": self.bucket_seconds,
+            "slos_not_measured": self.unmeasured,
         }
 
     # -- files ------------------------------------------------------------------------

@@ -90,6 +90,11 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(fh.read())
     totals = result.totals()
     print(json.dumps(totals), file=sys.stderr)
+    for name in result.unmeasured:
+        print(
+            f"{name}: not measured (a ratio SLI: request rows do not hold its good/total)",
+            file=sys.stderr,
+        )
     for row in result.summary.to_pylist():
         sli = "no data" if row["sli"] is None else f"{row['sli'] * 100:.4f} %"
         print(

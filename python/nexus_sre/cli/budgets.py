@@ -11,7 +11,13 @@ import json
 import sys
 from typing import Any
 
-from .common import add_source_options, check_period, pick_source, source_options
+from .common import (
+    add_source_options,
+    check_period,
+    note_unmeasured,
+    pick_source,
+    source_options,
+)
 
 HELP = "show error budgets and burn rates; --check-violations gates releases in CI"
 
@@ -84,9 +90,9 @@ def run(args: argparse.Namespace) -> int:
 
     check_period(args)
     config = load_config(args.config)
-    evaluations = evaluations_from(
-        pick_source(args, config), config, with_series=False, **source_options(args)
-    )
+    source = pick_source(args, config)
+    note_unmeasured(config, source)
+    evaluations = evaluations_from(source, config, with_series=False, **source_options(args))
     rows = [_row(e) for e in evaluations]
     problems = _violations(evaluations) if args.check_violations else []
     if args.format == "json":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -114,3 +115,18 @@ def check_period(args: argparse.Namespace) -> None:
         raise InvalidInputError("--days and --start: give one or the other")
     if args.days is not None and args.days <= 0:
         raise InvalidInputError(f"--days: must be positive, got {args.days:g}")
+
+
+def note_unmeasured(config: Config, source: str) -> None:
+    """Request rows (parquet exports, backfill output) cannot measure ratio SLIs: say which
+    SLOs a report from them leaves out, rather than dropping them silently."""
+    if source not in ("parquet", "backfill"):
+        return
+    from ..bulk.engine import unmeasured_slos
+
+    for name in unmeasured_slos(config):
+        print(
+            f"nexus-sre: note: {name} is a ratio SLI, which request rows do not measure; "
+            f"left out of this {source} report (its good/total come from its queries)",
+            file=sys.stderr,
+        )

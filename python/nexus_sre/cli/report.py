@@ -10,7 +10,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import add_source_options, check_period, load, pick_source, source_options
+from .common import (
+    add_source_options,
+    check_period,
+    load,
+    note_unmeasured,
+    pick_source,
+    source_options,
+)
 
 HELP = "write the SLO report (budgets, burn rates, alerts, recommendations)"
 
@@ -38,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
     check_period(args)
     config = load(args)
     source = pick_source(args, config)
+    note_unmeasured(config, source)
     report, _ = make_report(config, source=source, **source_options(args))
     text = render(report, args.format)
     if args.output:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from ..bulk.counts import SloCounts, split_counts
+from ..bulk.engine import backfill_slos
 from ..config import Config
 from ..errors import InvalidInputError
 from ..evaluate import BucketSeries, evaluate_series, period_bounds
@@ -118,7 +119,7 @@ class BackfillSource:
         """Each SLO of `config` (of `services`) over its period: explicit start/end, the
         last `days`, or its own window, ending at `end`, by default the end of the data.
         Buckets of the period outside the data count as no traffic."""
-        chosen = [(sv, s) for sv, s in config.slos() if not services or sv.name in services]
+        chosen = [(sv, s) for sv, s in backfill_slos(config) if not services or sv.name in services]
         self._check_slos([(sv.name, s.id) for sv, s in chosen], config)
         end = end or _dt(self._data_end())
         bs = self.bucket_seconds
