@@ -219,3 +219,23 @@ def test_slow_is_a_timeout(local_server, config) -> None:
         with pytest.raises(BackendError, match="timed out"):
             backend.counts("availability", 300, at=T_END)
     assert time.monotonic() - t < 1.5
+
+
+def test_deadline_bounds_a_slow_prometheus(local_server, config) -> None:
+    """Ten retries of a 0.4 s timeout would take over 4 s; the deadline stops it at 1 s."""
+
+    def slow(m, p, b):
+        time.sleep(0.6)
+        return 200, {}, b"{}"
+
+    srv = local_server(slow)
+    backend = PrometheusBackend(
+        srv.url, config=config, timeout=0.4, retries=10, backoff=0.05, deadline=1.0
+    )
+    t = time.monotonic()
+    with backend, pytest.raises(BackendError, match=r"the 1s deadline\): timed out") as info:
+        backend.counts("availability", 300, at=T_END)
+    spent = time.monotonic() - t
+    assert 0.9 <= spent < 1.5, spent
+    attempts = int(str(info.value).split("after ")[1].split(" attempt")[0])
+    assert 2 <= attempts <= 3 and len(srv.requests) == attempts

@@ -64,6 +64,7 @@ class PrometheusBackend:
         timeout: float = 10.0,
         retries: int = 3,
         backoff: float = 0.25,
+        deadline: float = 60.0,
         config: Config | None = None,
         max_points: int = MAX_POINTS,
     ):
@@ -71,14 +72,19 @@ class PrometheusBackend:
             raise InvalidInputError(f"url: expected http:// or https://, got {url!r}")
         if bearer_token and basic_auth:
             raise InvalidInputError("give bearer_token or basic_auth, not both")
-        if retries < 0 or timeout <= 0 or max_points < 2:
-            raise InvalidInputError("retries must be >= 0, timeout > 0 and max_points >= 2")
+        if retries < 0 or timeout <= 0 or deadline <= 0 or max_points < 2:
+            raise InvalidInputError(
+                "retries must be >= 0, timeout and deadline > 0, and max_points >= 2"
+            )
         hdrs = dict(headers or {})
         if bearer_token:
             hdrs["Authorization"] = f"Bearer {bearer_token}"
         self.url = url.rstrip("/")
         self.retries = retries
         self.backoff = backoff
+        # One request with all its retries ends by then: a slow Prometheus costs at most
+        # this, not (retries + 1) x timeout plus the pauses.
+        self.deadline = deadline
         self.config = config
         self.max_points = max_points
         self._client = httpx.Client(headers=hdrs, auth=basic_auth, verify=verify, timeout=timeout)
@@ -98,13 +104,23 @@ class PrometheusBackend:
         """GET an API path; retries connection errors, timeouts, 5xx and 429 with backoff."""
         url = f"{self.url}{path}"
         last = ""
+        began = time.monotonic()
+        attempts = 0
         for attempt in range(self.retries + 1):
+            left = self.deadline - (time.monotonic() - began)
             if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
+                pause = self.backoff * 2 ** (attempt - 1)
+                if pause >= left:
+                    break
+                time.sleep(pause)
+                left -= pause
+            # Each attempt gets the usual timeout, cut short by what is left of the deadline.
+            timeout = min(self._client.timeout.read or left, left)
+            attempts += 1
             try:
-                resp = self._client.get(url, params=params)
+                resp = self._client.get(url, params=params, timeout=timeout)
             except httpx.TimeoutException as exc:
-                last = f"timed out after {self._client.timeout.read}s ({type(exc).__name__})"
+                last = f"timed out after {timeout:.3g}s ({type(exc).__name__})"
                 continue
             except httpx.TransportError as exc:
                 last = f"cannot connect: {exc}"
@@ -113,8 +129,11 @@ class PrometheusBackend:
                 last = f"HTTP {resp.status_code}: {resp.text[:200].strip()}"
                 continue
             return self._decode(resp, query)
+        spent = time.monotonic() - began
+        within = f" (the {self.deadline:g}s deadline)" if attempts <= self.retries else ""
         raise BackendError(
-            f"Prometheus at {self.url} failed after {self.retries + 1} attempt(s): {last}"
+            f"Prometheus at {self.url} failed after {attempts} attempt(s) in {spent:.1f}s"
+            f"{within}: {last}"
         )
 
     def _decode(self, resp: httpx.Response, query: str) -> Any:
