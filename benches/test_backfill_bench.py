@@ -124,11 +124,11 @@ def test_time_and_peak_memory(export, quick, capsys):
             f"  ours / read_table time: {med['ours'][0] / med['read_table'][0]:.2f} (target <= 1)"
         )
     if not quick:
-        # Enforced: memory below polars and read_table (stable from run to run). Times in
-        # fresh processes swing with the shared machine's load: printed and recorded in
-        # README.md with the in-process pytest-benchmark medians, not asserted.
-        assert med["ours"][1] < med["polars"][1]
-        assert med["ours"][1] < med["read_table"][1]
+        # Enforced: memory below polars, DuckDB and read_table (stable from run to run).
+        # Times in fresh processes swing with the shared machine's load: printed and
+        # recorded in README.md with the in-process pytest-benchmark medians, not asserted.
+        for other in ("polars", "duckdb", "read_table"):
+            assert med["ours"][1] < med[other][1], other
 
 
 def make_export_rows(path: str) -> int:
