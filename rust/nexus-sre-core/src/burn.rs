@@ -61,40 +61,42 @@ pub fn rolling_burn_rates(
             "must cover at least one bucket",
         ));
     }
-    // Two passes: the sliding sums (sequential), then the ratios, a loop with no carried
-    // state that compiles to packed divisions. Same arithmetic as one pass: bad / total / bf.
+    // Per chunk, two passes: the sliding sums (sequential), then the ratios, a loop with no
+    // carried state that compiles to packed divisions. Same arithmetic as one pass:
+    // bad / total / budget fraction. Chunks keep the temporaries on the stack.
+    const CHUNK: usize = 256;
     let n = good.len();
-    let mut bad_w = Vec::with_capacity(n);
-    let mut total_w = Vec::with_capacity(n);
+    let mut out = Vec::with_capacity(n);
     // Window sums never exceed the series' total; when that fits an i64 the conversion to
     // f64 is one instruction instead of the unsigned sequence (same value either way).
     let fits_i64 = total
         .iter()
         .try_fold(0u64, |a, &t| a.checked_add(t))
         .is_some_and(|s| s <= i64::MAX as u64);
+    let as_f64 = |v: u64| if fits_i64 { v as i64 as f64 } else { v as f64 };
+    let (mut bad_w, mut total_w) = ([0.0f64; CHUNK], [0.0f64; CHUNK]);
     let (mut bad_sum, mut total_sum) = (0u64, 0u64);
-    for i in 0..n {
-        bad_sum += total[i] - good[i];
-        total_sum += total[i];
-        if i >= k {
-            bad_sum -= total[i - k] - good[i - k];
-            total_sum -= total[i - k];
+    for from in (0..n).step_by(CHUNK) {
+        let m = CHUNK.min(n - from);
+        for j in 0..m {
+            let i = from + j;
+            bad_sum += total[i] - good[i];
+            total_sum += total[i];
+            if i >= k {
+                bad_sum -= total[i - k] - good[i - k];
+                total_sum -= total[i - k];
+            }
+            bad_w[j] = as_f64(bad_sum);
+            total_w[j] = as_f64(total_sum);
         }
-        let (b, t) = if fits_i64 {
-            (bad_sum as i64 as f64, total_sum as i64 as f64)
-        } else {
-            (bad_sum as f64, total_sum as f64)
-        };
-        bad_w.push(b);
-        total_w.push(t);
-    }
-    for (b, &t) in bad_w.iter_mut().zip(&total_w) {
         // Sums are whole numbers and bad <= total: with no traffic both are 0, and 0 / 1
         // gives the 0 this function promises, without a branch (so the loop vectorises).
-        let t = if t < 1.0 { 1.0 } else { t };
-        *b = *b / t / budget_fraction;
+        out.extend(bad_w[..m].iter().zip(&total_w[..m]).map(|(&b, &t)| {
+            let t = if t < 1.0 { 1.0 } else { t };
+            b / t / budget_fraction
+        }));
     }
-    Ok(bad_w)
+    Ok(out)
 }
 
 /// Per-bucket rolling window figures.
