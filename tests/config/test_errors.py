@@ -440,3 +440,34 @@ def test_json_file_errors_say_json(tmp_path: Path) -> None:
         load_config(path)
     (issue,) = info.value.issues
     assert str(issue).startswith(f"{path}:3:1: invalid JSON: "), str(issue)
+
+
+def test_aliases_cannot_nest_past_the_depth_cap() -> None:
+    """`a: &x [*x]` refers to itself: infinitely deep once aliases are followed."""
+    (message,) = issues_of("a: &x [*x]\n")
+    assert (
+        message == f"cfg.yaml:1:4: a: nested more than {MAX_DEPTH} levels deep (through aliases?)"
+    )
+
+
+def test_json_escapes_for_characters_beyond_the_bmp(tmp_path: Path) -> None:
+    """json.dumps writes an emoji as a surrogate-pair escape; it reads back as the emoji."""
+    import json
+
+    doc = json.loads(json.dumps({"version": "1.0", "services": []}))
+    doc["services"] = [
+        {
+            "name": "api",
+            "tier": "tier-1",
+            "slos": [
+                {"id": "a", "name": "Café 🚀", "target": 99.9, "sli": {"type": "availability"}}
+            ],
+        }
+    ]
+    path = tmp_path / "slos.json"
+    path.write_text(json.dumps(doc))  # ensure_ascii: "Caf\\u00e9 \\ud83d\\ude80"
+    assert "\\ud83d\\ude80" in path.read_text()
+    assert [slo.name for _, slo in load_config(path).slos()] == ["Café 🚀"]
+    path.write_text(json.dumps(doc).replace("\\ude80", ""))  # half a character
+    with pytest.raises(ConfigError, match="lone surrogate"):
+        load_config(path)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import zlib
 from pathlib import Path
@@ -389,3 +390,26 @@ def test_wsgi_body_that_breaks_while_written_is_a_failure(tmp_path: Path) -> Non
             chunks.close()  # type: ignore[attr-defined]
     w = store.counter("api", "avail").window(3600)
     assert (w.good, w.total) == (2, 3)
+
+
+def test_wsgi_file_wrapper_reaches_the_server_unwrapped(tmp_path: Path) -> None:
+    """Servers send a `wsgi.file_wrapper` with sendfile only if they get it back as is."""
+    store = small_store(tmp_path)
+
+    class FileWrapper:
+        def __init__(self, f: Any, blksize: int = 8192) -> None:
+            self.f = f
+
+        def __iter__(self) -> Any:
+            return iter([self.f.read()])
+
+    def download(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        return environ["wsgi.file_wrapper"](io.BytesIO(b"payload"))
+
+    app = WSGISLOMiddleware(download, recorder=store.recorder("api"))
+    environ = {"PATH_INFO": "/file", "REQUEST_METHOD": "GET", "wsgi.file_wrapper": FileWrapper}
+    body = app(environ, lambda *a: None)
+    assert type(body) is FileWrapper
+    w = store.counter("api", "avail").window(3600)
+    assert (w.good, w.total) == (1, 1)

@@ -182,7 +182,8 @@ def start_alertmanager(workdir: Path, config: dict[str, Any]) -> Process:
 
 class LocalServer:
     """http.server on 127.0.0.1 in a thread; `handler(method, path, body) -> (status, headers,
-    body)` answers every request."""
+    body)` answers every request. A body given as a list of chunks is sent one chunk every
+    `trickle` seconds (a server that answers slowly without ever going silent)."""
 
     def __init__(self, handler: Any):
         outer = self
@@ -196,11 +197,16 @@ class LocalServer:
                 self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)
-                self.send_header("Content-Length", str(len(payload)))
+                chunks = payload if isinstance(payload, list) else [payload]
+                self.send_header("Content-Length", str(sum(len(c) for c in chunks)))
                 self.end_headers()
                 # the client may have given up already (timeout tests)
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(payload)
+                    for i, chunk in enumerate(chunks):
+                        if i:
+                            time.sleep(outer.trickle)
+                        self.wfile.write(chunk)
+                        self.wfile.flush()
 
             do_GET = do_POST = _serve
 
@@ -208,6 +214,7 @@ class LocalServer:
                 pass
 
         self.requests: list[tuple[str, str, bytes]] = []
+        self.trickle = 0.1
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"

@@ -239,3 +239,13 @@ def test_deadline_bounds_a_slow_prometheus(local_server, config) -> None:
     assert 0.9 <= spent < 1.5, spent
     attempts = int(str(info.value).split("after ")[1].split(" attempt")[0])
     assert 2 <= attempts <= 3 and len(srv.requests) == attempts
+
+
+def test_deadline_holds_against_a_trickling_answer(local_server, config) -> None:
+    """A byte every 0.1 s never trips a 1 s read timeout; the deadline still ends it."""
+    srv = local_server(lambda m, p, b: (200, {}, [b" "] * 100))
+    backend = PrometheusBackend(srv.url, config=config, timeout=1.0, retries=0, deadline=1.0)
+    t = time.monotonic()
+    with backend, pytest.raises(BackendError, match="still arriving at the deadline"):
+        backend.counts("availability", 300, at=T_END)
+    assert time.monotonic() - t < 1.6

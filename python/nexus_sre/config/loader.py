@@ -88,9 +88,11 @@ if yaml.__with_libyaml__:
     _CLoader.add_implicit_resolver("tag:yaml.org,2002:float", _JSON_FLOAT, list("-0123456789"))
 
 
-def _new_loader(text: str) -> Any:
-    """The fastest safe loader: libyaml's when PyYAML has it, after a depth check."""
-    if not yaml.__with_libyaml__:
+def _new_loader(text: str, syntax: str) -> Any:
+    """The fastest safe loader: libyaml's when PyYAML has it, after a depth check. JSON
+    goes to the pure-Python parser, which accepts the surrogate-pair escapes JSON writers
+    emit for characters beyond the BMP ("\\ud83d\\ude00"); libyaml refuses them."""
+    if not yaml.__with_libyaml__ or syntax == "JSON":
         return _Loader(text)
     depth = 0
     for event in yaml.parse(text, Loader=_CLoader):
@@ -101,6 +103,9 @@ def _new_loader(text: str) -> Any:
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
     return _CLoader(text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Fail(Exception):
@@ -143,6 +148,14 @@ class _Builder:
         self.issues.append(ConfigIssue(self.source, format_path(path), message, line, col))
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
+        # Aliases can nest a document deeper than it is written (or into itself: `a: &x
+        # [*x]`), past the parser's depth check: the path length is the real depth.
+        if len(path) > MAX_DEPTH:
+            raise _Fail(
+                f"nested more than {MAX_DEPTH} levels deep (through aliases?)",
+                node.start_mark,
+                path[:1],
+            )
         self.count += 1
         if self.count > MAX_NODES:
             raise _Fail(f"more than {MAX_NODES} values (runaway aliases?)", node.start_mark, path)
@@ -171,10 +184,21 @@ class _Builder:
                 return None
             return value
         try:
-            return self.loader.construct_object(node, deep=True)
+            plain: Any = self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
             self.issue(path, f"cannot read value: {exc}", node.start_mark)
             return None
+        if isinstance(plain, str) and _SURROGATE.search(plain):
+            # "\ud83d\ude00" escapes (JSON writers emit them for emoji) arrive as two
+            # surrogates: join each pair into its character; a lone one is an error.
+            try:
+                plain = plain.encode("utf-16", "surrogatepass").decode("utf-16")
+            except UnicodeDecodeError:
+                self.issue(
+                    path, "a \\u escape is half a character (a lone surrogate)", node.start_mark
+                )
+                return None
+        return plain
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
         self.loader.flatten_mapping(node)  # applies `<<: *anchor` merge keys
@@ -222,7 +246,7 @@ def load_document(text: str | bytes, source: str = "<string>") -> Document:
     loader = None
     try:
         try:
-            loader = _new_loader(text)
+            loader = _new_loader(text, syntax)
             node = loader.get_single_node()
         except _Fail as exc:
             raise fail(exc.message, exc.mark, exc.path) from None

@@ -49,9 +49,11 @@ class _Recorded:
 class WSGISLOMiddleware:
     """Records every request through a bound `ServiceRecorder`.
 
-    A request is recorded when its body has been written (at once for a body that is a
-    list, which cannot fail). An exception from the app, or from its body while it is
-    written, counts as a failure and is re-raised.
+    A request is recorded when its body has been written: its latency runs to the last
+    byte handed to the server, as in the ASGI middleware (a list body, or a
+    `wsgi.file_wrapper` the server sends itself, is recorded when the app returns). An
+    exception from the app, or from its body while it is written, counts as a failure and
+    is re-raised.
 
         app.wsgi_app = WSGISLOMiddleware(app.wsgi_app, recorder=store.recorder("api"),
                                          route_resolver=flask_route_resolver(app))
@@ -111,10 +113,17 @@ class WSGISLOMiddleware:
         except BaseException:
             finish(True)
             raise
-        if status and isinstance(body, list | tuple):
+        if status and (isinstance(body, list | tuple) or _is_file_wrapper(body, environ)):
+            # A list cannot fail while written; a file wrapper must reach the server as it
+            # is (it sends it with sendfile), so both are recorded now.
             finish(False)
             return body
         return _Recorded(body, finish)
+
+
+def _is_file_wrapper(body: Iterable[bytes], environ: Environ) -> bool:
+    wrapper = environ.get("wsgi.file_wrapper")
+    return isinstance(wrapper, type) and isinstance(body, wrapper)
 
 
 def flask_route_resolver(flask_app: Any) -> Callable[[Environ], str | None]:

@@ -8,6 +8,7 @@ rules measure the same thing.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Mapping
@@ -118,17 +119,18 @@ class PrometheusBackend:
             timeout = min(self._client.timeout.read or left, left)
             attempts += 1
             try:
-                resp = self._client.get(url, params=params, timeout=timeout)
+                status, body = self._fetch(url, params, timeout, began)
             except httpx.TimeoutException as exc:
-                last = f"timed out after {timeout:.3g}s ({type(exc).__name__})"
+                why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                last = f"timed out after {timeout:.3g}s ({why})"
                 continue
             except httpx.TransportError as exc:
                 last = f"cannot connect: {exc}"
                 continue
-            if resp.status_code in _RETRY_STATUS:
-                last = f"HTTP {resp.status_code}: {resp.text[:200].strip()}"
+            if status in _RETRY_STATUS:
+                last = f"HTTP {status}: {body[:200].decode('utf-8', 'replace').strip()}"
                 continue
-            return self._decode(resp, query)
+            return self._decode(status, body, query)
         spent = time.monotonic() - began
         within = f" (the {self.deadline:g}s deadline)" if attempts <= self.retries else ""
         raise BackendError(
@@ -136,23 +138,36 @@ class PrometheusBackend:
             f"{within}: {last}"
         )
 
-    def _decode(self, resp: httpx.Response, query: str) -> Any:
+    def _fetch(
+        self, url: str, params: dict[str, Any], timeout: float, began: float
+    ) -> tuple[int, bytes]:
+        """One GET: status and body. httpx's timeouts bound each read, not the whole
+        answer, so a server that trickles its body is cut off at the deadline here."""
+        chunks = []
+        with self._client.stream("GET", url, params=params, timeout=timeout) as resp:
+            for chunk in resp.iter_bytes():
+                chunks.append(chunk)
+                if time.monotonic() - began > self.deadline:
+                    raise httpx.ReadTimeout("the answer was still arriving at the deadline")
+        return resp.status_code, b"".join(chunks)
+
+    def _decode(self, status: int, raw: bytes, query: str) -> Any:
         try:
-            body = resp.json()
+            body = json.loads(raw)
         except ValueError:
+            text = raw[:200].decode("utf-8", "replace")
             raise BackendError(
-                f"Prometheus at {self.url} answered HTTP {resp.status_code} with non-JSON: "
-                f"{resp.text[:200]!r}"
+                f"Prometheus at {self.url} answered HTTP {status} with non-JSON: {text!r}"
             ) from None
         if not isinstance(body, dict) or "status" not in body:
             raise BackendError(f"Prometheus at {self.url} answered unexpected JSON: {body!r:.200}")
         if body["status"] != "success":
             message = body.get("error") or "unknown error"
-            if resp.status_code in (400, 422) or body.get("errorType") in ("bad_data", "execution"):
+            if status in (400, 422) or body.get("errorType") in ("bad_data", "execution"):
                 raise QueryError(f"Prometheus rejected the query {query!r}: {message}")
-            raise BackendError(f"Prometheus at {self.url}: HTTP {resp.status_code}: {message}")
-        if resp.status_code >= 400:
-            raise BackendError(f"Prometheus at {self.url}: HTTP {resp.status_code}")
+            raise BackendError(f"Prometheus at {self.url}: HTTP {status}: {message}")
+        if status >= 400:
+            raise BackendError(f"Prometheus at {self.url}: HTTP {status}")
         data = body.get("data")
         if not isinstance(data, dict) or "result" not in data:
             raise BackendError(f"Prometheus at {self.url} answered without data.result")

@@ -1054,7 +1054,11 @@ impl Aggregator {
                         .into_iter()
                         .map(known)
                         .collect::<Option<Vec<u32>>>()
-                        .map(|lut| Cols::Dict(dict.keys().values(), lut)),
+                        .map(|lut| (dict.keys().values(), lut))
+                        // Keys past the dictionary (an unvalidated array) are null services:
+                        // the general path reports or skips them.
+                        .filter(|(keys, lut)| keys.iter().all(|&k| (k as u32 as usize) < lut.len()))
+                        .map(|(keys, lut)| Cols::Dict(keys, lut)),
                     Err(_) => None,
                 }
             }
@@ -1082,13 +1086,13 @@ impl Aggregator {
                             Some(Oks::I16(
                                 a.as_primitive::<Int16Type>().values(),
                                 lo as i32,
-                                (hi - lo) as u32,
+                                hi.wrapping_sub(lo) as u32,
                             ))
                         }
                         DataType::Int32 => Some(Oks::I32(
                             a.as_primitive::<Int32Type>().values(),
                             lo,
-                            (hi - lo) as u64,
+                            hi.wrapping_sub(lo) as u64,
                         )),
                         _ => None,
                     },
@@ -1125,13 +1129,13 @@ impl Aggregator {
             (Cols::Dict(keys, lut), Oks::I16(v, lo, span)) => {
                 scatter!(
                     |i: usize| lut[keys[i] as usize] as usize,
-                    |i: usize| (v[i] as i32 - *lo) as u32 > *span
+                    |i: usize| (v[i] as i32).wrapping_sub(*lo) as u32 > *span
                 )
             }
             (Cols::Dict(keys, lut), Oks::I32(v, lo, span)) => {
                 scatter!(
                     |i: usize| lut[keys[i] as usize] as usize,
-                    |i: usize| (v[i] as i64 - *lo) as u64 > *span
+                    |i: usize| (v[i] as i64).wrapping_sub(*lo) as u64 > *span
                 )
             }
             (Cols::Dict(keys, lut), Oks::Bool(b)) => {
@@ -1517,3 +1521,7 @@ mod tests {
         assert!(err.to_string().contains("column 'svc': missing"), "{err}");
     }
 }
+
+#[cfg(test)]
+#[path = "aggregate_paths_tests.rs"]
+mod paths_tests;

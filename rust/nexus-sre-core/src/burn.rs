@@ -61,6 +61,12 @@ pub fn rolling_burn_rates(
             "must cover at least one bucket",
         ));
     }
+    if !(budget_fraction > 0.0 && budget_fraction <= 1.0) {
+        return Err(CoreError::invalid(
+            "budget_fraction",
+            format!("must be in (0, 1], got {budget_fraction}"),
+        ));
+    }
     // Per chunk, two passes: the sliding sums (sequential), then the ratios, a loop with no
     // carried state that compiles to packed divisions. Same arithmetic as one pass:
     // bad / total / budget fraction. Chunks keep the temporaries on the stack.

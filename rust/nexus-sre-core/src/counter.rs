@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use crate::clock::{wall_nanos, Clock};
 use crate::error::{CoreError, CoreResult};
-use crate::storage::SlotStorage;
+use crate::storage::{SlotStorage, Totals};
 
 const NANOS: i64 = 1_000_000_000;
 /// The epoch of a slot that never counted anything.
@@ -22,6 +22,14 @@ const EMPTY: i64 = i64::MIN;
 pub(crate) const EMPTY_EPOCH: i64 = EMPTY;
 /// The epoch of a slot being reset for a newer bucket.
 const LOCKED: i64 = i64::MIN + 1;
+/// The epoch of a slot whose claimer died mid-reset (a killed process, shared rings): its
+/// counts belong to no known bucket any more but still to the cumulative totals, and the
+/// next claimer retires them there. Older than every real bucket.
+const STALE: i64 = i64::MIN + 2;
+/// How long a claim may be held before it is taken for a dead writer's.
+const CLAIM_STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long `cumulative` waits out rotations under way before it reads anyway.
+const READ_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
 /// The longest horizon accepted: a year, well past the 90 days users need.
 pub const MAX_HORIZON_SECONDS: i64 = 366 * 86_400;
 /// Most buckets a counter may hold (about 100 MB of slots).
@@ -178,6 +186,9 @@ pub struct WindowedCounter {
     /// The newest bucket that ever counted; "now" for event-time counters.
     newest: AtomicI64,
     clock: Clock,
+    /// The highest (good, total) `cumulative` returned: it never returns less, even when
+    /// it had to read past a rotation that did not finish.
+    reported: [AtomicU64; 2],
 }
 
 impl WindowedCounter {
@@ -212,6 +223,7 @@ impl WindowedCounter {
             ring,
             dropped: AtomicU64::new(0),
             newest: AtomicI64::new(EMPTY),
+            reported: [AtomicU64::new(0), AtomicU64::new(0)],
             clock,
         }
     }
@@ -222,19 +234,14 @@ impl WindowedCounter {
     /// rotation ran meanwhile. O(ring length), for scrapes, not the hot path.
     pub fn cumulative(&self) -> (u64, u64) {
         let t = self.ring.totals();
-        let mut waited = 0u32;
-        loop {
+        let began = std::time::Instant::now();
+        let (good, total) = loop {
             let generation = t.rotations.load(Ordering::Acquire);
-            let busy = t.rotating.load(Ordering::Acquire);
-            if busy != 0 {
-                waited += 1;
-                // A writer killed mid-rotation (shared rings) must not stall readers forever:
-                // after about a second its mark is cleared.
-                if waited > 1 << 20 {
-                    let _ =
-                        t.rotating
-                            .compare_exchange(busy, 0, Ordering::AcqRel, Ordering::Relaxed);
-                }
+            let busy = t.rotating.load(Ordering::Acquire) != 0;
+            // A writer stalled (or killed) mid-rotation must not stall scrapes: after a
+            // while read anyway; `reported` below keeps the result from going down.
+            let patient = began.elapsed() < READ_WAIT;
+            if busy && patient {
                 std::thread::yield_now();
                 continue;
             }
@@ -249,23 +256,31 @@ impl WindowedCounter {
                     total += slot.total.load(Ordering::Relaxed);
                 }
             }
+            // Pairs with the writers' release fence after raising `rotating`: a value of
+            // theirs read above means their mark (or their finished rotation) is seen here.
             std::sync::atomic::fence(Ordering::Acquire);
-            if t.rotating.load(Ordering::Relaxed) == 0
-                && t.rotations.load(Ordering::Relaxed) == generation
-            {
-                return (good.min(total), total);
+            let settled = t.rotating.load(Ordering::Acquire) == 0
+                && t.rotations.load(Ordering::Relaxed) == generation;
+            if settled || !patient {
+                break (good, total);
             }
-        }
+        };
+        let good = self.reported[0].fetch_max(good, Ordering::AcqRel).max(good);
+        let total = self.reported[1]
+            .fetch_max(total, Ordering::AcqRel)
+            .max(total);
+        (good.min(total), total)
     }
 
     /// Add to the cumulative totals only (restoring them from a snapshot).
     pub fn add_cumulative(&self, good: u64, total: u64) {
         let t = self.ring.totals();
         t.rotating.fetch_add(1, Ordering::AcqRel);
+        std::sync::atomic::fence(Ordering::Release); // see `cumulative`
         t.good.fetch_add(good, Ordering::Relaxed);
         t.total.fetch_add(total, Ordering::Relaxed);
         t.rotations.fetch_add(1, Ordering::Release);
-        t.rotating.fetch_sub(1, Ordering::Release);
+        lower_mark(t);
     }
 
     /// The file of a counter opened with `open_shared`.
@@ -383,6 +398,7 @@ impl WindowedCounter {
     fn add_to_slot(&self, bucket: i64, good: u64, total: u64) -> bool {
         let slot = self.slot(bucket);
         let mut spins = 0u32;
+        let mut waiting_since = None;
         loop {
             let epoch = slot.epoch.load(Ordering::Acquire);
             if epoch == bucket {
@@ -392,7 +408,7 @@ impl WindowedCounter {
             }
             if epoch == LOCKED {
                 spins = spins.wrapping_add(1);
-                wait_for_claim(slot, spins);
+                wait_for_claim(slot, self.ring.totals(), spins, &mut waiting_since);
                 continue;
             }
             if epoch > bucket {
@@ -404,12 +420,13 @@ impl WindowedCounter {
             // it) must then find the mark and read again.
             let t = self.ring.totals();
             t.rotating.fetch_add(1, Ordering::AcqRel);
+            std::sync::atomic::fence(Ordering::Release); // see `cumulative`
             if slot
                 .epoch
                 .compare_exchange(epoch, LOCKED, Ordering::AcqRel, Ordering::Relaxed)
                 .is_err()
             {
-                t.rotating.fetch_sub(1, Ordering::Release);
+                lower_mark(t);
                 continue;
             }
             if epoch != EMPTY {
@@ -423,7 +440,7 @@ impl WindowedCounter {
             }
             slot.epoch.store(bucket, Ordering::Release);
             t.rotations.fetch_add(1, Ordering::Release);
-            t.rotating.fetch_sub(1, Ordering::Release);
+            lower_mark(t);
             return true;
         }
     }
@@ -570,7 +587,7 @@ impl WindowedCounter {
             .iter()
             .filter_map(|slot| {
                 let epoch = slot.epoch.load(Ordering::Acquire);
-                if epoch == EMPTY || epoch == LOCKED {
+                if epoch == EMPTY || epoch == LOCKED || epoch == STALE {
                     return None;
                 }
                 let row = BucketRow {
@@ -629,23 +646,39 @@ impl WindowedCounter {
     }
 }
 
+/// Lower a rotation mark, never below zero: a mark a dead writer left is lowered by the
+/// writer that breaks its claim, and the two must not wrap the count around.
+fn lower_mark(t: &Totals) {
+    let _ = t
+        .rotating
+        .fetch_update(Ordering::Release, Ordering::Relaxed, |v| v.checked_sub(1));
+}
+
 /// Wait out another writer's claim of `slot`. In a shared ring that writer may be a process
-/// killed mid-claim (three stores long): after about a second the claim is broken so that
-/// the survivors never hang on it.
+/// killed mid-claim (a few stores long): after `CLAIM_STALE_AFTER` the claim is broken, the
+/// slot marked STALE (its counts stay in the cumulative totals until the next claimer
+/// retires them) and the dead writer's rotation mark lowered, so survivors never hang.
 #[cold]
-fn wait_for_claim(slot: &Slot, spins: u32) {
+fn wait_for_claim(
+    slot: &Slot,
+    t: &Totals,
+    spins: u32,
+    waiting_since: &mut Option<std::time::Instant>,
+) {
     if spins < 64 {
         spin_loop();
         return;
     }
     std::thread::yield_now();
-    if spins % 4096 == 0 {
-        const STALE_AFTER_SPINS: u32 = 1 << 20;
-        if spins >= STALE_AFTER_SPINS {
-            let _ = slot
-                .epoch
-                .compare_exchange(LOCKED, EMPTY, Ordering::AcqRel, Ordering::Relaxed);
-        }
+    let since = *waiting_since.get_or_insert_with(std::time::Instant::now);
+    if spins % 1024 == 0
+        && since.elapsed() >= CLAIM_STALE_AFTER
+        && slot
+            .epoch
+            .compare_exchange(LOCKED, STALE, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+    {
+        lower_mark(t);
     }
 }
 
@@ -830,5 +863,71 @@ mod tests {
         let w = c.window(3600, None).unwrap();
         assert_eq!(w.total, 400_000);
         assert_eq!(w.good, 200_000);
+    }
+
+    /// A writer stalled mid-rotation (claim taken, counts not yet retired): a scrape waits a
+    /// while, then reads without going below what it saw, and leaves the writer's mark be.
+    #[test]
+    fn stalled_rotation_never_lowers_cumulative() {
+        let c = WindowedCounter::new(
+            CounterSpec {
+                bucket_seconds: 10,
+                horizon_seconds: 100,
+                future_skew_seconds: 0,
+            },
+            Clock::EventTime,
+        )
+        .unwrap();
+        c.record_at(0.0, 5, 5).unwrap(); // bucket 0, slot 0
+        assert_eq!(c.cumulative(), (5, 5));
+        let bucket = c.ring.len() as i64; // the same slot, a newer bucket
+        let slot = c.slot(bucket);
+        let t = c.ring.totals();
+        // add_to_slot's first steps, then the writer stalls.
+        t.rotating.fetch_add(1, Ordering::AcqRel);
+        slot.epoch
+            .compare_exchange(0, LOCKED, Ordering::AcqRel, Ordering::Relaxed)
+            .unwrap();
+        assert_eq!(c.cumulative(), (5, 5)); // the LOCKED slot skipped, the mark waited out
+                                            // The writer resumes and finishes.
+        t.good
+            .fetch_add(slot.good.swap(1, Ordering::Relaxed), Ordering::Relaxed);
+        t.total
+            .fetch_add(slot.total.swap(1, Ordering::Relaxed), Ordering::Relaxed);
+        slot.epoch.store(bucket, Ordering::Release);
+        t.rotations.fetch_add(1, Ordering::Release);
+        lower_mark(t);
+        assert_eq!(t.rotating.load(Ordering::Relaxed), 0);
+        let began = std::time::Instant::now();
+        assert_eq!(c.cumulative(), (6, 6));
+        assert!(began.elapsed() < READ_WAIT); // no mark left behind to wait on
+    }
+
+    /// A writer killed after claiming a slot, before retiring its counts: the survivor
+    /// breaks the claim and retires them, so the cumulative totals keep every event.
+    #[test]
+    fn killed_claimer_loses_no_cumulative_counts() {
+        let c = WindowedCounter::new(
+            CounterSpec {
+                bucket_seconds: 10,
+                horizon_seconds: 100,
+                future_skew_seconds: 0,
+            },
+            Clock::EventTime,
+        )
+        .unwrap();
+        c.record_at(0.0, 5, 5).unwrap();
+        let ring = c.ring.len() as i64;
+        let t = c.ring.totals();
+        t.rotating.fetch_add(1, Ordering::AcqRel);
+        c.slot(ring)
+            .epoch
+            .compare_exchange(0, LOCKED, Ordering::AcqRel, Ordering::Relaxed)
+            .unwrap();
+        // ... killed here. Another writer counts into the same slot's next bucket.
+        c.record_at((ring * 10) as f64, 1, 1).unwrap();
+        assert_eq!(c.cumulative(), (6, 6));
+        assert_eq!(t.rotating.load(Ordering::Relaxed), 0);
+        assert_eq!(c.window(10, None).unwrap().total, 1); // the new bucket alone
     }
 }

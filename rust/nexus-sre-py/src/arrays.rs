@@ -1,6 +1,5 @@
 //! Arrow (and numpy, through the buffer protocol) arrays in and out.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -33,9 +32,10 @@ macro_rules! ints_to_u64 {
     }};
 }
 
-/// A count array (any integer type, or floats holding whole numbers) as u64: borrowed
-/// (no copy) when it already is u64, as numpy's uint64 arrays arrive.
-pub fn counts<'a>(array: &'a PyArray, name: &str) -> PyResult<Cow<'a, [u64]>> {
+/// A count array (any integer type, or floats holding whole numbers) as u64. Always a copy,
+/// taken with the GIL held: the math then runs with the GIL released, while another Python
+/// thread may be writing the numpy array it came from.
+pub fn counts(array: &PyArray, name: &str) -> PyResult<Vec<u64>> {
     let arr: &ArrayRef = array.array();
     if arr.null_count() > 0 {
         return Err(arrow_type(
@@ -46,8 +46,8 @@ pub fn counts<'a>(array: &'a PyArray, name: &str) -> PyResult<Cow<'a, [u64]>> {
             ),
         ));
     }
-    Ok(Cow::Owned(match arr.data_type() {
-        DataType::UInt64 => return Ok(Cow::Borrowed(arr.as_primitive::<UInt64Type>().values())),
+    Ok(match arr.data_type() {
+        DataType::UInt64 => arr.as_primitive::<UInt64Type>().values().to_vec(),
         DataType::UInt32 => ints_to_u64!(arr, UInt32Type, name),
         DataType::UInt16 => ints_to_u64!(arr, UInt16Type, name),
         DataType::UInt8 => ints_to_u64!(arr, UInt8Type, name),
@@ -85,7 +85,7 @@ pub fn counts<'a>(array: &'a PyArray, name: &str) -> PyResult<Cow<'a, [u64]>> {
                 format!("expected an integer array of counts, got Arrow type {other}"),
             ))
         }
-    }))
+    })
 }
 
 pub fn f64_array(py: Python<'_>, values: Vec<f64>) -> PyResult<Py<PyAny>> {

@@ -369,13 +369,11 @@ fn table_to_rows(data: AnyRecordBatch, bucket_seconds: i64) -> PyResult<(Vec<Buc
         let good = counts(
             &PyArray::from_array_ref(batch.column(i_good).clone()),
             "good",
-        )?
-        .into_owned();
+        )?;
         let total = counts(
             &PyArray::from_array_ref(batch.column(i_total).clone()),
             "total",
-        )?
-        .into_owned();
+        )?;
         for (i, ((s, g), t)) in starts.into_iter().zip(good).zip(total).enumerate() {
             if s.rem_euclid(bucket_seconds) != 0 {
                 return Err(arrow_type(
