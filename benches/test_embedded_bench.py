@@ -23,7 +23,7 @@ from prometheus_client import CollectorRegistry, Counter, generate_latest, value
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from nexus_sre import _core
-from nexus_sre.embedded import SharedStore
+from nexus_sre.embedded import EmbeddedStore
 from nexus_sre.embedded.metrics import exposition
 from nexus_sre.middleware import SLOMiddleware
 
@@ -61,9 +61,9 @@ def per_op(benchmark: Any, loops: int, events_per_loop: int = 1) -> None:
         benchmark.extra_info["per_op_ns"] = stats.stats.median / (loops * events_per_loop) * 1e9
 
 
-def make_store(tmp_path: Path, shared: bool) -> SharedStore:
+def make_store(tmp_path: Path, shared: bool) -> EmbeddedStore:
     """A service with the usual pair of SLOs: one call of its recorder feeds both."""
-    store = SharedStore(shared_dir=tmp_path / "shm" if shared else None)
+    store = EmbeddedStore(shared_dir=tmp_path / "shm" if shared else None)
     store.add_slo("api", "availability", target=99.9, window_seconds=30 * 86400)
     store.add_slo("api", "latency", target=99.0, window_seconds=30 * 86400, threshold_ms=300)
     return store
@@ -278,9 +278,9 @@ def test_asgi_prometheus_multiprocess(bench, benchmark, loops, prom_multi) -> No
 # -- reading the combined state ------------------------------------------------------------
 
 
-def read_store(tmp_path: Path) -> SharedStore:
+def read_store(tmp_path: Path) -> EmbeddedStore:
     """Six SLOs over shared rings with 30-day windows and six burn windows each."""
-    store = SharedStore(shared_dir=tmp_path / "shm")
+    store = EmbeddedStore(shared_dir=tmp_path / "shm")
     for i in range(N_SLOS_READ):
         store.add_slo(f"svc{i % 3}", f"slo{i}", target=99.9, window_seconds=30 * 86400)
         store.recorder(f"svc{i % 3}").record(True, 1.0)

@@ -15,9 +15,9 @@ import pyarrow as pa
 import pytest
 
 from nexus_sre.config import parse_config
+from nexus_sre.embedded import EmbeddedStore
 from nexus_sre.report import build_report, render, services_meta_from_config
 from nexus_sre.sources.embedded import evaluate_store
-from nexus_sre.store import EmbeddedStore
 
 QUICK = os.environ.get("NEXUS_BENCH_QUICK") == "1"
 N_SLOS, DAYS = (20, 2) if QUICK else (1000, 30)
@@ -43,7 +43,7 @@ def _config(n: int):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def store_and_config():  # type: ignore[no-untyped-def]
     config = _config(N_SLOS)
-    store = EmbeddedStore(config, clock="event")
+    store = EmbeddedStore.from_config(config, clock="event")
     minutes = DAYS * 1440
     starts = pa.array(
         (int(END.timestamp()) - minutes * 60 + np.arange(minutes) * 60).astype("datetime64[s]"),

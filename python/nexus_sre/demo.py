@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from .config import SLO, Config
-from .store import EmbeddedStore
+from .embedded import EmbeddedStore
 
 MINUTE = 60
 

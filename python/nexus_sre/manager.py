@@ -23,11 +23,11 @@ from . import _core
 from .alerts import Alert, alert_id
 from .config import SLO, Config, Service, load_config, parse_config
 from .durations import format_duration
+from .embedded import EmbeddedStore
 from .errors import InvalidInputError, UnknownAlertError, UnknownSLOError
 from .evaluate import BucketSeries, alert_tiers, evaluate_series, period_bounds, usable_alerts
 from .evaluation import SloEvaluation
 from .figures import clean_float, to_decimal
-from .store import EmbeddedStore
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class SLOManager:
         self._slos: dict[str, tuple[Service, SLO]] = {}
         self._config: Config = Config(services=[], source="<empty>")
         self.store = EmbeddedStore(
-            self._config, bucket_seconds=bucket_seconds, clock=clock, now=now, shared_dir=shared_dir
+            bucket_seconds=bucket_seconds, clock=clock, now=now, shared_dir=shared_dir
         )
         self._active: dict[tuple[str, str], Alert] = {}
         self._history: deque[Alert] = deque(maxlen=1000)
@@ -148,7 +148,7 @@ class SLOManager:
         merged = base.model_copy(update={"slos": slos})
         self._services[service.name] = merged
         self._slos[slo.id] = (merged, slo)
-        self.store.add(merged, slo)
+        self.store.add(service.name, slo)
 
     def load_config(self, path: str | os.PathLike[str]) -> Config:
         """Load a config file and register every SLO in it."""
@@ -229,17 +229,15 @@ class SLOManager:
     ) -> bool:
         """Count a client-side error (e.g. from a browser error boundary) as a failed event
         against every availability SLO of `service`."""
-        ids = [
-            i for i in self.store.slo_ids(service) if self._slos[i][1].sli.type == "availability"
-        ]
-        if not ids:
+        counters = [e.counter for e in self.store.entries(service) if e.sli == "availability"]
+        if not counters:
             raise InvalidInputError(
                 f"record_error: service {service!r} has no availability SLO to count errors against"
             )
         ts = None if timestamp is None else _epoch(timestamp)
         kept = True
-        for slo_id in ids:
-            kept &= self.store.counter(slo_id).add(0, 1, ts)
+        for counter in counters:
+            kept &= counter.add(0, 1, ts)
         self._client_errors.append(
             {
                 "service": service,

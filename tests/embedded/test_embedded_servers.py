@@ -19,7 +19,7 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families 
 from prometheus_client.parser import text_string_to_metric_families
 
 from nexus_sre import _core
-from nexus_sre.embedded import SharedStore
+from nexus_sre.embedded import EmbeddedStore
 
 
 def plan(
@@ -249,7 +249,7 @@ def test_shared_rings_outlive_the_server(dirs, servers, tmp_path: Path) -> None:
     state = httpx.get(again.url + "/state").json()["slos"]["shop/availability"]
     assert (state["good"], state["total"]) == (190, 200)
     # The same files read by a store in this process (the report's view).
-    store = SharedStore(shared_dir=dirs["shared"])
+    store = EmbeddedStore(shared_dir=dirs["shared"])
     e = store.add_slo("shop", "availability", target=99.5, window_seconds=86400)
     assert not e.created
     assert e.counter.window(86400).total == 200

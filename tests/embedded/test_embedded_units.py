@@ -21,7 +21,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from nexus_sre import _core
-from nexus_sre.embedded import SharedStore, load_store
+from nexus_sre.embedded import EmbeddedStore, load_store
 from nexus_sre.embedded.metrics import render_openmetrics, render_text, store_families
 from nexus_sre.embedded.prometheus import NexusSRECollector
 from nexus_sre.errors import InvalidInputError, UnknownSLOError
@@ -35,8 +35,8 @@ from nexus_sre.middleware import (
 )
 
 
-def small_store(tmp_path: Path, **kw: object) -> SharedStore:
-    store = SharedStore(bucket_seconds=60, **kw)  # type: ignore[arg-type]
+def small_store(tmp_path: Path, **kw: object) -> EmbeddedStore:
+    store = EmbeddedStore(bucket_seconds=60, **kw)  # type: ignore[arg-type]
     store.add_slo("api", "avail", target=99.0, window_seconds=3600, burn_windows=(300, 3600))
     store.add_slo("api", "fast", target=95.0, window_seconds=3600, threshold_ms=100.0)
     return store
@@ -68,7 +68,7 @@ def test_two_stores_on_one_directory_share_counts(tmp_path: Path) -> None:
 
 
 def test_alert_windows_longer_than_the_slo_window_widen_the_horizon() -> None:
-    store = SharedStore()
+    store = EmbeddedStore()
     e = store.add_slo("api", "a", target=99.0, window_seconds=3600, burn_windows=(300, 7200))
     assert (e.window_seconds, e.burn_windows, e.counter.horizon_seconds) == (
         3600,
@@ -89,6 +89,80 @@ def test_unknown_service_and_duplicate_slo(tmp_path: Path) -> None:
         store.add_slo("api", "avail", target=99.0, window_seconds=3600)
     with pytest.raises(InvalidInputError, match="target"):
         store.add_slo("api", "x", target=100, window_seconds=3600)
+
+
+# -- one store for SLOManager and services --------------------------------------------
+
+CALENDAR_AND_RATIO = """\
+version: "1.0"
+services:
+  - name: shop
+    tier: tier-3
+    slos:
+      - id: avail
+        target: 99.5
+        timeWindow: {calendar: month}
+        sli: {type: availability}
+      - id: fast
+        target: 99.0
+        timeWindow: 1d
+        sli: {type: latency, threshold: 250ms}
+      - id: jobs
+        target: 99.0
+        timeWindow: 7d
+        sli: {type: ratio, goodQuery: good, totalQuery: total}
+"""
+
+
+def test_manager_and_service_open_the_same_rings(tmp_path: Path) -> None:
+    from nexus_sre.config import load_config_text
+    from nexus_sre.manager import SLOManager
+
+    config = load_config_text(CALENDAR_AND_RATIO, "t.yaml")
+    service = EmbeddedStore.from_config(config, shared_dir=tmp_path / "shm")
+    manager = SLOManager(config, shared_dir=tmp_path / "shm")  # same layout: no mismatch
+    assert not manager.store.entry("shop", "avail").created
+    # A calendar month keeps 31 days; /metrics still reads the nominal 30-day window.
+    e = service.entry("avail")
+    assert (e.counter.horizon_seconds, e.window_seconds) == (31 * 86400, 30 * 86400)
+    # The recorder feeds availability and latency, never the ratio SLO.
+    service.recorder("shop").record(False, 500.0)
+    assert len(service.recorder("shop")) == 2
+    assert service.availability_counters("shop") == [service.counter("shop", "avail")]
+    assert manager.get_error_budget("avail").events == 1
+    assert manager.store.counter("jobs").window(3600).total == 0
+
+
+def test_lookups_by_id_and_by_service() -> None:
+    store = EmbeddedStore()
+    store.add_slo("a", "avail", target=99.0, window_seconds=3600)
+    store.add_slo("b", "avail", target=99.0, window_seconds=3600)
+    store.add_slo("b", "jobs", target=99.0, window_seconds=3600, sli="ratio")
+    assert store.counter("jobs") is store.counter("b", "jobs")
+    assert [e.slo for e in store.entries("b")] == ["avail", "jobs"]
+    with pytest.raises(UnknownSLOError, match="several services"):
+        store.counter("avail")
+    with pytest.raises(UnknownSLOError, match="unknown SLO id 'nope'"):
+        store.counter("nope")
+    with pytest.raises(UnknownSLOError, match="unknown service 'c'"):
+        store.entries("c")
+    with pytest.raises(InvalidInputError, match="sli"):
+        store.add_slo("b", "x", target=99.0, window_seconds=3600, sli="latency")
+
+
+def test_saved_snapshot_loads_into_a_report_store(tmp_path: Path) -> None:
+    """What a service flushes, a report reads (event clock: old history is kept)."""
+    from nexus_sre.config import load_config_text
+    from nexus_sre.sources.embedded import open_store
+
+    config = load_config_text(CALENDAR_AND_RATIO, "t.yaml")
+    service = EmbeddedStore.from_config(config, persist_dir=tmp_path / "seg")
+    service.recorder("shop").record(True, 10.0)
+    service.counter("jobs").add(9, 10)
+    service.close()
+    report = open_store(config, tmp_path / "seg")
+    assert report.clock == "event"
+    assert [report.counter(i).window(3600).total for i in ("avail", "fast", "jobs")] == [1, 1, 10]
 
 
 # -- persistence ----------------------------------------------------------------------
@@ -196,7 +270,7 @@ def test_collector_in_an_existing_registry(tmp_path: Path) -> None:
 # -- middleware -----------------------------------------------------------------------
 
 
-def starlette_app(store: SharedStore, **kw: object) -> Starlette:
+def starlette_app(store: EmbeddedStore, **kw: object) -> Starlette:
     async def ok(request):  # type: ignore[no-untyped-def]
         return PlainTextResponse("ok")
 
@@ -328,7 +402,7 @@ def test_token_bucket_refills_and_bounds_clients() -> None:
 
 
 def test_error_intake_records_and_limits(tmp_path: Path) -> None:
-    store = SharedStore()
+    store = EmbeddedStore()
     store.add_slo("frontend", "avail", target=99.0, window_seconds=3600)
     store.add_slo("frontend", "lcp", target=90.0, window_seconds=3600, threshold_ms=2500)
     now = [0.0]
@@ -352,7 +426,7 @@ def test_error_intake_records_and_limits(tmp_path: Path) -> None:
 
 
 def test_record_error_targets() -> None:
-    store = SharedStore()
+    store = EmbeddedStore()
     store.add_slo("fe", "avail", target=99.0, window_seconds=3600)
     assert record_error(store.recorder("fe"))
     assert record_error(store.counter("fe", "avail"))

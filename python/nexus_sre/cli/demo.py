@@ -24,15 +24,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from ..demo import seed_store
+    from ..embedded import EmbeddedStore
     from ..errors import InvalidInputError
     from ..sources.embedded import default_store_dir
-    from ..store import EmbeddedStore
     from .common import load
 
     if args.days <= 0 or args.days > 30:
         raise InvalidInputError(f"--days: must be between 1 and 30, got {args.days}")
     config = load(args)
-    store = EmbeddedStore(config, clock="event")
+    store = EmbeddedStore.from_config(config, clock="event")
     events = seed_store(store, config, days=args.days, seed=args.seed)
     target = args.store or default_store_dir()
     store.save(target)

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from .. import _core
 from ..durations import format_duration
-from .store import SharedStore, SloEntry
+from .store import EmbeddedStore, SloEntry
 
 _window_label = lru_cache(maxsize=1024)(format_duration)
 
@@ -119,7 +119,7 @@ def families(states: Iterable[SloState], *, gauges: bool = True) -> list[Family]
     ]
 
 
-def store_families(store: SharedStore, *, gauges: bool = True) -> list[Family]:
+def store_families(store: EmbeddedStore, *, gauges: bool = True) -> list[Family]:
     """The store's families; `gauges=False` leaves out the budget and burn-rate gauges
     (which read whole windows) for services that compute those in Prometheus."""
     return families((read_state(e, gauges=gauges) for e in store.entries()), gauges=gauges)
@@ -178,7 +178,7 @@ def wants_openmetrics(accept: str | None) -> bool:
 
 
 def exposition(
-    store: SharedStore, accept: str | None = None, *, gauges: bool = True
+    store: EmbeddedStore, accept: str | None = None, *, gauges: bool = True
 ) -> tuple[bytes, str]:
     """(body, content type) for a scrape with this Accept header."""
     fams = store_families(store, gauges=gauges)

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import InvalidInputError
 from .metrics import store_families
-from .store import SharedStore
+from .store import EmbeddedStore
 
 try:
     from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -21,9 +21,9 @@ except ImportError as e:  # pragma: no cover - exercised only without the extra
 class NexusSRECollector:
     """Yields the store's families on every collection (custom collector protocol)."""
 
-    def __init__(self, store: SharedStore, *, gauges: bool = True) -> None:
-        if not isinstance(store, SharedStore):
-            raise InvalidInputError(f"store: expected an SharedStore, got {type(store).__name__}")
+    def __init__(self, store: EmbeddedStore, *, gauges: bool = True) -> None:
+        if not isinstance(store, EmbeddedStore):
+            raise InvalidInputError(f"store: expected an EmbeddedStore, got {type(store).__name__}")
         self.store = store
         self.gauges = gauges
 

@@ -1,10 +1,10 @@
-"""The service-side store: one windowed counter per (service, SLO), in this process or
-shared by every worker of a pre-fork server through memory-mapped files, snapshotted to disk
-and exposed on /metrics. (`nexus_sre.store.EmbeddedStore` is SLOManager's in-process store;
-this one is what middleware in multi-worker services records into.)
+"""The embedded store: one windowed counter per (service, SLO), in this process or shared
+by every worker of a pre-fork server through memory-mapped files, snapshotted to disk and
+exposed on /metrics. `SLOManager` keeps its counters in one; a service's middleware
+records into one.
 
-* In-process (`shared_dir=None`): counters on the heap; persistence is what keeps them
-  across restarts.
+* In-process (`shared_dir=None`): counters on the heap, on the system clock or, for tests
+  and replays, a manual or event clock; snapshots are what keep them across restarts.
 * Shared (`shared_dir=...`): each counter's ring is the file
   `<shared_dir>/<service>--<slo>.ring`; every worker maps it and adds to the same atomics,
   so the combined state is just that file, and a worker killed mid-request loses nothing
@@ -12,6 +12,9 @@ this one is what middleware in multi-worker services records into.)
   speed. Persistence snapshots the shared rings; on start a ring is restored from the
   newest snapshot only when its file did not exist (first start, or after a reboot cleared
   /dev/shm), since an existing file already holds everything.
+
+Snapshots are the segments of `persist.py`: `save(dir)`/`load(dir)` write and read them
+anywhere, `flush()`/`restore()` (and the flusher thread of `start()`) keep `persist_dir`.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 from urllib.parse import quote
 
 import pyarrow as pa
@@ -38,12 +41,15 @@ from ..errors import InvalidInputError, UnknownSLOError
 from . import persist
 
 if TYPE_CHECKING:
-    from ..config import Config
+    from ..config import SLO, Config
 
 log = logging.getLogger("nexus_sre.embedded")
 
 #: Burn-rate windows exposed for an SLO registered without alert windows (5m .. 3d).
 DEFAULT_BURN_WINDOWS = (300, 1800, 3600, 21600, 86400, 259200)
+SLI_TYPES = ("availability", "latency", "ratio")
+# Calendar months are up to 31 days; keep the longest so a whole month fits.
+_CALENDAR_HORIZON = {"month": 31 * 86400, "week": 7 * 86400}
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,7 @@ class SloEntry:
     burn_windows: tuple[int, ...]
     counter: _core.WindowedCounter = field(repr=False, compare=False)
     created: bool = True  # False when a shared file already existed
+    sli: str = "availability"  # "latency" or "ratio": a ratio SLO is not fed by recorder()
 
     @property
     def budget_fraction(self) -> float:
@@ -74,24 +81,35 @@ def _round_up(seconds: int, width: int) -> int:
     return -(-seconds // width) * width
 
 
-class SharedStore:
-    """Counters for the SLOs of the services this process serves.
+class EmbeddedStore:
+    """Counters for a set of SLOs, keyed by (service, SLO id).
 
-    `flush_interval` (seconds) bounds what a crash loses when `persist_dir` is set: a
-    background thread writes a snapshot that often, and one more is written by `close()`
-    (called at ASGI lifespan shutdown by `SLOMiddleware(store=...)`, and at interpreter
-    exit). Nothing is lost by a clean stop; at most `flush_interval` seconds by a crash of
-    an in-process store (a shared store loses nothing to a worker crash: the ring is in
-    the mapped file).
+    Build one from a config with `EmbeddedStore.from_config(config, ...)`, or empty and add
+    SLOs with `add(service, slo)` (a config `SLO`) or `add_slo(service, slo_id, target=...,
+    window_seconds=...)`. Record with `recorder(service)`; read with `counter(slo_id)` or
+    `counter(service, slo_id)` and `entries()`.
+
+    `clock`: "system" (default), "event" (now is the newest recorded timestamp: replays,
+    reports) or "manual" (tests: starts at `now`, moved by `set_time`). Counters shared
+    through `shared_dir` run on the system clock.
+
+    `flush_interval` (seconds) bounds what a crash loses when `persist_dir` is set: after
+    `start()` a background thread writes a snapshot that often, and one more is written by
+    `close()` (called at ASGI lifespan shutdown by `SLOMiddleware(store=...)`, and at
+    interpreter exit). Nothing is lost by a clean stop; at most `flush_interval` seconds by
+    a crash of an in-process store (a shared store loses nothing to a worker crash: the ring
+    is in the mapped file).
     """
 
     def __init__(
         self,
         *,
+        bucket_seconds: int = 60,
+        clock: str = "system",
+        now: float | None = None,
         shared_dir: str | os.PathLike[str] | None = None,
         persist_dir: str | os.PathLike[str] | None = None,
         flush_interval: float = 5.0,
-        bucket_seconds: int = 60,
         keep_segments: int = 3,
     ) -> None:
         if bucket_seconds <= 0:
@@ -100,12 +118,20 @@ class SharedStore:
             raise InvalidInputError(f"flush_interval: must be positive, got {flush_interval}")
         if keep_segments < 1:
             raise InvalidInputError(f"keep_segments: must be at least 1, got {keep_segments}")
+        if shared_dir is not None and clock != "system":
+            raise InvalidInputError(
+                f"shared_dir: counters shared between processes run on the system clock, "
+                f"not clock={clock!r}"
+            )
         self.bucket_seconds = bucket_seconds
+        self.clock = clock
+        self._now = now
         self.shared_dir = Path(shared_dir) if shared_dir is not None else None
         self.persist_dir = Path(persist_dir) if persist_dir is not None else None
         self.flush_interval = float(flush_interval)
         self.keep_segments = keep_segments
-        self._entries: dict[tuple[str, str], SloEntry] = {}
+        # service -> SLO id -> entry, in registration order (grouped by service).
+        self._services: dict[str, dict[str, SloEntry]] = {}
         self._recorders: dict[str, _core.ServiceRecorder] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -118,28 +144,36 @@ class SharedStore:
     @classmethod
     def from_config(
         cls, config: Config, *, services: Iterable[str] | None = None, **kwargs: Any
-    ) -> SharedStore:
+    ) -> EmbeddedStore:
         """A store with every SLO of `config` (or of the named services) registered and,
-        when `persist_dir` is given, restored and flushing."""
+        when `persist_dir` is given, restored and flushing (`start()`). `kwargs` are the
+        constructor's."""
         store = cls(**kwargs)
         wanted = set(services) if services is not None else None
         for service, slo in config.slos():
-            if wanted is not None and service.name not in wanted:
-                continue
-            windows = sorted(
-                {w for a in slo.alerting.burn_rate for w in (a.long_window, a.short_window)}
-            )
-            store.add_slo(
-                service.name,
-                slo.id,
-                target=slo.target,
-                window_seconds=slo.time_window.seconds,
-                threshold_ms=slo.sli.threshold_ms if slo.sli.type == "latency" else None,
-                burn_windows=windows or DEFAULT_BURN_WINDOWS,
-            )
+            if wanted is None or service.name in wanted:
+                store.add(service.name, slo)
         if store.persist_dir is not None:
             store.start()
         return store
+
+    def add(self, service: str, slo: SLO) -> SloEntry:
+        """Register an SLO of a config: its window, latency threshold and alert windows,
+        with history for a whole calendar month or week when the SLO is calendar-aligned."""
+        windows = sorted(
+            {w for a in slo.alerting.burn_rate for w in (a.long_window, a.short_window)}
+        )
+        tw = slo.time_window
+        return self.add_slo(
+            service,
+            slo.id,
+            target=slo.target,
+            window_seconds=tw.seconds,
+            threshold_ms=slo.sli.threshold_ms if slo.sli.type == "latency" else None,
+            burn_windows=windows or DEFAULT_BURN_WINDOWS,
+            sli=slo.sli.type,
+            horizon_seconds=_CALENDAR_HORIZON[tw.calendar] if tw.calendar else None,
+        )
 
     def add_slo(
         self,
@@ -150,8 +184,15 @@ class SharedStore:
         window_seconds: int,
         threshold_ms: float | None = None,
         burn_windows: Sequence[int] = DEFAULT_BURN_WINDOWS,
+        sli: str | None = None,
+        horizon_seconds: int | None = None,
     ) -> SloEntry:
-        """Register an SLO and open (or create) its counter."""
+        """Register an SLO from plain values and open (or create) its counter.
+
+        `sli`: "availability", "latency" (needs `threshold_ms`; the default when it is
+        given) or "ratio" (counts something other than requests: not fed by `recorder()`,
+        feed `counter(...).add(good, total)`). The counter keeps the SLO window and every
+        burn window, and at least `horizon_seconds` when given."""
         target_f = float(target)
         if not 0 < target_f < 100:
             raise InvalidInputError(f"target: must be between 0 and 100 percent, got {target}")
@@ -159,6 +200,15 @@ class SharedStore:
             raise InvalidInputError(f"window_seconds: must be positive, got {window_seconds}")
         if any(s <= 0 for s in burn_windows):
             raise InvalidInputError(f"burn_windows: must be positive, got {list(burn_windows)}")
+        if horizon_seconds is not None and horizon_seconds <= 0:
+            raise InvalidInputError(f"horizon_seconds: must be positive, got {horizon_seconds}")
+        if sli is None:
+            sli = "availability" if threshold_ms is None else "latency"
+        if sli not in SLI_TYPES or (sli == "latency") != (threshold_ms is not None):
+            raise InvalidInputError(
+                f"sli: one of {', '.join(SLI_TYPES)}, with threshold_ms for latency only; "
+                f"got {sli!r} with threshold_ms={threshold_ms}"
+            )
         w = self.bucket_seconds
         window = _round_up(window_seconds, w)
         if burn_windows is DEFAULT_BURN_WINDOWS:
@@ -167,74 +217,141 @@ class SharedStore:
         else:
             # Configured alert windows are all kept, even one longer than the SLO window.
             windows = tuple(sorted({_round_up(s, w) for s in burn_windows}))
-        horizon = max(window, *windows) if windows else window
-        key = (service, slo)
+        horizon = max(window, *windows, _round_up(horizon_seconds or 0, w))
         with self._lock:
-            if key in self._entries:
+            if slo in self._services.get(service, {}):
                 raise InvalidInputError(f"SLO {slo!r} of service {service!r} is already registered")
-            if self.shared_dir is not None:
-                counter, created = _core.open_shared_counter(
-                    str(self.shared_dir / ring_file_name(service, slo)),
-                    bucket_seconds=w,
-                    horizon_seconds=horizon,
-                    future_skew_seconds=w,
-                )
-            else:
-                counter = _core.WindowedCounter(
-                    bucket_seconds=w, horizon_seconds=horizon, future_skew_seconds=w
-                )
-                created = True
+            counter, created = self._open_counter(service, slo, horizon)
             entry = SloEntry(
-                service, slo, target_f, window, threshold_ms, windows, counter, created
+                service, slo, target_f, window, threshold_ms, windows, counter, created, sli
             )
-            self._entries[key] = entry
-            self._recorders.pop(service, None)
+            self._services.setdefault(service, {})[slo] = entry
+            self._recorders.pop(service, None)  # rebuilt with the new SLO on next use
         return entry
+
+    def _open_counter(
+        self, service: str, slo: str, horizon: int
+    ) -> tuple[_core.WindowedCounter, bool]:
+        """(counter, created): a mapped ring file in `shared_dir`, else a heap counter."""
+        w = self.bucket_seconds
+        if self.shared_dir is not None:
+            return _core.open_shared_counter(
+                str(self.shared_dir / ring_file_name(service, slo)),
+                bucket_seconds=w,
+                horizon_seconds=horizon,
+                future_skew_seconds=w,
+            )
+        counter = _core.WindowedCounter(
+            bucket_seconds=w,
+            horizon_seconds=horizon,
+            future_skew_seconds=w,
+            clock=self.clock,
+            now=self._now,
+        )
+        return counter, True
 
     # -- lookup ---------------------------------------------------------------------
 
-    def entries(self) -> list[SloEntry]:
+    def entries(self, service: str | None = None) -> list[SloEntry]:
+        """Every SLO of the store, or of one service (`UnknownSLOError` if it has none)."""
         with self._lock:
-            return list(self._entries.values())
+            if service is None:
+                return [e for slos in self._services.values() for e in slos.values()]
+            slos = self._services.get(service)
+            if not slos:
+                known = ", ".join(self._services) or "none"
+                raise UnknownSLOError(f"unknown service {service!r}; known: {known}")
+            return list(slos.values())
 
-    def entry(self, service: str, slo: str) -> SloEntry:
-        try:
-            return self._entries[(service, slo)]
-        except KeyError:
-            raise UnknownSLOError(f"no SLO {slo!r} for service {service!r}") from None
+    @overload
+    def entry(self, slo_id: str, /) -> SloEntry: ...
+    @overload
+    def entry(self, service: str, slo_id: str, /) -> SloEntry: ...
+    def entry(self, *key: str) -> SloEntry:
+        """`entry(service, slo_id)`, or `entry(slo_id)` when the id names one SLO in the
+        store (SLO ids are unique in a config)."""
+        if len(key) == 2:
+            try:
+                return self._services[key[0]][key[1]]
+            except KeyError:
+                raise UnknownSLOError(f"no SLO {key[1]!r} for service {key[0]!r}") from None
+        if len(key) != 1:
+            raise TypeError(f"entry: expected (slo_id) or (service, slo_id), got {key!r}")
+        with self._lock:  # SLOManager looks up while another thread may register
+            found = [slos[key[0]] for slos in self._services.values() if key[0] in slos]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            services = ", ".join(e.service for e in found)
+            raise UnknownSLOError(
+                f"SLO id {key[0]!r} is in several services ({services}); name the service"
+            )
+        known = ", ".join(e.slo for e in self.entries()) or "none"
+        raise UnknownSLOError(f"unknown SLO id {key[0]!r}; known: {known}")
 
-    def counter(self, service: str, slo: str) -> _core.WindowedCounter:
-        return self.entry(service, slo).counter
+    @overload
+    def counter(self, slo_id: str, /) -> _core.WindowedCounter: ...
+    @overload
+    def counter(self, service: str, slo_id: str, /) -> _core.WindowedCounter: ...
+    def counter(self, *key: str) -> _core.WindowedCounter:
+        """The counter of `counter(service, slo_id)` or `counter(slo_id)` (see `entry`)."""
+        return self.entry(*key).counter
 
     def availability_counters(self, service: str) -> list[_core.WindowedCounter]:
-        """Counters of the service's non-latency SLOs: where browser errors count."""
-        found = [
-            e.counter for e in self.entries() if e.service == service and e.threshold_ms is None
-        ]
+        """Counters of the service's availability SLOs: where browser errors count."""
+        found = [e.counter for e in self.entries(service) if e.sli == "availability"]
         if not found:
             raise UnknownSLOError(f"no availability SLO registered for service {service!r}")
         return found
 
     def recorder(self, service: str) -> _core.ServiceRecorder:
-        """The bound recorder feeding every SLO of `service` in one call."""
+        """The bound recorder feeding the availability and latency SLOs of `service` in one
+        call. A ratio SLO counts something other than requests (jobs, index updates): feed
+        its counter directly, `store.counter(slo_id).add(good, total)`."""
         rec = self._recorders.get(service)
         if rec is None:
-            slos = [(e.counter, e.threshold_ms) for e in self.entries() if e.service == service]
-            if not slos:
-                raise UnknownSLOError(f"no SLOs registered for service {service!r}")
-            rec = _core.ServiceRecorder(slos)
+            rec = _core.ServiceRecorder(
+                [(e.counter, e.threshold_ms) for e in self.entries(service) if e.sli != "ratio"]
+            )
             self._recorders[service] = rec
         return rec
 
+    def set_time(self, now: float) -> None:
+        """Advance every counter of a store made with clock='manual'."""
+        for e in self.entries():
+            e.counter.set_time(now)
+
     # -- snapshots and persistence --------------------------------------------------
+
+    def _keyed_counters(self) -> list[tuple[str, str, _core.WindowedCounter]]:
+        return [(e.service, e.slo, e.counter) for e in self.entries()]
 
     def snapshot(self) -> pa.Table:
         """Every counter's non-empty buckets as one table (the segment layout)."""
-        return persist.counters_table((e.service, e.slo, e.counter) for e in self.entries())
+        return persist.counters_table(self._keyed_counters())
+
+    def save(self, directory: str | os.PathLike[str]) -> Path:
+        """Write every counter as one snapshot segment in `directory` (the newest
+        `keep_segments` are kept): what `flush()` writes, what reports and `load` read."""
+        data = persist.encode_counters(self._keyed_counters())
+        return persist.write_segment(Path(directory), data, keep=self.keep_segments)
+
+    def load(self, directory: str | os.PathLike[str]) -> int:
+        """Add the newest valid snapshot segment in `directory` to the counters (damaged
+        segments are skipped with a warning). Returns the number of events loaded."""
+        loaded = 0
+        for (service, slo_id), table in persist.load_store(directory).items():
+            entry = self._services.get(service, {}).get(slo_id)
+            if entry is None:
+                log.info("%s: snapshot has %s/%s, not in this store", directory, service, slo_id)
+                continue
+            entry.counter.load_arrow(table)
+            loaded += int(pc.sum(table.column("total")).as_py() or 0)
+        return loaded
 
     def flush(self) -> Path | None:
-        """Write a snapshot now. In a shared store only one worker writes at a time (the
-        others skip: they would write the same rings)."""
+        """Write a snapshot to `persist_dir` now. In a shared store only one worker writes at
+        a time (the others skip: they would write the same rings)."""
         if self.persist_dir is None:
             return None
         self.persist_dir.mkdir(parents=True, exist_ok=True)
@@ -243,12 +360,12 @@ class SharedStore:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 return None
-            data = persist.encode_counters((e.service, e.slo, e.counter) for e in self.entries())
-            return persist.write_segment(self.persist_dir, data, keep=self.keep_segments)
+            return self.save(self.persist_dir)
 
     def restore(self) -> int:
-        """Load the newest valid snapshot into counters this process created; returns the
-        events restored. Damaged segments are skipped with a warning."""
+        """Load the newest valid snapshot in `persist_dir` into counters this process
+        created, with their cumulative totals; returns the events restored. Damaged
+        segments are skipped with a warning."""
         if self.persist_dir is None:
             return 0
         seg = persist.latest_segment(self.persist_dir)
@@ -315,14 +432,14 @@ class SharedStore:
         thread.join(timeout=10)
         self._safe_flush()
 
-    def __enter__(self) -> SharedStore:
+    def __enter__(self) -> EmbeddedStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def _close_ref(ref: weakref.ref[SharedStore]) -> None:
+def _close_ref(ref: weakref.ref[EmbeddedStore]) -> None:
     store = ref()
     if store is not None:
         store.close()

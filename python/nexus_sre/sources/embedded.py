@@ -8,10 +8,10 @@ from datetime import datetime
 from pathlib import Path
 
 from ..config import SLO, Config, Service
+from ..embedded import EmbeddedStore
 from ..errors import NoDataError
 from ..evaluate import BucketSeries, evaluate_series, period_bounds
 from ..evaluation import SloEvaluation
-from ..store import EmbeddedStore
 
 DEFAULT_STORE = ".nexus-sre/store"
 
@@ -23,7 +23,7 @@ def default_store_dir() -> Path:
 def open_store(config: Config, directory: str | os.PathLike[str] | None = None) -> EmbeddedStore:
     """A store for `config` with what was saved in `directory` loaded (event-time clock:
     saved history is never "too old" because the wall clock moved on)."""
-    store = EmbeddedStore(config, clock="event")
+    store = EmbeddedStore.from_config(config, clock="event")
     path = Path(directory) if directory is not None else default_store_dir()
     if path.exists():
         store.load(path)

@@ -6,7 +6,7 @@ import logging
 import os
 
 from nexus_sre.config import load_config_text
-from nexus_sre.embedded import SharedStore
+from nexus_sre.embedded import EmbeddedStore
 
 CONFIG = """\
 version: "1.0"
@@ -45,10 +45,10 @@ services:
 """
 
 
-def build_store() -> SharedStore:
+def build_store() -> EmbeddedStore:
     logging.basicConfig(level=logging.INFO)
     config = load_config_text(CONFIG, "test-config.yaml")
-    return SharedStore.from_config(
+    return EmbeddedStore.from_config(
         config,
         shared_dir=os.environ.get("NEXUS_TEST_SHARED_DIR") or None,
         persist_dir=os.environ.get("NEXUS_TEST_PERSIST_DIR") or None,
