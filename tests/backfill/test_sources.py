@@ -234,3 +234,20 @@ def test_directory_of_plain_parquet_files(small_config, data, expected, tmp_path
     for k in range(3):
         pq.write_table(table.slice(k * 1000, 1000), tmp_path / f"part-{k}.parquet")
     assert_same(expected, backfill(small_config, tmp_path, columns=COLS))
+
+
+def test_cli_output_path_is_created_or_refused_cleanly(data, tmp_path, capsys):
+    cfg = tmp_path / "slos.yaml"
+    cfg.write_text(SMALL)
+    path = tmp_path / "e.parquet"
+    pq.write_table(data[1], path)
+    argv = ["backfill", "--config", str(cfg), "--data", str(path), "--success-column", "success"]
+    out = tmp_path / "new" / "dir" / "res.parquet"
+    assert main([*argv, "--output", str(out)]) == 0  # missing directories are made
+    assert pq.read_table(out).num_rows > 0
+    capsys.readouterr()
+    blocked = cfg / "res.parquet"  # a file where a directory should be
+    assert main([*argv, "--output", str(blocked)]) == 2
+    err = capsys.readouterr().err
+    assert f"--output: cannot write {blocked}: {cfg} is a file, not a directory" in err
+    assert "Traceback" not in err

@@ -179,3 +179,17 @@ def test_closed_pipe_stops_quietly(
         status = main(["report", "--config", str(CONFIG), "--format", "html", "--exit-zero"])
         monkeypatch.undo()
     assert status == 141
+
+
+def test_output_under_a_file_is_refused_cleanly(seeded: tuple[Path, Path]) -> None:
+    work, store = seeded
+    blocker = work / "not-a-dir"
+    blocker.write_text("x")
+    for cmd in (["report", "--config", str(CONFIG)], ["rules", str(CONFIG)]):
+        r = cli(*cmd, "-o", str(blocker / "out.txt"), cwd=work, store=store)
+        assert r.returncode == 2, r.stderr
+        assert f"{blocker} is a file, not a directory" in r.stderr
+        assert "Traceback" not in r.stderr
+    r = cli("report", "--config", str(CONFIG), "-o", str(work / "a" / "b" / "r.json"), "--exit-zero",
+            cwd=work, store=store)  # fmt: skip
+    assert r.returncode == 0 and (work / "a" / "b" / "r.json").exists(), r.stderr

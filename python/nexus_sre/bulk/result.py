@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from ..durations import format_duration
 from ..errors import InvalidInputError
+from ..paths import make_parent_dirs
 
 TS = pa.timestamp("s", tz="UTC")
 # Parquet output carries `totals()` (bucket width, range, row accounting) under this key.
@@ -171,7 +172,18 @@ class BackfillResult:
     def write(self, path: str, fmt: str = "parquet") -> list[str]:
         """Write the buckets to `path` and the alerts and summary next to it
         (`<stem>.alerts.<ext>`, `<stem>.summary.<ext>`); JSON is one document. Returns
-        the files written."""
+        the files written. Missing parent directories are created; a path that cannot be
+        written is an InvalidInputError naming it."""
+        if fmt not in ("parquet", "csv", "json"):
+            raise InvalidInputError(f"format: must be parquet, csv or json, got {fmt!r}")
+        make_parent_dirs(path)
+        try:
+            return self._write(path, fmt)
+        except OSError as exc:  # pyarrow raises FileNotFoundError/PermissionError too
+            reason = exc.strerror or str(exc)
+            raise InvalidInputError(f"--output: cannot write {path}: {reason}") from None
+
+    def _write(self, path: str, fmt: str) -> list[str]:
         if fmt == "json":
             doc = {
                 "totals": self.totals(),
@@ -197,8 +209,6 @@ class BackfillResult:
 
             for p, t in zip(out, tables, strict=True):
                 pcsv.write_csv(t, p)
-        else:
-            raise InvalidInputError(f"format: must be parquet, csv or json, got {fmt!r}")
         return out
 
 

@@ -88,3 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 128 + 13  # SIGPIPE, as a shell reports it
+    except OSError as exc:
+        # A file that cannot be written or read (a directory in the way, a full disk, no
+        # permission): what and where, never a traceback.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"nexus-sre: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT

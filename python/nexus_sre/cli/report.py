@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..paths import make_parent_dirs
 from .common import (
     add_source_options,
     check_period,
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     text = render(report, args.format)
     if args.output:
         out = Path(args.output)
-        out.parent.mkdir(parents=True, exist_ok=True)
+        make_parent_dirs(out)
         out.write_text(text, encoding="utf-8")
         s = report["summary"]
         print(

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..paths import make_parent_dirs
+
 NAME = "rules"
 HELP = "generate Prometheus recording and alerting rules for the SLOs of a config"
 
@@ -34,7 +36,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_parent_dirs(path)
     path.write_text(text, encoding="utf-8")
 
 
