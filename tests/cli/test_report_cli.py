@@ -190,6 +190,7 @@ def test_output_under_a_file_is_refused_cleanly(seeded: tuple[Path, Path]) -> No
         assert r.returncode == 2, r.stderr
         assert f"{blocker} is a file, not a directory" in r.stderr
         assert "Traceback" not in r.stderr
-    r = cli("report", "--config", str(CONFIG), "-o", str(work / "a" / "b" / "r.json"), "--exit-zero",
-            cwd=work, store=store)  # fmt: skip
-    assert r.returncode == 0 and (work / "a" / "b" / "r.json").exists(), r.stderr
+    nested = work / "a" / "b" / "r.json"
+    args = ["report", "--config", str(CONFIG), "-o", str(nested), "--exit-zero"]
+    r = cli(*args, cwd=work, store=store)
+    assert r.returncode == 0 and nested.exists(), r.stderr
