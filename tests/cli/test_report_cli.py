@@ -194,3 +194,13 @@ def test_output_under_a_file_is_refused_cleanly(seeded: tuple[Path, Path]) -> No
     args = ["report", "--config", str(CONFIG), "-o", str(nested), "--exit-zero"]
     r = cli(*args, cwd=work, store=store)
     assert r.returncode == 0 and nested.exists(), r.stderr
+
+
+def test_unwritable_output_is_a_message_not_a_traceback(seeded: tuple[Path, Path]) -> None:
+    """Any other OSError (here: the output path is a directory) ends as one line, exit 2."""
+    work, store = seeded
+    target = work / "a-directory"
+    target.mkdir()
+    r = cli("report", "--config", str(CONFIG), "-o", str(target), cwd=work, store=store)
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"nexus-sre: {target}: Is a directory"

@@ -17,7 +17,6 @@ mod paths {
 
     fn base_plan() -> Plan {
         Plan {
-            bucket_seconds: 60,
             services: vec!["a".into(), "b".into(), "c".into()],
             slos: vec![
                 SloSpec {
@@ -29,21 +28,13 @@ mod paths {
                     kind: SliKind::Availability,
                 },
             ],
-            timestamp: "ts".into(),
-            service: "svc".into(),
             outcome: Outcome::Status {
                 column: "status".into(),
                 failures: vec![(500, 599)],
             },
             latency: None,
-            latency_scale: 1.0,
-            count: None,
-            epoch_unit: EpochUnit::Seconds,
-            start: None,
-            end: None,
-            valid_from: DEFAULT_VALID_FROM,
-            valid_to: DEFAULT_VALID_TO,
             skip_bad_rows: true,
+            ..super::super::tests::plan()
         }
     }
 

@@ -212,6 +212,17 @@ mod tests {
     }
 
     #[test]
+    fn budget_fraction_outside_0_1_is_an_error_not_nan() {
+        for bf in [0.0, -0.001, 1.5, f64::NAN] {
+            let err = rolling_burn_rates(&[0, 9], &[0, 10], 1, bf).unwrap_err();
+            assert!(err.to_string().contains("budget_fraction"), "{err}");
+            assert!(err.to_string().contains("must be in (0, 1]"), "{err}");
+        }
+        // Zero traffic in a window is a burn rate of 0, not 0/0.
+        assert_eq!(rolling_burn_rates(&[0, 9], &[0, 10], 1, 0.001).unwrap()[0], 0.0);
+    }
+
+    #[test]
     fn cumulative_budget() {
         let (sli, rem) = cumulative(&[0, 999, 1000], &[0, 1000, 1000], 0.001).unwrap();
         assert_eq!(sli[0], None);

@@ -696,6 +696,16 @@ pub fn check_good_total(good: u64, total: u64) -> CoreResult<()> {
 mod tests {
     use super::*;
 
+    /// An event-time counter (buckets follow the recorded timestamps), no future skew.
+    fn event_time(bucket: i64, horizon: i64) -> WindowedCounter {
+        let spec = CounterSpec {
+            bucket_seconds: bucket,
+            horizon_seconds: horizon,
+            future_skew_seconds: 0,
+        };
+        WindowedCounter::new(spec, Clock::EventTime).unwrap()
+    }
+
     fn manual(now: f64, bucket: i64, horizon: i64) -> WindowedCounter {
         let spec = CounterSpec {
             bucket_seconds: bucket,
@@ -755,15 +765,7 @@ mod tests {
 
     #[test]
     fn slots_are_reused_after_the_horizon() {
-        let c = WindowedCounter::new(
-            CounterSpec {
-                bucket_seconds: 10,
-                horizon_seconds: 100,
-                future_skew_seconds: 0,
-            },
-            Clock::EventTime,
-        )
-        .unwrap();
+        let c = event_time(10, 100);
         for t in 0..1000 {
             assert!(c.record_at(t as f64, 1, 1).unwrap());
         }
@@ -793,15 +795,7 @@ mod tests {
 
     #[test]
     fn cumulative_counts_every_event_across_rotations() {
-        let c = WindowedCounter::new(
-            CounterSpec {
-                bucket_seconds: 10,
-                horizon_seconds: 100,
-                future_skew_seconds: 0,
-            },
-            Clock::EventTime,
-        )
-        .unwrap();
+        let c = event_time(10, 100);
         for t in 0..10_000u64 {
             c.record_at(t as f64, (t % 3 != 0) as u64, 1).unwrap();
         }
@@ -814,17 +808,7 @@ mod tests {
 
     #[test]
     fn cumulative_never_decreases_while_slots_rotate() {
-        let c = std::sync::Arc::new(
-            WindowedCounter::new(
-                CounterSpec {
-                    bucket_seconds: 1,
-                    horizon_seconds: 8,
-                    future_skew_seconds: 0,
-                },
-                Clock::EventTime,
-            )
-            .unwrap(),
-        );
+        let c = std::sync::Arc::new(event_time(1, 8));
         let writer = {
             let c = c.clone();
             std::thread::spawn(move || {
@@ -869,17 +853,7 @@ mod tests {
     /// event counted once at the end.
     #[test]
     fn cumulative_is_exact_and_monotonic_with_two_writers() {
-        let c = std::sync::Arc::new(
-            WindowedCounter::new(
-                CounterSpec {
-                    bucket_seconds: 1,
-                    horizon_seconds: 8,
-                    future_skew_seconds: 0,
-                },
-                Clock::EventTime,
-            )
-            .unwrap(),
-        );
+        let c = std::sync::Arc::new(event_time(1, 8));
         let writers: Vec<_> = (0..2)
             .map(|w| {
                 let c = c.clone();
@@ -911,15 +885,7 @@ mod tests {
     /// while, then reads without going below what it saw, and leaves the writer's mark be.
     #[test]
     fn stalled_rotation_never_lowers_cumulative() {
-        let c = WindowedCounter::new(
-            CounterSpec {
-                bucket_seconds: 10,
-                horizon_seconds: 100,
-                future_skew_seconds: 0,
-            },
-            Clock::EventTime,
-        )
-        .unwrap();
+        let c = event_time(10, 100);
         c.record_at(0.0, 5, 5).unwrap(); // bucket 0, slot 0
         assert_eq!(c.cumulative(), (5, 5));
         let bucket = c.ring.len() as i64; // the same slot, a newer bucket
@@ -949,15 +915,7 @@ mod tests {
     /// breaks the claim and retires them, so the cumulative totals keep every event.
     #[test]
     fn killed_claimer_loses_no_cumulative_counts() {
-        let c = WindowedCounter::new(
-            CounterSpec {
-                bucket_seconds: 10,
-                horizon_seconds: 100,
-                future_skew_seconds: 0,
-            },
-            Clock::EventTime,
-        )
-        .unwrap();
+        let c = event_time(10, 100);
         c.record_at(0.0, 5, 5).unwrap();
         let ring = c.ring.len() as i64;
         let t = c.ring.totals();

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
-from common import build_store
+from common import build_store, store_state
 from flask import Flask, Response, request
 
-from nexus_sre import _core
 from nexus_sre.middleware import WSGISLOMiddleware, flask_route_resolver, metrics_wsgi_app
 
 store = build_store()
@@ -45,15 +43,7 @@ def pid() -> str:
 
 @app.route("/state")
 def state() -> Response:
-    out = {}
-    for e in store.entries():
-        w = e.counter.window(e.window_seconds)
-        out[f"{e.service}/{e.slo}"] = {
-            "good": w.good,
-            "total": w.total,
-            "cumulative": list(_core.counter_cumulative(e.counter)),
-        }
-    return Response(json.dumps({"pid": os.getpid(), "slos": out}), mimetype="application/json")
+    return Response(store_state(store), mimetype="application/json")
 
 
 _metrics = metrics_wsgi_app(store)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
-from common import build_store
+from common import build_store, store_state
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -47,17 +46,7 @@ async def health(request: Request) -> Response:
 
 async def state(request: Request) -> Response:
     """The store as the service sees it: window and cumulative counts per SLO."""
-    from nexus_sre import _core
-
-    out = {}
-    for e in store.entries():
-        w = e.counter.window(e.window_seconds)
-        out[f"{e.service}/{e.slo}"] = {
-            "good": w.good,
-            "total": w.total,
-            "cumulative": list(_core.counter_cumulative(e.counter)),
-        }
-    return Response(json.dumps({"pid": os.getpid(), "slos": out}), media_type="application/json")
+    return Response(store_state(store), media_type="application/json")
 
 
 app = Starlette(
