@@ -769,10 +769,7 @@ impl Aggregator {
             )
         })?;
         let svc_arr = batch_column(batch, &p.service)?;
-        // The batch's time span, once: it sizes the tile and tells a clean batch.
-        let span = (!ts.is_empty()).then(|| min_max(&ts));
-        let ts_nulls = ts_arr.logical_nulls();
-        if ts_nulls.is_none() && self.push_clean(acc, batch, &ts, span, per_s, svc_arr.as_ref()) {
+        if self.push_clean(acc, batch, &ts, ts_arr.as_ref(), per_s, svc_arr.as_ref()) {
             return Ok(());
         }
         let svc = self.service_ids(svc_arr.as_ref())?;
@@ -818,6 +815,7 @@ impl Aggregator {
         let lo = p.start.map_or(i64::MIN, |s| s.saturating_mul(per_s));
         let hi = p.end.map_or(i64::MAX, |e| e.saturating_mul(per_s));
         let bucketer = Bucketer::new(p.bucket_seconds * per_s);
+        let ts_nulls = ts_arr.logical_nulls();
         let ok_nulls = ok_arr.logical_nulls();
         let null_at = |n: &Option<NullBuffer>, i: usize| n.as_ref().is_some_and(|n| n.is_null(i));
 
@@ -828,7 +826,8 @@ impl Aggregator {
         let mut skipped = [0u64; REASONS.len()];
         // Rows are counted in a tile when the batch spans few buckets (pre-aggregated rows
         // can carry counts past the tile's 32-bit halves, so they go straight to the series).
-        let mut tile = if let (None, Some((tmin, tmax))) = (&cnt, span) {
+        let mut tile = if cnt.is_none() && !ts.is_empty() {
+            let (tmin, tmax) = min_max(&ts);
             // Only rows in [max(lo, valid_lo), min(hi, valid_hi)) are counted.
             let from = tmin.max(lo).max(valid_lo);
             let to = tmax
@@ -850,8 +849,10 @@ impl Aggregator {
         // The common batch: nothing null, bad or out of range, and a tile fits. Checked with
         // a few passes over whole columns, then counted by a loop with no per-row checks.
         if let Some(t) = tile.as_mut() {
-            let in_range = span
-                .is_some_and(|(tmin, tmax)| tmin >= lo.max(valid_lo) && tmax < hi.min(valid_hi));
+            let in_range = ts.first().is_some_and(|_| {
+                let (tmin, tmax) = min_max(&ts);
+                tmin >= lo.max(valid_lo) && tmax < hi.min(valid_hi)
+            });
             let clean = in_range
                 && t.reciprocal(p.bucket_seconds * per_s).is_some()
                 && ts_nulls.is_none()
@@ -998,15 +999,14 @@ impl Aggregator {
 
     /// The fast path for the common batch, straight from the Arrow buffers: every service
     /// has at most one SLO and it is an availability SLO, no count column, nothing null,
-    /// unknown or out of range, and the batch spans few buckets (the caller has checked the
-    /// timestamps have no nulls). False (nothing counted) when any of that does not hold;
-    /// the general path then checks row by row.
+    /// unknown or out of range, and the batch spans few buckets. False (nothing counted)
+    /// when any of that does not hold; the general path then checks row by row.
     fn push_clean(
         &self,
         acc: &mut Accumulator,
         batch: &RecordBatch,
         ts: &[i64],
-        span: Option<(i64, i64)>,
+        ts_arr: &dyn Array,
         per_s: i64,
         svc_arr: &dyn Array,
     ) -> bool {
@@ -1014,12 +1014,10 @@ impl Aggregator {
         let Some(col_of) = &self.single_availability else {
             return false;
         };
-        let Some((tmin, tmax)) = span else {
-            return false;
-        };
-        if p.count.is_some() {
+        if p.count.is_some() || ts.is_empty() || ts_arr.logical_nulls().is_some() {
             return false;
         }
+        let (tmin, tmax) = min_max(ts);
         let from = p
             .valid_from
             .saturating_mul(per_s)

@@ -219,7 +219,10 @@ mod tests {
             assert!(err.to_string().contains("must be in (0, 1]"), "{err}");
         }
         // Zero traffic in a window is a burn rate of 0, not 0/0.
-        assert_eq!(rolling_burn_rates(&[0, 9], &[0, 10], 1, 0.001).unwrap()[0], 0.0);
+        assert_eq!(
+            rolling_burn_rates(&[0, 9], &[0, 10], 1, 0.001).unwrap()[0],
+            0.0
+        );
     }
 
     #[test]
