@@ -98,7 +98,10 @@ def shape_of(query: str, what: str = "sli.query") -> RatioShape | NotARatio:
 def counter_of(expr: str, what: str) -> Selector | None:
     """The selector of a one-counter expression `sum(rate|increase(sel[w]))` (a `{{window}}`
     template is read with a placeholder range), else None."""
-    d = _parse(expr.replace("{{window}}", "5m"), what)
+    try:
+        d = _parse(expr.replace("{{window}}", "5m"), what)
+    except InvalidInputError:
+        return None  # kept as written: Prometheus has the last word on its own syntax
     if d["shape"] != "counter" or d["grouping"] is not None:
         return None
     return _selector(d["counter"])
@@ -106,7 +109,4 @@ def counter_of(expr: str, what: str) -> Selector | None:
 
 def selector_of(text: str, what: str) -> Selector | None:
     """A plain selector as text (`metric{a="b"}`) parsed, or None when it is not one."""
-    try:
-        return counter_of(f"increase({text}[5m])", what)
-    except InvalidInputError:
-        return None
+    return counter_of(f"increase({text}[5m])", what)

@@ -24,7 +24,7 @@ from ..common.durations import format_duration, parse_duration
 from ..common.figures import fmt_number, to_decimal
 from ..config.model import SLO, Service
 from ..errors import InvalidInputError
-from .promql_shape import NotARatio, Selector, counter_of, selector_of, shape_of
+from .promql_shape import NotARatio, RatioShape, Selector, counter_of, selector_of, shape_of
 
 WINDOW = "{{window}}"
 LE = "{{le}}"
@@ -167,7 +167,11 @@ def _histogram(service: Service, slo: SLO, selector: str) -> CounterSli:
 
 def _from_ratio(slo: SLO, query: str) -> CounterSli | PercentSli:
     """A percent query as event counts when it is an event ratio; else time-weighted."""
-    shape = shape_of(query, f"SLO {slo.id!r}: sli.query")
+    try:
+        shape: RatioShape | NotARatio = shape_of(query, "sli.query")
+    except InvalidInputError as exc:
+        # promql-parser may lag Prometheus's syntax: keep the query, say why
+        shape = NotARatio(str(exc).removeprefix("sli.query: "))
     if isinstance(shape, NotARatio):
         ranges = {parse_duration(r) for r in _RANGE.findall(query)}
         return PercentSli(
