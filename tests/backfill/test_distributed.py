@@ -203,10 +203,10 @@ def test_unreadable_file_fails_with_its_name_or_is_skipped(
     data = write_dataset(tmp_path / "mixed", bad_rows_in=None)
     broken = data / "part-003.parquet"
     broken.write_bytes(broken.read_bytes()[:300])  # truncated
-    with pytest.raises(BadFileError, match="part-003.parquet") as info:
+    with pytest.raises(BadFileError, match=r"part-003\.parquet") as info:
         nexus_sre.backfill(small_config, data)
     assert info.value.path.endswith("part-003.parquet")
-    with pytest.raises(BadFileError, match="part-003.parquet"):
+    with pytest.raises(BadFileError, match=r"part-003\.parquet"):
         nexus_sre.backfill(small_config, data, engine="local", on_bad_file="raise", address=None)
     result = nexus_sre.backfill(small_config, data, on_bad_file="skip")
     assert list(result.bad_files) == [str(broken)]
@@ -217,7 +217,7 @@ def test_unreadable_file_fails_with_its_name_or_is_skipped(
 def test_a_stray_text_file_is_named(small_config: Config, tmp_path: Path) -> None:
     data = write_dataset(tmp_path / "stray", bad_rows_in=None)
     (data / "notes.txt").write_text("not parquet")
-    with pytest.raises(BadFileError, match="notes.txt"):
+    with pytest.raises(BadFileError, match=r"notes\.txt"):
         nexus_sre.backfill(small_config, data)
 
 
@@ -236,3 +236,49 @@ def test_engine_and_policy_are_checked(small_config: Config, dataset: Path) -> N
         nexus_sre.backfill(small_config, dataset, on_bad_file="ignore")
     with pytest.raises(InvalidInputError, match="scheduler address"):
         nexus_sre.backfill(small_config, dataset, engine="dask")
+
+
+def test_cli_engine_and_skip_bad_files(tmp_path: Path, dask_client) -> None:
+    import subprocess
+    import sys
+
+    from .conftest import SMALL
+
+    config = tmp_path / "slos.yaml"
+    config.write_text(SMALL)
+    data = write_dataset(tmp_path / "cli", rows_per_file=2_000, bad_rows_in=None)
+    (data / "notes.txt").write_text("x")
+    scheduler = dask_client.scheduler.address
+    base = [sys.executable, "-m", "nexus_sre", "backfill", "--config", str(config)]
+    out = tmp_path / "out.json"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    bad = subprocess.run(
+        [*base, "--data", str(data), "--format", "json"], capture_output=True, text=True, env=env
+    )
+    assert bad.returncode == 2 and "notes.txt" in bad.stderr and "Traceback" not in bad.stderr
+    ok = subprocess.run(
+        [
+            *base,
+            "--data",
+            str(data),
+            "--engine",
+            "dask",
+            "--scheduler",
+            scheduler,
+            "--skip-bad-files",
+            "--format",
+            "json",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "notes.txt: skipped" in ok.stderr
+    import json
+
+    totals = json.loads(out.read_text())["totals"]
+    assert totals["rows_read"] == FILES * 2_000
+    assert list(totals["files_skipped"]) == [str(data / "notes.txt")]

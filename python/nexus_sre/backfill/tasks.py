@@ -63,6 +63,13 @@ def plan(data: Any, *, on_bad_file: str = "raise", task_rows: int = TASK_ROWS) -
     parts: list[FilePart] = []
     bad: dict[str, str] = {}
     for path, fs, keys in files:
+        if not path.endswith(DATA_SUFFIXES):
+            # A stray file in a dataset is a mistake to name, not to read past silently.
+            why = f"{path}: not a data file (*.parquet, *.pq, *.csv)"
+            if on_bad_file == "raise":
+                raise BadFileError(why, path)
+            bad[path] = why
+            continue
         if path.endswith((".csv", ".csv.gz")):
             if fs is not None:
                 raise InvalidInputError(f"{path}: CSV is read from local paths only")
@@ -128,11 +135,7 @@ def _walk(root: str, fs: Any) -> list[tuple[str, Any, tuple[tuple[str, str], ...
         for here, dirs, files in os.walk(root):
             dirs.sort()
             keys = _hive_keys(os.path.relpath(here, root))
-            found += [
-                (os.path.join(here, f), None, keys)
-                for f in sorted(files)
-                if f.endswith(DATA_SUFFIXES)
-            ]
+            found += [(os.path.join(here, f), None, keys) for f in sorted(files) if _listed(f)]
         return found
     from pyarrow import fs as pafs
 
@@ -143,10 +146,15 @@ def _walk(root: str, fs: Any) -> list[tuple[str, Any, tuple[tuple[str, str], ...
         raise DataError(f"{root}: no such file or directory")
     out = []
     for entry in fs.get_file_info(pafs.FileSelector(root, recursive=True)):
-        if entry.type == pafs.FileType.File and entry.path.endswith(DATA_SUFFIXES):
+        if entry.type == pafs.FileType.File and _listed(os.path.basename(entry.path)):
             rel = os.path.relpath(os.path.dirname(entry.path), root)
             out.append((entry.path, fs, _hive_keys(rel)))
     return out
+
+
+def _listed(name: str) -> bool:
+    """Files a dataset holds: not hidden, not the `_SUCCESS`/`_metadata` markers of Spark."""
+    return not name.startswith((".", "_"))
 
 
 def _hive_keys(relative_dir: str) -> tuple[tuple[str, str], ...]:
