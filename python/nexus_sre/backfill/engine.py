@@ -350,6 +350,9 @@ def run_backfill(
         bucket_seconds=bucket_seconds,
         skip_bad_rows=skip_bad_rows,
         on_bad_file=on_bad_file,
+        # On a cluster a task is one core's work (the engines parallelise over tasks);
+        # in this process a task uses every core.
+        threads=None if engine == "local" else 1,
     )
     state, stats = run(data, options, engine=engine, client=client, address=address)
     result = _finish(state, config, reuse=True)
