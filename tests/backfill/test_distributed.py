@@ -154,7 +154,7 @@ def test_killed_dask_worker_is_retried_without_double_counting(
     small_config: Config, tmp_path: Path
 ) -> None:
     distributed = pytest.importorskip("distributed")
-    data = write_dataset(tmp_path / "big", rows_per_file=400_000, bad_rows_in=None)
+    data = write_dataset(tmp_path / "big", rows_per_file=200_000, bad_rows_in=None)
     local = nexus_sre.backfill(small_config, data)
     cluster = distributed.LocalCluster(
         n_workers=2,

@@ -182,7 +182,9 @@ def _on_ray(
     if not ray.is_initialized():
         address = address or os.environ.get("RAY_ADDRESS")
         # A runtime started here stays on loopback; a cluster address brings its own.
-        local = {} if address else {"_node_ip_address": "127.0.0.1", "include_dashboard": False}
+        local: dict[str, Any] = (
+            {} if address else {"_node_ip_address": "127.0.0.1", "include_dashboard": False}
+        )
         ray.init(address=address, log_to_driver=False, **local)
     # Ray re-runs a task whose worker died (max_retries); the result replaces, never adds.
     task = ray.remote(max_retries=3)(aggregate_part)

@@ -134,6 +134,7 @@ class ParquetSource(Source):
         # A task of a distributed backfill: some row groups of one file, maybe remote.
         self.only = None if part is None else part.row_groups
         self.filesystem = None if part is None else part.filesystem
+        self.files: list[tuple[str, dict[str, Any]]]
         try:
             if part is not None:
                 self.files = [(part.path, dict(part.partition))]
@@ -146,7 +147,7 @@ class ParquetSource(Source):
                 return
             if os.path.isfile(path):
                 # One file: no dataset discovery (and no pyarrow.dataset import) needed.
-                self.files: list[tuple[str, dict[str, Any]]] = [(path, {})]
+                self.files = [(path, {})]
                 layout = self._layout(path, {})
                 names = layout[0] if layout else list(_pq().read_schema(path).names)
             else:

@@ -146,7 +146,8 @@ class PartialState:
         except (pa.ArrowInvalid, KeyError, ValueError) as exc:
             raise InvalidInputError(f"not a nexus-sre partial state: {exc}") from None
         keys = tuple(zip(table["service"].to_pylist(), table["slo_id"].to_pylist(), strict=True))
-        good, total = [], []
+        good: list[np.ndarray] = []
+        total: list[np.ndarray] = []
         for name, out in (("good", good), ("total", total)):
             column = table[name].combine_chunks()
             values = column.values.to_numpy(zero_copy_only=False).astype(np.uint64, copy=False)
