@@ -150,6 +150,8 @@ def run_partial(
     bar = Progress(source.total_rows, enabled=progress)
     try:
         for batch, loc in source.batches(columns.needed(needs_latency)):
+            if batch.num_rows == 0:
+                continue  # no rows, and its column types are only a reader's guess (CSV: Null)
             if isinstance(batch, RowGroups):
                 # Decode and aggregation together, row groups over all the cores.
                 try:
