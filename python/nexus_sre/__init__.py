@@ -28,7 +28,7 @@ _install_moved_paths()
 # cheap and config tooling works even where the Rust extension is not built.
 _LAZY = {
     "SLOManager": "live.manager",
-    "BudgetFigures": "live.manager",
+    "BudgetFigures": "live.budget",
     "Alert": "live.alerts",
     "load_config": "config",
     "parse_config": "config",
