@@ -126,7 +126,7 @@ def main() -> None:
     with slo_manager:
         understanding_error_budgets(slo_manager)
         prometheus_integration(prometheus_url, alertmanager_url, rules_dir)
-        alerts, active, _ = alert_handling(slo_manager)
+        alerts, _active, _ = alert_handling(slo_manager)
         print(f"{len(alerts)} alert(s) firing: {', '.join(a.name for a in alerts) or 'none'}")
     print(f"{len(alertmanager_alerts(prometheus_url, alertmanager_url))} alert(s) in Alertmanager")
     with request_middleware() as local:

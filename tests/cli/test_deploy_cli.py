@@ -60,7 +60,9 @@ def loaded_groups(url: str) -> set[str]:
 
 def test_deploy_loads_the_rules(setup, capsys) -> None:
     prom, rules_dir, config = setup
-    code = main(["deploy", str(config), "--rules-dir", str(rules_dir), "--prometheus-url", prom.url])
+    code = main(
+        ["deploy", str(config), "--rules-dir", str(rules_dir), "--prometheus-url", prom.url]
+    )
     out = capsys.readouterr()
     assert code == 0, out.err
     assert "loaded them" in out.out
@@ -75,7 +77,10 @@ def test_deploy_loads_the_rules(setup, capsys) -> None:
 
 def test_rejected_rules_are_rolled_back(setup, capsys, tmp_path: Path) -> None:
     prom, rules_dir, config = setup
-    assert main(["deploy", str(config), "--rules-dir", str(rules_dir), "--prometheus-url", prom.url]) == 0
+    assert (
+        main(["deploy", str(config), "--rules-dir", str(rules_dir), "--prometheus-url", prom.url])
+        == 0
+    )
     rule_file = rules_dir / "nexus-sre.rules.yml"
     before = rule_file.read_bytes()
     broken = yaml.safe_load(yaml.safe_dump(CONFIG))
@@ -95,8 +100,19 @@ def test_unreachable_prometheus_exits_2_and_leaves_no_file(tmp_path: Path) -> No
     rules_dir.mkdir()
     config = write(tmp_path / "slos.yaml", CONFIG)
     run = subprocess.run(
-        [sys.executable, "-m", "nexus_sre", "deploy", str(config), "--rules-dir", str(rules_dir),
-         "--prometheus-url", "http://127.0.0.1:9", "--timeout", "2"],
+        [
+            sys.executable,
+            "-m",
+            "nexus_sre",
+            "deploy",
+            str(config),
+            "--rules-dir",
+            str(rules_dir),
+            "--prometheus-url",
+            "http://127.0.0.1:9",
+            "--timeout",
+            "2",
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -112,10 +128,14 @@ def test_unreachable_prometheus_exits_2_and_leaves_no_file(tmp_path: Path) -> No
     [
         (["deploy", "--rules-dir", "."], "CONFIG: give the SLO config file"),
         (["deploy", "CONFIG", "--rules-dir", "."], "--prometheus-url: not given"),
-        (["deploy", "CONFIG", "--rules-dir", "/nonexistent", "--prometheus-url", "http://x"],
-         "is not a directory"),
-        (["deploy", "CONFIG", "--rules-dir", ".", "--prometheus-url", "localhost:9090"],
-         "expected http:// or https://"),
+        (
+            ["deploy", "CONFIG", "--rules-dir", "/nonexistent", "--prometheus-url", "http://x"],
+            "is not a directory",
+        ),
+        (
+            ["deploy", "CONFIG", "--rules-dir", ".", "--prometheus-url", "localhost:9090"],
+            "expected http:// or https://",
+        ),
     ],
 )
 def test_bad_input_is_a_message(tmp_path: Path, capsys, argv: list[str], message: str) -> None:

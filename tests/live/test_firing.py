@@ -7,28 +7,28 @@ from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from prom_harness import make_slo
 
 from nexus_sre import _core
 from nexus_sre.config import BurnRateAlert
 from nexus_sre.live.firing import burn_rate_firings
 from nexus_sre.live.readings import Snapshot, from_counts
 from nexus_sre.slo.evaluate import alert_tiers
-from prom_harness import make_slo
 
 NOW = 1_700_000_000 - 1_700_000_000 % 3600
 TIERS = [
-    BurnRateAlert(name="page", factor=Decimal("14.4"), long_window=3600, short_window=300,
-                  severity="critical"),
-    BurnRateAlert(name="ticket", factor=Decimal(3), long_window=7200, short_window=600,
-                  severity="warning"),
+    BurnRateAlert(
+        name="page", factor=Decimal("14.4"), long_window=3600, short_window=300, severity="critical"
+    ),
+    BurnRateAlert(
+        name="ticket", factor=Decimal(3), long_window=7200, short_window=600, severity="warning"
+    ),
 ]
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    minutes=st.lists(
-        st.tuples(st.integers(0, 40), st.integers(0, 40)), min_size=1, max_size=130
-    ),
+    minutes=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), min_size=1, max_size=130),
     target=st.sampled_from(["99.9", "99", "95", "90"]),
     min_events=st.sampled_from([0, 1, 50, 500]),
 )
@@ -42,7 +42,8 @@ def test_rule_agrees_with_the_core(
     core = _core.evaluate_alerts(counter, float(slo.target), alert_tiers(TIERS), min_events, NOW)
     windows = sorted({w for a in TIERS for w in (a.long_window, a.short_window)})
     stats = counter.windows(windows, NOW)
-    snap = Snapshot(NOW, {w: from_counts(w, s.good, s.total) for w, s in zip(windows, stats)})
+    pairs = zip(windows, stats, strict=True)
+    snap = Snapshot(NOW, {w: from_counts(w, s.good, s.total) for w, s in pairs})
     fired = {f.name: f for f in burn_rate_firings(slo, TIERS, snap)}
     for alert, (on, long_burn, short_burn, _lt, _st) in zip(TIERS, core, strict=True):
         assert (alert.name in fired) == on

@@ -69,8 +69,9 @@ def prom(start_prometheus):
 
 def manager(url: str) -> SLOManager:
     alerts = [
-        BurnRateAlert(name=n, factor=Decimal(str(f)), long_window=lw, short_window=sw,
-                      severity="critical")
+        BurnRateAlert(
+            name=n, factor=Decimal(str(f)), long_window=lw, short_window=sw, severity="critical"
+        )
         for n, f, lw, sw in TIERS
     ]
     config = make_config([make_slo(target=str(TARGET), period_s=86400, burn_rate=alerts)])
@@ -90,7 +91,8 @@ def test_budget_and_alerts_equal_an_independent_count(prom) -> None:
         assert b.status == "warning"
         firing = m.check_burn_rate_alerts("availability", at=T_END)
         want = {
-            name for name, f, long_w, short_w in TIERS
+            name
+            for name, f, long_w, short_w in TIERS
             if burn(long_w, T_END) >= f and burn(short_w, T_END) >= f
         }
         assert want == {"page-1h"}  # the independent count: only the page burns enough
@@ -146,5 +148,5 @@ def test_unreachable_prometheus_is_an_error_not_no_data() -> None:
         config, monitoring_backend="prometheus", prometheus_url="http://127.0.0.1:9"
     ) as m:
         m._reader.backend.retries = 0  # type: ignore[attr-defined]
-        with pytest.raises(BackendError, match="127.0.0.1:9"):
+        with pytest.raises(BackendError, match=r"127\.0\.0\.1:9"):
             m.get_error_budget("availability")

@@ -50,8 +50,16 @@ def test_calculate_sli_from_every_form(prom) -> None:
         "totalQuery": "http_requests_total",
     }
     config = make_config(
-        [make_slo("by-id", sli={"type": "availability", "good_query": counters["goodQuery"],
-                                "total_query": counters["totalQuery"]})]
+        [
+            make_slo(
+                "by-id",
+                sli={
+                    "type": "availability",
+                    "good_query": counters["goodQuery"],
+                    "total_query": counters["totalQuery"],
+                },
+            )
+        ]
     )
     with PrometheusIntegration(prom.url, config=config) as p:
         assert p.calculate_sli(SEED, "5m", at=T_END) == pytest.approx(97.0, rel=1e-12)
@@ -96,8 +104,11 @@ def test_active_alerts_come_from_alertmanager(start_am) -> None:
 
     am = start_am({"route": {"receiver": "null"}, "receivers": [{"name": "null"}]})
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    alert = {"labels": {"alertname": "SLOBurnRatePage1h", "slo": "api-availability"},
-             "annotations": {"sli_id": "api-success-rate"}, "startsAt": now}
+    alert = {
+        "labels": {"alertname": "SLOBurnRatePage1h", "slo": "api-availability"},
+        "annotations": {"sli_id": "api-success-rate"},
+        "startsAt": now,
+    }
     assert httpx.post(f"{am.url}/api/v2/alerts", json=[alert]).status_code == 200
     with PrometheusIntegration("http://127.0.0.1:9", alertmanager_url=am.url) as p:
         got = p.get_active_alerts()
