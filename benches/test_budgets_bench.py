@@ -29,7 +29,7 @@ import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "harness"))
-from prom_harness import Series, backfill, start_prometheus  # noqa: E402
+from prom_harness import Series, backfill, start_prometheus
 
 SERVICES = 10
 QUICK = os.environ.get("NEXUS_BENCH_QUICK", "") not in ("", "0")
@@ -135,10 +135,18 @@ def _nexus_config(n: int, work: Path) -> Path:
                 },
                 "alerting": {
                     "burnRate": {
-                        "page-1h": {"threshold": 14.4, "window": "1h", "shortWindow": "5m",
-                                    "severity": "critical"},
-                        "ticket-6h": {"threshold": 6, "window": "6h", "shortWindow": "30m",
-                                      "severity": "warning"},
+                        "page-1h": {
+                            "threshold": 14.4,
+                            "window": "1h",
+                            "shortWindow": "5m",
+                            "severity": "critical",
+                        },
+                        "ticket-6h": {
+                            "threshold": 6,
+                            "window": "6h",
+                            "shortWindow": "30m",
+                            "severity": "warning",
+                        },
                     }
                 },
             }
@@ -158,36 +166,59 @@ def _slogen_configs(n: int, work: Path, url: str) -> tuple[Path, Path]:
     folder = work / f"slogen-{n}"
     folder.mkdir(exist_ok=True)
     steps = [
-        {"name": name, "burn_rate_threshold": thr, "alert": True, "window": w,
-         "message_alert": "burning", "message_ok": "ok"}
-        for name, thr, w in (("1h", 14.4, 3600), ("6h", 6, 21600), ("1d", 3, 86400),
-                             ("period", 1, DAYS * 86400))
+        {
+            "name": name,
+            "burn_rate_threshold": thr,
+            "alert": True,
+            "window": w,
+            "message_alert": "burning",
+            "message_ok": "ok",
+        }
+        for name, thr, w in (
+            ("1h", 14.4, 3600),
+            ("6h", 6, 21600),
+            ("1d", 3, 86400),
+            ("period", 1, DAYS * 86400),
+        )
     ]
     config = folder.parent / f"slogen-config-{n}.yaml"
-    config.write_text(yaml.safe_dump({
-        "backends": {"prometheus": {"url": url}},
-        "error_budget_policies": {"default": {"steps": steps}},
-    }))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "backends": {"prometheus": {"url": url}},
+                "error_budget_policies": {"default": {"steps": steps}},
+            }
+        )
+    )
     for k in range(n):
         s = k % SERVICES
-        (folder / f"slo{k}.yaml").write_text(yaml.safe_dump({
-            "apiVersion": "sre.google.com/v2",
-            "kind": "ServiceLevelObjective",
-            "metadata": {"name": f"svc{s}-slo{k}",
-                         "labels": {"service_name": f"svc{s}", "feature_name": "api",
-                                    "slo_name": f"slo{k}"}},
-            "spec": {
-                "description": "availability",
-                "backend": "prometheus",
-                "method": "good_bad_ratio",
-                "exporters": [],
-                "service_level_indicator": {
-                    "filter_good": f'http_requests_total{{service="svc{s}",code="200"}}',
-                    "filter_valid": f'http_requests_total{{service="svc{s}"}}',
-                },
-                "goal": 0.995,
-            },
-        }))
+        (folder / f"slo{k}.yaml").write_text(
+            yaml.safe_dump(
+                {
+                    "apiVersion": "sre.google.com/v2",
+                    "kind": "ServiceLevelObjective",
+                    "metadata": {
+                        "name": f"svc{s}-slo{k}",
+                        "labels": {
+                            "service_name": f"svc{s}",
+                            "feature_name": "api",
+                            "slo_name": f"slo{k}",
+                        },
+                    },
+                    "spec": {
+                        "description": "availability",
+                        "backend": "prometheus",
+                        "method": "good_bad_ratio",
+                        "exporters": [],
+                        "service_level_indicator": {
+                            "filter_good": f'http_requests_total{{service="svc{s}",code="200"}}',
+                            "filter_valid": f'http_requests_total{{service="svc{s}"}}',
+                        },
+                        "goal": 0.995,
+                    },
+                }
+            )
+        )
     return folder, config
 
 
@@ -199,8 +230,21 @@ def test_budgets_against_slo_generator(prom, n: int, quick: bool) -> None:  # ty
     folder, slogen_cfg = _slogen_configs(n, work, p.url)
     env = {**os.environ, "PROMETHEUS_URL": p.url}
     end_iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(end))
-    nexus_cmd = [sys.executable, "-m", "nexus_sre", "budgets", str(cfg), "--source",
-                 "prometheus", "--prometheus-url", p.url, "--end", end_iso, "--format", "json"]
+    nexus_cmd = [
+        sys.executable,
+        "-m",
+        "nexus_sre",
+        "budgets",
+        str(cfg),
+        "--source",
+        "prometheus",
+        "--prometheus-url",
+        p.url,
+        "--end",
+        end_iso,
+        "--format",
+        "json",
+    ]
     slogen_cmd = [str(SLOGEN), "compute", "-f", str(folder), "-c", str(slogen_cfg)]
     results: dict[str, list[dict]] = {"nexus": [], "slogen": []}
     for _ in range(RUNS):
@@ -213,19 +257,25 @@ def test_budgets_against_slo_generator(prom, n: int, quick: bool) -> None:  # ty
         _, good, bad = events[s]
         assert row["events"] == sum(good[1:]) + sum(bad[1:])  # the first sample: baseline
     med = {
-        who: {k: statistics.median(r[k] for r in runs) for k in ("wall", "rss_mb", "queries",
-                                                                   "prom_cpu")}
+        who: {
+            k: statistics.median(r[k] for r in runs)
+            for k in ("wall", "rss_mb", "queries", "prom_cpu")
+        }
         for who, runs in results.items()
     }
     print(f"\n{n} SLO(s), {DAYS}d history, median of {RUNS}:")
     for who in ("nexus", "slogen"):
         m = med[who]
-        print(f"  {who:7s} wall {m['wall']:.2f}s  rss {m['rss_mb']:.1f} MB  queries "
-              f"{m['queries']:.0f}  prometheus cpu {m['prom_cpu']:.2f}s")
+        print(
+            f"  {who:7s} wall {m['wall']:.2f}s  rss {m['rss_mb']:.1f} MB  queries "
+            f"{m['queries']:.0f}  prometheus cpu {m['prom_cpu']:.2f}s"
+        )
     speedup = med["slogen"]["wall"] / med["nexus"]["wall"]
     rss = med["nexus"]["rss_mb"] / med["slogen"]["rss_mb"]
-    print(f"  speed-up {speedup:.2f}x (target >= 2 at 30 and 300), rss ratio {rss:.2f} "
-          "(target <= 1.5)")
+    print(
+        f"  speed-up {speedup:.2f}x (target >= 2 at 30 and 300), rss ratio {rss:.2f} "
+        "(target <= 1.5)"
+    )
     if not quick and n >= 30:
         assert speedup >= 2
         assert rss <= 1.5

@@ -29,8 +29,14 @@ print(json.dumps({m: m in sys.modules for m in ("numpy", "pyarrow")}))
         ["validate", "examples/slos.yaml"],
         # nothing listens on port 9: the command reads its config, builds every SLO's
         # queries and fails to connect, without having imported numpy or pyarrow
-        ["budgets", "examples/slos.yaml", "--source", "prometheus"]
-        + ["--prometheus-url", "http://127.0.0.1:9"],
+        [
+            "budgets",
+            "examples/slos.yaml",
+            "--source",
+            "prometheus",
+            "--prometheus-url",
+            "http://127.0.0.1:9",
+        ],
     ],
 )
 def test_command_does_not_import_numpy_or_pyarrow(args: list[str]) -> None:

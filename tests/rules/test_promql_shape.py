@@ -118,7 +118,9 @@ def test_not_promql_is_a_clear_error() -> None:
 
 
 def _slo(query: str, slo_id: str = "seed"):
-    return next(iter(make_config([make_slo(slo_id, sli={"type": "availability", "query": query})]).slos()))
+    return next(
+        iter(make_config([make_slo(slo_id, sli={"type": "availability", "query": query})]).slos())
+    )
 
 
 def test_a_decomposed_query_is_event_based_everywhere() -> None:

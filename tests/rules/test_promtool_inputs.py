@@ -115,7 +115,7 @@ def _shared_metric_config():
                 "bad-form",
                 sli={
                     "type": "availability",
-                    "query": f'1 - sum(rate(x{{code=~"5.."}}[5m])) / sum(rate(x[5m]))',
+                    "query": '1 - sum(rate(x{code=~"5.."}[5m])) / sum(rate(x[5m]))',
                 },
                 burn_rate=_fast_tiers(),
             ),

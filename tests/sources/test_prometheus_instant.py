@@ -124,9 +124,21 @@ def test_budgets_cli_reads_the_seed_query_from_prometheus(prom, tmp_path: Path) 
         + "".join(f"            {line}\n" for line in SEED.splitlines())
     )
     r = subprocess.run(
-        [sys.executable, "-m", "nexus_sre", "budgets", str(cfg), "--source", "prometheus"]
-        + ["--prometheus-url", prom.url, "--end", datetime.fromtimestamp(T_END, UTC).isoformat()]
-        + ["--format", "json"],
+        [
+            sys.executable,
+            "-m",
+            "nexus_sre",
+            "budgets",
+            str(cfg),
+            "--source",
+            "prometheus",
+            "--prometheus-url",
+            prom.url,
+            "--end",
+            datetime.fromtimestamp(T_END, UTC).isoformat(),
+            "--format",
+            "json",
+        ],
         capture_output=True,
         text=True,
         timeout=120,

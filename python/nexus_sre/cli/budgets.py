@@ -87,6 +87,7 @@ def _fmt(v: float | None, spec: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from ..config import load_config
+
     check_period(args)
     config = load_config(args.config)
     source = pick_source(args, config)
@@ -98,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
         note_time_weighted(config.slos(), "nexus-sre budgets")
         options = source_options(args)
         evaluations = prometheus_budgets(
-            config, **{k: options[k] for k in ("prometheus_url", "start", "end", "days", "services")}
+            config,
+            **{k: options[k] for k in ("prometheus_url", "start", "end", "days", "services")},
         )
     else:
         from ..sources.select import evaluations_from

@@ -21,7 +21,7 @@ from ..common.durations import format_duration
 from ..config.model import BurnRateAlert
 from .generate import SloRules, burn_alert_name, threshold
 from .promtool_inputs import SeriesPair, series_pair, values
-from .sli import CounterSli, sli_queries
+from .sli import CounterSli, PercentSli, sli_queries
 
 STEP = 60  # seconds between samples and between evaluations
 START = 10**9  # counters start high: no extrapolation to zero inside any window
@@ -94,8 +94,10 @@ def _grid_times(times: set[int], last: int) -> list[int]:
     return sorted({min(last, STEP * math.ceil(t / STEP)) for t in times})
 
 
-def _input(queries: CounterSli) -> tuple[SeriesPair, bool] | None:
+def _input(queries: CounterSli | PercentSli) -> tuple[SeriesPair, bool] | None:
     """The series to feed, and whether the pair's first series counts bad events."""
+    if not isinstance(queries, CounterSli):
+        return None
     total = queries.total_selector
     part = queries.good_selector or queries.bad_selector
     if total is None or part is None:

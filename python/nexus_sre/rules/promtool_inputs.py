@@ -132,4 +132,3 @@ def values(segments: list[tuple[int, int]], start: int) -> str:
 
 
 __all__ = ["SeriesPair", "series_pair", "values"]
-
