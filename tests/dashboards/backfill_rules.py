@@ -26,7 +26,6 @@ from prom_harness import Process, promtool, start_prometheus
 from nexus_sre.rules.generate import SloRules
 
 
-
 def _as_record(rule: dict[str, Any]) -> dict[str, Any]:
     if "record" in rule:
         return rule

@@ -33,7 +33,13 @@ class FakeGrafana:
             return _json(401, {"message": "invalid API key"})
         writer = auth == f"Bearer {self.token}"
         if method == "GET" and path == "/api/folders":
-            return _json(200, [{"id": i, "uid": u, "title": t} for i, (u, t) in enumerate(self.folders.items(), 1)])
+            return _json(
+                200,
+                [
+                    {"id": i, "uid": u, "title": t}
+                    for i, (u, t) in enumerate(self.folders.items(), 1)
+                ],
+            )
         if method == "POST" and path == "/api/folders":
             if not writer:
                 return _json(403, {"message": "Access denied"})
@@ -67,14 +73,44 @@ class FakeGrafana:
         assert isinstance(dash, dict)
         uid = dash["uid"]
         old = self.dashboards.get(uid)
-        same_title = [u for u, d in self.dashboards.items() if d["dashboard"]["title"] == dash["title"] and d["folderUid"] == doc["folderUid"] and u != uid]
+        same_title = [
+            u
+            for u, d in self.dashboards.items()
+            if d["dashboard"]["title"] == dash["title"]
+            and d["folderUid"] == doc["folderUid"]
+            and u != uid
+        ]
         if same_title:
-            return _json(412, {"message": "A dashboard with the same name in the folder already exists", "status": "name-exists"})
+            return _json(
+                412,
+                {
+                    "message": "A dashboard with the same name in the folder already exists",
+                    "status": "name-exists",
+                },
+            )
         if old and not doc.get("overwrite") and dash.get("version") != old["dashboard"]["version"]:
-            return _json(412, {"message": "The dashboard has been changed by someone else", "status": "version-mismatch"})
+            return _json(
+                412,
+                {
+                    "message": "The dashboard has been changed by someone else",
+                    "status": "version-mismatch",
+                },
+            )
         version = old["dashboard"]["version"] + 1 if old else 1
-        self.dashboards[uid] = {"dashboard": {**dash, "version": version}, "folderUid": doc["folderUid"]}
-        return _json(200, {"id": len(self.dashboards), "uid": uid, "url": f"/d/{uid}/x", "status": "success", "version": version})
+        self.dashboards[uid] = {
+            "dashboard": {**dash, "version": version},
+            "folderUid": doc["folderUid"],
+        }
+        return _json(
+            200,
+            {
+                "id": len(self.dashboards),
+                "uid": uid,
+                "url": f"/d/{uid}/x",
+                "status": "success",
+                "version": version,
+            },
+        )
 
 
 def _json(status: int, doc: Any) -> Answer:

@@ -68,9 +68,15 @@ def problems(dashboard: dict[str, Any]) -> list[str]:
             continue
         kind = panel["type"].replace("-", "")
         options = _validator(kind, "Options")
-        out += [f"{where}: options {e.json_path}: {e.message}" for e in options.iter_errors(panel["options"])]
+        out += [
+            f"{where}: options {e.json_path}: {e.message}"
+            for e in options.iter_errors(panel["options"])
+        ]
         for t in panel.get("targets", []):
-            out += [f"{where}: target {t.get('refId')}: {e.json_path}: {e.message}" for e in _validator("prometheus").iter_errors(t)]
+            out += [
+                f"{where}: target {t.get('refId')}: {e.json_path}: {e.message}"
+                for e in _validator("prometheus").iter_errors(t)
+            ]
     return out
 
 

@@ -55,8 +55,12 @@ def test_uids_are_stable_and_valid() -> None:
 
 
 def test_platform_is_validated() -> None:
-    bad = CONFIG.replace('dashboards: {folder: "Shop SLOs"', 'dashboards: {platform: kibana-xyz, folder: "x"')
-    with pytest.raises(ConfigError, match=r"global\.dashboards\.platform.*kibana-xyz.*expected grafana"):
+    bad = CONFIG.replace(
+        'dashboards: {folder: "Shop SLOs"', 'dashboards: {platform: kibana-xyz, folder: "x"'
+    )
+    with pytest.raises(
+        ConfigError, match=r"global\.dashboards\.platform.*kibana-xyz.*expected grafana"
+    ):
         load_config_text(bad)
 
 
@@ -64,12 +68,16 @@ def test_rules_auto_generate_writes_dashboards_beside(tmp_path: Path) -> None:
     for flag, expected in (("true", True), ("false", False)):
         folder = tmp_path / flag
         folder.mkdir()
-        (folder / "slos.yaml").write_text(CONFIG.replace("dashboards: {", f"dashboards: {{autoGenerate: {flag}, "))
+        (folder / "slos.yaml").write_text(
+            CONFIG.replace("dashboards: {", f"dashboards: {{autoGenerate: {flag}, ")
+        )
         assert main(["rules", str(folder / "slos.yaml"), "-o", str(folder / "rules.yaml")]) == 0
         assert (folder / "dashboards" / "grafana-provisioning.yaml").exists() is expected
 
 
-def test_deploy_creates_folder_and_is_idempotent(cfg: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_deploy_creates_folder_and_is_idempotent(
+    cfg: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     fake = FakeGrafana()
     monkeypatch.setenv("GRAFANA_TOKEN", fake.token)
     with serve(fake) as url:
@@ -91,10 +99,14 @@ def test_deploy_creates_folder_and_is_idempotent(cfg: Path, monkeypatch: pytest.
     assert "deployed SLO overview" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(
-    ("token", "status"), [("wrong", "401"), ("glsa_viewer", "403")]
-)
-def test_deploy_auth_errors(cfg: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], token: str, status: str) -> None:
+@pytest.mark.parametrize(("token", "status"), [("wrong", "401"), ("glsa_viewer", "403")])
+def test_deploy_auth_errors(
+    cfg: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    token: str,
+    status: str,
+) -> None:
     fake = FakeGrafana()
     fake.folders["x"] = "Shop SLOs" if status == "403" else "other"
     monkeypatch.setenv("GF_TOKEN", token)
@@ -105,12 +117,17 @@ def test_deploy_auth_errors(cfg: Path, monkeypatch: pytest.MonkeyPatch, capsys: 
     assert ("token was rejected" if status == "401" else "Editor role") in err
 
 
-def test_deploy_conflict_and_unreachable(cfg: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_deploy_conflict_and_unreachable(
+    cfg: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     fake = FakeGrafana()
     monkeypatch.setenv("GRAFANA_TOKEN", fake.token)
     fake.folders["f"] = "Shop SLOs"
     # Someone made a dashboard of the same title under another uid: Grafana answers 412.
-    fake.dashboards["someone-else"] = {"dashboard": {"title": "SLO overview", "version": 3}, "folderUid": "f"}
+    fake.dashboards["someone-else"] = {
+        "dashboard": {"title": "SLO overview", "version": 3},
+        "folderUid": "f",
+    }
     with serve(fake) as url:
         assert main(["dashboards", str(cfg), "--deploy", url]) == 2
     err = capsys.readouterr().err

@@ -90,7 +90,9 @@ def _folder_uid(grafana: _Grafana, title: str) -> str:
     for f in folders:
         if isinstance(f, dict) and f.get("title") == title:
             return str(f["uid"])
-    created = grafana.call("POST", "/api/folders", {"uid": f"slo-{slug(title)}"[:40], "title": title})
+    created = grafana.call(
+        "POST", "/api/folders", {"uid": f"slo-{slug(title)}"[:40], "title": title}
+    )
     return str(created["uid"])
 
 

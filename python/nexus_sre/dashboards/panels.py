@@ -315,4 +315,10 @@ def link(title: str, url: str, tooltip: str = "") -> Json:
 
 def annotation(name: str, expr: str, colour: str) -> Json:
     """Prometheus annotations: a marker wherever the query returns a series."""
-    return {"name": name, "datasource": DATASOURCE, "enable": True, "iconColor": colour, "expr": expr}
+    return {
+        "name": name,
+        "datasource": DATASOURCE,
+        "enable": True,
+        "iconColor": colour,
+        "expr": expr,
+    }

@@ -105,7 +105,11 @@ def slo_panels(service: Service, slo: SLO) -> list[Placed]:
         (
             p.state_timeline(
                 "Alerts fired",
-                [p.target("A", q.alerts(), "{{alertname}} {{severity}} {{alert_tier}}{{threshold}}")],
+                [
+                    p.target(
+                        "A", q.alerts(), "{{alertname}} {{severity}} {{alert_tier}}{{threshold}}"
+                    )
+                ],
                 description="When each burn-rate tier and budget level fired.",
             ),
             24 if rates is None else 12,
