@@ -89,14 +89,10 @@ def _chart(panel: dict[str, Any], query_range: QueryRange, xs: np.ndarray, step:
         lo = 0.0
         hi = hi * 1.08
     ticks = nice_ticks(lo, hi)
+    span = float(xs[-1] - xs[0])
     labels = [
-        (
-            k / 4,
-            datetime.fromtimestamp(float(xs[0] + k / 4 * (xs[-1] - xs[0])), UTC).strftime(
-                "%b %d %H:%M"
-            ),
-        )
-        for k in range(5)
+        (k / 2, datetime.fromtimestamp(float(xs[0]) + k / 2 * span, UTC).strftime("%d %b %H:%M"))
+        for k in range(3)
     ]
     svg = line_chart(
         title=panel["title"],
