@@ -23,6 +23,7 @@ COMMANDS = (
     "budgets",
     "report",
     "rules",
+    "deploy",
     "dashboards",
     "backfill",
     "demo",

@@ -156,6 +156,8 @@ def _guard(service: Service, slo: SLO, window_s: int) -> str:
 
 def _annotations(slo: SLO, summary: str, description: str) -> dict[str, str]:
     out = {"summary": summary, "description": description}
+    if slo.sli.id:  # the seed's sli.id: an annotation, so recorded series keep their labels
+        out["sli_id"] = slo.sli.id
     if slo.alerting.runbook_url:
         out["runbook_url"] = slo.alerting.runbook_url
     return out
