@@ -41,6 +41,15 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def _write_dashboards(config: Any, rule_file: Path) -> None:
+    """global.dashboards.autoGenerate: the dashboards go beside the rules, in dashboards/."""
+    from ..dashboards import generate_dashboards, write_dashboards
+
+    folder = rule_file.parent / "dashboards"
+    write_dashboards(generate_dashboards(config), folder)
+    print(f"nexus-sre rules: dashboards written to {folder} (autoGenerate)", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     from ..config import load_config
     from ..errors import SloError
@@ -70,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
             for name, body in files.items():
                 _write(Path(args.tests) / name, body)
         print(cost(rules).summary(), file=sys.stderr)
+        if args.output and config.global_.dashboards.auto_generate:
+            _write_dashboards(config, Path(args.output))
     except SloError as exc:
         print(f"nexus-sre rules: {exc}", file=sys.stderr)
         return 2
