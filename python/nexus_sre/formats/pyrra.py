@@ -69,8 +69,9 @@ def _read_doc(doc: SourceDoc, notes: Notes, draft: Draft) -> None:
     name = f.text(("metadata", "name"))
     target = f.number(("spec", "target"), 'the target as a percent string, e.g. "99.5"')
     window = f.duration(("spec", "window"))
+    labels = {k: v for k, v in (meta.get("labels") or {}).items() if k != "pyrra.dev/service"}
     for key in ("namespace", "labels", "annotations"):
-        if meta.get(key):
+        if (labels if key == "labels" else meta.get(key)):
             notes.lost(doc.at("metadata", key), f"metadata.{key}: nexus-sre configs are not "
                        "Kubernetes resources")
     for key in ("partial_response_strategy", "performanceOverAccuracy", "ruleOutput"):
