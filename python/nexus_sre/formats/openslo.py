@@ -287,6 +287,12 @@ def _slo(doc: SourceDoc, objects: _Objects, draft: Draft, notes: Notes) -> None:
         notes.refuse(doc.at("spec"), "give indicator or indicatorRef (composite SLOs with "
                      "per-objective indicators are not supported)")
         return
+    sli_name = sli_doc.get(*base[:-1], "metadata", "name") if base[-1] == "spec" and \
+        len(base) > 1 else sli_doc.get("metadata", "name")
+    if sli_name != f"{name}-sli":
+        notes.lost(sli_doc.at(*base[:-1], "metadata", "name") if len(base) > 1
+                   else sli_doc.at("metadata", "name"), f"the SLI's name {sli_name!r}: nexus-sre "
+                   f"SLIs are part of their SLO (written back inline as {name}-sli)")
     window = _window(doc, notes)
     alerting = _alerts(doc, objects, notes, runbook, draft, name)
     svc = draft.service(spec["service"], doc.at("spec", "service"))

@@ -31,8 +31,10 @@ def _duration(seconds: int, where: Any, notes: Notes, what: str) -> str:
     if seconds % 60:
         notes.lost(where, f"{what} {seconds}s: OpenSLO durations are whole minutes; rounded up")
         seconds += 60 - seconds % 60
-    text = format_duration(seconds)
-    return text if text[-1] in "mhdw" else f"{seconds // 60}m"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):  # 28d stays 28d, not 4w
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds // 60}m"
 
 
 def write(conversion: Conversion, notes: Notes) -> list[dict[str, Any]]:
