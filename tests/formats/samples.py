@@ -45,7 +45,8 @@ spec:
       sli:
         raw:
           errorRatioQuery: |
-            1 - (sum(rate(wifi_client_satisfaction_good[{{.window}}])) / sum(rate(wifi_client_satisfaction_total[{{.window}}])))
+            1 - (sum(rate(wifi_client_satisfaction_good[{{.window}}]))
+              / sum(rate(wifi_client_satisfaction_total[{{.window}}])))
       alerting:
         pageAlert:
           disable: true

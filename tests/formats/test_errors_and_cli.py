@@ -31,25 +31,34 @@ def test_openslo_schema_errors_name_file_line_and_field(tmp_path: Path) -> None:
     bad = bad.replace("lookbackWindow: 1h", "lookbackWindow: 1 hour")
     src = _write(tmp_path, "slo.yaml", bad)
     errors = _errors([src])
-    assert f"{src}:35:21: spec.condition.lookbackWindow: '1 hour' is not an OpenSLO duration" \
+    assert (
+        f"{src}:35:21: spec.condition.lookbackWindow: '1 hour' is not an OpenSLO duration"
         in "\n".join(errors)
-    assert any(e.startswith(f"{src}:69:19: spec.budgetingMetod: unknown key 'budgetingMetod'")
-               and "did you mean 'budgetingMethod'" in e for e in errors), errors
-    assert any(e.startswith(f"{src}:") and "spec: missing required key 'budgetingMethod'" in e
-               for e in errors), errors
+    )
+    assert any(
+        e.startswith(f"{src}:69:19: spec.budgetingMetod: unknown key 'budgetingMetod'")
+        and "did you mean 'budgetingMethod'" in e
+        for e in errors
+    ), errors
+    assert any(
+        e.startswith(f"{src}:") and "spec: missing required key 'budgetingMethod'" in e
+        for e in errors
+    ), errors
 
 
 def test_timeslices_refused_with_why(tmp_path: Path) -> None:
     text = samples.OPENSLO.replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices")
     errors = _errors([_write(tmp_path, "slo.yaml", text)])
-    assert len(errors) == 1 and ":69:20: spec.budgetingMethod: Timeslices counts the time " \
-        "slices" in errors[0]
+    assert (
+        len(errors) == 1
+        and ":69:20: spec.budgetingMethod: Timeslices counts the time slices" in errors[0]
+    )
 
 
 def test_ratio_timeslices_becomes_an_averaged_slice_ratio(tmp_path: Path) -> None:
-    text = samples.OPENSLO.replace("budgetingMethod: Occurrences",
-                                   "budgetingMethod: RatioTimeslices").replace(
-        "- target: 0.995", "- target: 0.995\n      timeSliceWindow: 5m")
+    text = samples.OPENSLO.replace(
+        "budgetingMethod: Occurrences", "budgetingMethod: RatioTimeslices"
+    ).replace("- target: 0.995", "- target: 0.995\n      timeSliceWindow: 5m")
     config = load(_write(tmp_path, "slo.yaml", text))
     sli = config.services[0].slos[0].sli
     assert sli.good_query is None and sli.query is not None
@@ -63,11 +72,15 @@ def test_sloth_plugin_refused_clearly(tmp_path: Path) -> None:
         total_query: sum(rate(http_requests_total{job="myservice"}[{{.window}}]))""",
         """      plugin:
         id: "sloth-common/kubernetes/apiserver/availability"
-        options: {filter: 'verb="GET"'}""")
+        options: {filter: 'verb="GET"'}""",
+    )
     errors = _errors([_write(tmp_path, "s.yaml", text)])
     assert len(errors) == 1
-    assert ":13:9: slos[0].sli.plugin: Sloth SLI plugin " \
-        "'sloth-common/kubernetes/apiserver/availability' builds its queries in Go code" in errors[0]
+    assert (
+        ":13:9: slos[0].sli.plugin: Sloth SLI plugin "
+        "'sloth-common/kubernetes/apiserver/availability' builds its queries in Go code"
+        in errors[0]
+    )
 
 
 def test_strict_makes_losses_errors(tmp_path: Path) -> None:
@@ -99,8 +112,11 @@ def test_folder_is_read_whole_and_formats_detected(tmp_path: Path) -> None:
     folder = tmp_path / "slos"
     folder.mkdir()
     _write(folder, "a.yaml", samples.PYRRA)
-    _write(folder, "b.yml", samples.PYRRA.replace("pyrra-api", "other-api").replace(
-        "probe-up", "probe-2"))
+    _write(
+        folder,
+        "b.yml",
+        samples.PYRRA.replace("pyrra-api", "other-api").replace("probe-up", "probe-2"),
+    )
     out = convert([folder], "nexus")
     assert out.text.count("- id: ") == 6
     _write(folder, "c.yaml", samples.SLOTH_V1)
@@ -110,9 +126,11 @@ def test_folder_is_read_whole_and_formats_detected(tmp_path: Path) -> None:
 
 def test_unknown_document_needs_from(tmp_path: Path) -> None:
     errors = _errors([_write(tmp_path, "x.yaml", "kind: Deployment\nspec: {}\n")])
-    assert errors == [f"{tmp_path / 'x.yaml'}:1:1: cannot tell the format: no apiVersion/kind "
-                      "(or version) of OpenSLO, Sloth, Pyrra, slo-generator or nexus-sre; "
-                      "pass --from"]
+    assert errors == [
+        f"{tmp_path / 'x.yaml'}:1:1: cannot tell the format: no apiVersion/kind "
+        "(or version) of OpenSLO, Sloth, Pyrra, slo-generator or nexus-sre; "
+        "pass --from"
+    ]
 
 
 def test_cli_convert(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -28,8 +28,12 @@ def _leaves(value: Any, path: tuple) -> list[tuple]:
 
 def _same(a: Any, b: Any) -> bool:
     numbers = (int, float, Decimal)
-    if (isinstance(a, numbers) and isinstance(b, numbers)
-            and not isinstance(a, bool) and not isinstance(b, bool)):
+    if (
+        isinstance(a, numbers)
+        and isinstance(b, numbers)
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
+    ):
         return Decimal(str(a)) == Decimal(str(b))
     if isinstance(a, str) and isinstance(b, str):
         return " ".join(a.split()) == " ".join(b.split())
@@ -49,8 +53,11 @@ def differences(a: Any, b: Any, path: tuple = ()) -> list[str]:
                 out += differences(a[k], b[k], (*path, k))
         return out
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in
-                differences(x, y, (*path, i))]
+        return [
+            d
+            for i, (x, y) in enumerate(zip(a, b, strict=True))
+            for d in differences(x, y, (*path, i))
+        ]
     return [] if _same(a, b) else [format_path(path)]
 
 
@@ -64,8 +71,9 @@ def uncovered(diffs: list[str], warnings: list[ConfigIssue], file: Path) -> list
     return [d for d in diffs if not covered(d)]
 
 
-def _there_and_back(tmp: Path, name: str, text: str, fmt: str,
-                    extra: dict[str, str] | None = None) -> tuple[Path, Any, list[ConfigIssue]]:
+def _there_and_back(
+    tmp: Path, name: str, text: str, fmt: str, extra: dict[str, str] | None = None
+) -> tuple[Path, Any, list[ConfigIssue]]:
     src = tmp / name
     src.write_text(text)
     paths = [src]
@@ -95,15 +103,21 @@ def test_sloth_crd_round_trip_normalised_to_prometheus_v1(tmp_path: Path) -> Non
     slo = crd["spec"]["slos"][0]
     raw = slo["sli"]["raw"].pop("errorRatioQuery")
     slo["sli"]["raw"]["error_ratio_query"] = raw
-    slo["alerting"] = {"page_alert": slo["alerting"]["pageAlert"],
-                       "ticket_alert": slo["alerting"]["ticketAlert"]}
+    slo["alerting"] = {
+        "page_alert": slo["alerting"]["pageAlert"],
+        "ticket_alert": slo["alerting"]["ticketAlert"],
+    }
     # prometheus/v1 requires an alert name, which the CRD may leave out: one is made up
     slo["alerting"]["name"] = docs[0]["slos"][0]["alerting"]["name"]
     as_v1 = {"version": "prometheus/v1", "service": crd["spec"]["service"], "slos": [slo]}
     diffs = differences(as_v1, docs[0])
     # the CRD's camelCase paths name the same fields as the v1 snake_case ones
-    renamed = [w.path.replace("spec.", "").replace("errorRatioQuery", "error_ratio_query")
-               .replace("ticketAlert", "ticket_alert") for w in warnings]
+    renamed = [
+        w.path.replace("spec.", "")
+        .replace("errorRatioQuery", "error_ratio_query")
+        .replace("ticketAlert", "ticket_alert")
+        for w in warnings
+    ]
     fake = [ConfigIssue(str(src), p, "") for p in renamed]
     assert diffs and uncovered(diffs, fake, src) == [], diffs
 
@@ -149,8 +163,11 @@ def _inline(docs: list[dict]) -> dict:
         for t in p["spec"].get("notificationTargets", []):
             if "targetRef" in t:
                 d = by[("AlertNotificationTarget", t["targetRef"])]
-                t = {"kind": "AlertNotificationTarget", "metadata": d["metadata"],
-                     "spec": d["spec"]}
+                t = {
+                    "kind": "AlertNotificationTarget",
+                    "metadata": d["metadata"],
+                    "spec": d["spec"],
+                }
             targets.append(t)
         p["spec"] = p["spec"] | {"conditions": conds, "notificationTargets": targets}
         policies.append(p)
@@ -168,8 +185,11 @@ def test_openslo_round_trip(tmp_path: Path) -> None:
     diffs = differences(original, mine)
     # inlining moved the SLI document (the second) under spec.indicator: so do its warnings
     lines = _doc_lines(samples.OPENSLO)
-    moved = [ConfigIssue(w.file, "spec.indicator." + w.path, w.message)
-             for w in back.warnings if w.line and lines[1] <= w.line < lines[2]]
+    moved = [
+        ConfigIssue(w.file, "spec.indicator." + w.path, w.message)
+        for w in back.warnings
+        if w.line and lines[1] <= w.line < lines[2]
+    ]
     assert diffs and uncovered(diffs, back.warnings + moved, src) == [], diffs
     # OpenSLO to OpenSLO keeps the notification targets (metadata); to nexus they are a loss
     fast = next(p for p in mine["spec"]["alertPolicies"] if p["metadata"]["name"] == "fast-burn")
@@ -180,8 +200,12 @@ def test_openslo_round_trip(tmp_path: Path) -> None:
 
 def test_slo_generator_round_trip(tmp_path: Path) -> None:
     src, docs, warnings = _there_and_back(
-        tmp_path, "slos.yaml", samples.SLO_GENERATOR, "slo-generator",
-        {"config.yaml": samples.SLO_GENERATOR_SHARED})
+        tmp_path,
+        "slos.yaml",
+        samples.SLO_GENERATOR,
+        "slo-generator",
+        {"config.yaml": samples.SLO_GENERATOR_SHARED},
+    )
     shared, *slos = docs
     originals = list(yaml.safe_load_all(samples.SLO_GENERATOR))
     for original, back in zip(originals, slos, strict=True):
@@ -190,7 +214,10 @@ def test_slo_generator_round_trip(tmp_path: Path) -> None:
         assert uncovered(differences(original, back), warnings, src) == []
         steps = shared["error_budget_policies"][policy]["steps"]
         assert [(s["window"], s["burn_rate_threshold"]) for s in steps] == [
-            (3600, 9), (43200, 3), (2419200, 1)]
+            (3600, 9),
+            (43200, 3),
+            (2419200, 1),
+        ]
     cfg = tmp_path / "config.yaml"
     assert any(w.file == str(cfg) and "7 days" in w.message for w in warnings)
 
@@ -213,35 +240,55 @@ services:
           budgetExhaustion: {{thresholds: [{{percentage: 80, severity: warning}}]}}
 """
 
-WORKBOOK_30D = ("{page-1h: {threshold: 14.4, window: 1h, shortWindow: 5m, severity: critical}, "
-                "page-6h: {threshold: 6, window: 6h, shortWindow: 30m, severity: critical}, "
-                "ticket-1d: {threshold: 3, window: 1d, shortWindow: 2h, severity: warning}, "
-                "ticket-3d: {threshold: 1, window: 3d, shortWindow: 6h, severity: warning}}")
-PYRRA_28D = ("{critical-1: {threshold: 14, window: 1h, shortWindow: 5m, severity: critical, "
-             "for: 2m}, critical-2: {threshold: 7, window: 6h, shortWindow: 30m, "
-             "severity: critical, for: 15m}, warning-1: {threshold: 2, window: 1d, "
-             "shortWindow: 2h, severity: warning, for: 1h}, warning-2: {threshold: 1, "
-             "window: 4d, shortWindow: 6h, severity: warning, for: 3h}}")
-TWELFTHS = ("{fast: {threshold: 13.44, window: 1h, shortWindow: 5m, severity: critical, "
-            "for: 2m}, slow: {threshold: 2.8, window: 1d, shortWindow: 2h, severity: warning}}")
-STEPS = ("{fast: {threshold: 9, window: 1h, shortWindow: 5m, severity: critical}, "
-         "month: {threshold: 1, window: 28d, shortWindow: 56h, severity: critical}}")
+WORKBOOK_30D = (
+    "{page-1h: {threshold: 14.4, window: 1h, shortWindow: 5m, severity: critical}, "
+    "page-6h: {threshold: 6, window: 6h, shortWindow: 30m, severity: critical}, "
+    "ticket-1d: {threshold: 3, window: 1d, shortWindow: 2h, severity: warning}, "
+    "ticket-3d: {threshold: 1, window: 3d, shortWindow: 6h, severity: warning}}"
+)
+PYRRA_28D = (
+    "{critical-1: {threshold: 14, window: 1h, shortWindow: 5m, severity: critical, "
+    "for: 2m}, critical-2: {threshold: 7, window: 6h, shortWindow: 30m, "
+    "severity: critical, for: 15m}, warning-1: {threshold: 2, window: 1d, "
+    "shortWindow: 2h, severity: warning, for: 1h}, warning-2: {threshold: 1, "
+    "window: 4d, shortWindow: 6h, severity: warning, for: 3h}}"
+)
+TWELFTHS = (
+    "{fast: {threshold: 13.44, window: 1h, shortWindow: 5m, severity: critical, "
+    "for: 2m}, slow: {threshold: 2.8, window: 1d, shortWindow: 2h, severity: warning}}"
+)
+STEPS = (
+    "{fast: {threshold: 9, window: 1h, shortWindow: 5m, severity: critical}, "
+    "month: {threshold: 1, window: 28d, shortWindow: 56h, severity: critical}}"
+)
 
 
-RATIO_SLI = '{type: ratio, goodQuery: \'http_requests_total{job="api",code!~"5.."}\', ' \
-    'totalQuery: \'http_requests_total{job="api"}\'}'
-LATENCY_SLI = "{type: latency, threshold: 300ms, goodQuery: " \
-    "'http_request_duration_seconds_bucket{job=\"api\",le=\"0.3\"}', " \
+RATIO_SLI = (
+    '{type: ratio, goodQuery: \'http_requests_total{job="api",code!~"5.."}\', '
+    "totalQuery: 'http_requests_total{job=\"api\"}'}"
+)
+LATENCY_SLI = (
+    "{type: latency, threshold: 300ms, goodQuery: "
+    '\'http_request_duration_seconds_bucket{job="api",le="0.3"}\', '
     "totalQuery: 'http_request_duration_seconds_count{job=\"api\"}'}"
+)
 
 
 def _figures(path: Path) -> list[Any]:
     config = load_config(path, allow_below_tier_floor=True)
     out = []
     for _, slo in config.slos():
-        out.append((slo.target, slo.time_window, slo.sli.threshold_ms,
-                    [(a.factor, a.long_window, a.short_window, a.for_duration, a.severity)
-                     for a in slo.alerting.burn_rate]))
+        out.append(
+            (
+                slo.target,
+                slo.time_window,
+                slo.sli.threshold_ms,
+                [
+                    (a.factor, a.long_window, a.short_window, a.for_duration, a.severity)
+                    for a in slo.alerting.burn_rate
+                ],
+            )
+        )
     return out
 
 
@@ -255,8 +302,9 @@ def _figures(path: Path) -> list[Any]:
         ("slo-generator", "99.9", "28d", STEPS),
     ],
 )
-def test_nexus_round_trip_keeps_every_figure(tmp_path: Path, fmt: str, target: str,
-                                             window: str, burn: str) -> None:
+def test_nexus_round_trip_keeps_every_figure(
+    tmp_path: Path, fmt: str, target: str, window: str, burn: str
+) -> None:
     start = tmp_path / "start.yaml"
     sli = LATENCY_SLI if fmt == "pyrra" else RATIO_SLI
     start.write_text(NEXUS.format(target=target, window=window, burn=burn, sli=sli))

@@ -47,7 +47,10 @@ def _ratio(name: str, window: str, bad: str, total: str) -> str:
 
 def _sloth_semantics() -> str:
     """Sloth's rules as its documentation describes them (written here, not generated)."""
-    bad, total = 'http_requests_total{job="checkout",code="500"}', 'http_requests_total{job="checkout"}'
+    bad, total = (
+        'http_requests_total{job="checkout",code="500"}',
+        'http_requests_total{job="checkout"}',
+    )
     text = "groups:\n- name: sloth-semantics\n  rules:\n"
     for w in ("5m", "30m", "1h", "2h", "6h", "1d", "3d"):
         text += _ratio("sloth:error_ratio:", w, bad, total)
@@ -59,8 +62,12 @@ def _sloth_semantics() -> str:
             f"sloth:error_ratio:{long} > ({factor} * {b}))"
         )
 
-    text += f"  - alert: SlothPage\n    expr: {pair('5m', '1h', '14.4')} or {pair('30m', '6h', '6')}\n"
-    text += f"  - alert: SlothTicket\n    expr: {pair('2h', '1d', '3')} or {pair('6h', '3d', '1')}\n"
+    text += (
+        f"  - alert: SlothPage\n    expr: {pair('5m', '1h', '14.4')} or {pair('30m', '6h', '6')}\n"
+    )
+    text += (
+        f"  - alert: SlothTicket\n    expr: {pair('2h', '1d', '3')} or {pair('6h', '3d', '1')}\n"
+    )
     return text
 
 
@@ -69,7 +76,10 @@ def test_converted_sloth_slo_fires_when_sloth_would(tmp_path: Path) -> None:
     src.write_text(SLOTH)
     config = load(src)
     nexus_rules = render(rule_groups(config))
-    ok, err = 'http_requests_total{job="checkout",code="200"}', 'http_requests_total{job="checkout",code="500"}'
+    ok, err = (
+        'http_requests_total{job="checkout",code="200"}',
+        'http_requests_total{job="checkout",code="500"}',
+    )
     # 1009 requests a minute (see the Pyrra test): healthy 2h; 2 % errors 1h; total outage
     # 30m; healthy 3h; 0.5 % errors 14h
     phases_ok = [(120, 1009), (60, 989), (30, 0), (180, 1009), (840, 1004)]
@@ -79,8 +89,14 @@ def test_converted_sloth_slo_fires_when_sloth_would(tmp_path: Path) -> None:
         tmp_path,
         {"nexus.yaml": nexus_rules, "sloth.yaml": _sloth_semantics()},
         {ok: segments(phases_ok), err: segments(phases_err)},
-        ["SlothPage", "SlothTicket", "SLOBurnRatePage1h", "SLOBurnRatePage6h",
-         "SLOBurnRateTicket1d", "SLOBurnRateTicket3d"],
+        [
+            "SlothPage",
+            "SlothTicket",
+            "SLOBurnRatePage1h",
+            "SLOBurnRatePage6h",
+            "SLOBurnRateTicket1d",
+            "SLOBurnRateTicket3d",
+        ],
         minutes,
     )
     page = fired["SLOBurnRatePage1h"] | fired["SLOBurnRatePage6h"]
@@ -111,8 +127,12 @@ spec:
     absent: false
 """
 
-PYRRA_PLAN = (("5m", "1h", "14", "2m"), ("30m", "6h", "7", "15m"), ("2h", "1d", "2", "1h"),
-              ("6h", "4d", "1", "3h"))
+PYRRA_PLAN = (
+    ("5m", "1h", "14", "2m"),
+    ("30m", "6h", "7", "15m"),
+    ("2h", "1d", "2", "1h"),
+    ("6h", "4d", "1", "3h"),
+)
 
 
 def _pyrra_semantics() -> str:
@@ -138,8 +158,15 @@ def test_converted_pyrra_slo_fires_when_pyrra_would(tmp_path: Path) -> None:
     nexus_rules = render(rule_groups(config))
     names = [a.name for a in config.services[0].slos[0].alerting.burn_rate]
     assert [a.for_duration for a in config.services[0].slos[0].alerting.burn_rate] == [
-        120, 900, 3600, 10800]
-    ok, err = 'http_requests_total{job="api",code="200"}', 'http_requests_total{job="api",code="500"}'
+        120,
+        900,
+        3600,
+        10800,
+    ]
+    ok, err = (
+        'http_requests_total{job="api",code="200"}',
+        'http_requests_total{job="api",code="500"}',
+    )
     # 1009 requests a minute (a prime: no window's ratio lands exactly on a threshold,
     # where Pyrra's `>` and nexus-sre's `>=` would differ): healthy 200m; 29.7 % errors 40m;
     # 3.1 % errors 8h; 10.2 % errors 4h; healthy 2h

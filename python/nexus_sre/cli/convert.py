@@ -24,13 +24,25 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "status 0 when converted, 2 on bad input (or, with --strict, any loss).",
     )
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="files or folders to convert")
-    p.add_argument("--from", dest="source_format", choices=FORMATS[1:] + ("nexus",),
-                   help="the sources' format (default: detected from apiVersion/kind)")
-    p.add_argument("--to", dest="target_format", choices=FORMATS, default="nexus",
-                   help="the format to write (default nexus)")
+    p.add_argument(
+        "--from",
+        dest="source_format",
+        choices=FORMATS,
+        help="the sources' format (default: detected from apiVersion/kind)",
+    )
+    p.add_argument(
+        "--to",
+        dest="target_format",
+        choices=FORMATS,
+        default="nexus",
+        help="the format to write (default nexus)",
+    )
     p.add_argument("-o", "--output", help="write here (default: stdout)")
-    p.add_argument("--strict", action="store_true",
-                   help="treat every loss as an error: write nothing unless all is kept")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat every loss as an error: write nothing unless all is kept",
+    )
     return p
 
 
@@ -56,6 +68,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(out.text)
     lost = f", {len(out.warnings)} field(s) lost (listed above)" if out.warnings else ""
-    print(f"nexus-sre convert: {len(out.documents)} document(s) written as "
-          f"{args.target_format}{lost}", file=sys.stderr)
+    print(
+        f"nexus-sre convert: {len(out.documents)} document(s) written as "
+        f"{args.target_format}{lost}",
+        file=sys.stderr,
+    )
     return 0

@@ -56,8 +56,13 @@ class Output:
 def _format(fmt: str) -> str:
     name = fmt.replace("_", "-").lower()
     if name not in FORMATS:
-        raise FormatError([ConfigIssue("<arguments>", "", f"unknown format {fmt!r}; use one "
-                                       f"of {', '.join(FORMATS)}")])
+        raise FormatError(
+            [
+                ConfigIssue(
+                    "<arguments>", "", f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}"
+                )
+            ]
+        )
     return name
 
 
@@ -85,8 +90,9 @@ def write(conversion: Conversion, fmt: str, *, strict: bool = False) -> Output:
     return Output(nexus.dump_documents(docs), docs, notes.warnings)
 
 
-def convert(paths: Sequence[str | Path], to: str = "nexus", fmt: str | None = None, *,
-            strict: bool = False) -> Output:
+def convert(
+    paths: Sequence[str | Path], to: str = "nexus", fmt: str | None = None, *, strict: bool = False
+) -> Output:
     conversion = read(paths, fmt)
     conversion.notes.check(strict=strict)
     return write(conversion, to, strict=strict)

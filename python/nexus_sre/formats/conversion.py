@@ -84,8 +84,13 @@ class Draft:
         self.origins[("services", i, "name")] = where
         return i
 
-    def add_slo(self, service: int, slo: dict[str, Any], where: Where,
-                fields: dict[PathKey, Where] | None = None) -> PathKey:
+    def add_slo(
+        self,
+        service: int,
+        slo: dict[str, Any],
+        where: Where,
+        fields: dict[PathKey, Where] | None = None,
+    ) -> PathKey:
         """Append an SLO (a nexus `slos[]` item); `fields` maps paths inside it to sources."""
         slos = self.services[service]["slos"]
         slos.append(slo)
@@ -103,8 +108,9 @@ class Draft:
         if self.global_:
             data["global"] = self.global_
         if not self.services:
-            notes.refuse(Where(self.files[0] if self.files else "<none>"),
-                         "no SLO found to convert")
+            notes.refuse(
+                Where(self.files[0] if self.files else "<none>"), "no SLO found to convert"
+            )
             notes.check()
         _drop_never_firing(data, self.origins, notes)
         notes.check()
@@ -121,11 +127,9 @@ class Draft:
         best: PathKey | None = None
         for p in self.origins:
             text = format_path(p)
-            if issue.path == text or issue.path.startswith(text + ".") or issue.path.startswith(
-                text + "["
-            ):
-                if best is None or len(p) > len(best):
-                    best = p
+            inside = issue.path == text or issue.path.startswith((text + ".", text + "["))
+            if inside and (best is None or len(p) > len(best)):
+                best = p
         if best is None:
             return issue
         w = self.origins[best]

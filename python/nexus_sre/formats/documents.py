@@ -51,7 +51,7 @@ def split_documents(text: str) -> list[tuple[int, str]]:
     so the loader's line and column numbers are those of the original file.
     """
     out: list[tuple[int, str]] = []
-    start, chunk = 0, []
+    start, chunk = 0, list[str]()
     lines = text.splitlines()
     for i, line in enumerate(lines):
         m = _SEPARATOR.match(line)

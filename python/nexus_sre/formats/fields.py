@@ -23,8 +23,14 @@ class Fields:
     def bad(self, path: tuple[str | int, ...], message: str) -> None:
         self.notes.refuse(self.doc.at(*path), message)
 
-    def mapping(self, path: tuple[str | int, ...], allowed: tuple[str, ...],
-                required: tuple[str, ...] = (), *, optional: bool = False) -> dict[str, Any]:
+    def mapping(
+        self,
+        path: tuple[str | int, ...],
+        allowed: tuple[str, ...],
+        required: tuple[str, ...] = (),
+        *,
+        optional: bool = False,
+    ) -> dict[str, Any]:
         value = self.doc.get(*path)
         if value is None and optional:
             return {}
@@ -33,7 +39,9 @@ class Fields:
             return {}
         for key in value:
             if key not in allowed:
-                hint = values.did_you_mean(key, allowed) or f"; {self.fmt} knows {', '.join(allowed)}"
+                hint = (
+                    values.did_you_mean(key, allowed) or f"; {self.fmt} knows {', '.join(allowed)}"
+                )
                 self.notes.refuse(self.doc.at(*path, key), f"unknown {self.fmt} key {key!r}{hint}")
         for key in required:
             if key not in value:

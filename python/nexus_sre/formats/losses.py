@@ -41,7 +41,9 @@ class Where:
         return Where(self.file, path, line, column)
 
     def issue(self, message: str, severity: str) -> ConfigIssue:
-        return ConfigIssue(self.file, format_path(self.path), message, self.line, self.column, severity)
+        return ConfigIssue(
+            self.file, format_path(self.path), message, self.line, self.column, severity
+        )
 
 
 @dataclass
@@ -76,8 +78,14 @@ class Notes:
         errors = list(self.errors)
         if strict:
             errors += [
-                ConfigIssue(w.file, w.path, w.message + " (an error under --strict)",
-                            w.line, w.column, "error")
+                ConfigIssue(
+                    w.file,
+                    w.path,
+                    w.message + " (an error under --strict)",
+                    w.line,
+                    w.column,
+                    "error",
+                )
                 for w in self.warnings
             ]
         if errors:

@@ -27,8 +27,16 @@ from .losses import FormatError, Notes, Where
 
 def read(docs: list[SourceDoc], notes: Notes) -> Conversion:
     if len(docs) != 1:
-        raise FormatError([docs[1].at().issue("a nexus-sre config is one document per file; "
-                                              "convert one file at a time", "error")])
+        raise FormatError(
+            [
+                docs[1]
+                .at()
+                .issue(
+                    "a nexus-sre config is one document per file; convert one file at a time",
+                    "error",
+                )
+            ]
+        )
     doc = docs[0]
     config = parse_config(doc.data, doc.file, positions=doc.positions, allow_below_tier_floor=True)
     origins = {p: Where(doc.file, p, *pos) for p, pos in doc.positions.values.items()}
@@ -91,8 +99,10 @@ def _global(g: GlobalSettings) -> dict[str, Any]:
     if g.budget_calculation_interval != GlobalSettings().budget_calculation_interval:
         out["budgetCalculationInterval"] = g.budget_calculation_interval
     if g.dashboards != GlobalSettings().dashboards:
-        out["dashboards"] = {"autoGenerate": g.dashboards.auto_generate,
-                             "platform": g.dashboards.platform}
+        out["dashboards"] = {
+            "autoGenerate": g.dashboards.auto_generate,
+            "platform": g.dashboards.platform,
+        }
     if g.prometheus is not None:
         p = g.prometheus
         prom: dict[str, Any] = {"url": p.url}
@@ -118,8 +128,11 @@ def _backfill(b: BackfillSettings) -> dict[str, Any] | None:
     out: dict[str, Any] = {}
     if b.bucket_seconds is not None:
         out["bucket"] = format_duration(b.bucket_seconds)
-    names = {"epoch_unit": "epochUnit", "failure_codes": "failureCodes",
-             "latency_unit": "latencyUnit"}
+    names = {
+        "epoch_unit": "epochUnit",
+        "failure_codes": "failureCodes",
+        "latency_unit": "latencyUnit",
+    }
     columns: dict[str, Any] = {}
     for key, value in b.columns.given().items():
         if key == "failure_codes":
@@ -149,8 +162,11 @@ def to_data(config: Config) -> dict[str, Any]:
             slos.append(item)
         entry["slos"] = slos
         services.append(entry)
-    out: dict[str, Any] = {"version": config.version, "global": _global(config.global_),
-                           "services": services}
+    out: dict[str, Any] = {
+        "version": config.version,
+        "global": _global(config.global_),
+        "services": services,
+    }
     backfill = _backfill(config.backfill)
     if backfill:
         out["backfill"] = backfill
@@ -173,7 +189,9 @@ def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNode:
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+    return dumper.represent_scalar(
+        "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None
+    )
 
 
 _Dumper.add_representer(Decimal, _decimal)
@@ -182,5 +200,11 @@ _Dumper.add_representer(str, _str)
 
 def dump_documents(docs: list[dict[str, Any]]) -> str:
     """YAML text: one document, or a `---`-separated stream of several."""
-    return yaml.dump_all(docs, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096,
-                         explicit_start=len(docs) > 1)
+    return yaml.dump_all(
+        docs,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=4096,
+        explicit_start=len(docs) > 1,
+    )

@@ -16,27 +16,17 @@ from decimal import Decimal
 from typing import Any
 
 from ..common.durations import format_duration
-from ..config.defaults import default_short_window
 from . import openslo_schema, promql
-from .conversion import Conversion, Draft, Kept, percent
+from .conversion import Conversion, Draft, percent
 from .documents import SourceDoc
 from .losses import Notes, Where
-from .openslo_write import RUNBOOK_ANNOTATION, SEVERITY_IN, SEVERITY_OUT, write
+from .openslo_alerts import Objects as _Objects
+from .openslo_alerts import duration as _duration
+from .openslo_alerts import read_alerts as _alerts
+from .openslo_write import RUNBOOK_ANNOTATION, write
 
 __all__ = ["read", "write"]
-_UNIT = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-
-
-class _Objects:
-    """Every named object of the sources by kind, for resolving *Ref fields."""
-
-    def __init__(self, docs: list[SourceDoc]):
-        self.by_kind: dict[str, dict[str, SourceDoc]] = {}
-        for doc in docs:
-            self.by_kind.setdefault(doc.data["kind"], {})[doc.data["metadata"]["name"]] = doc
-
-    def get(self, kind: str, name: str) -> SourceDoc | None:
-        return self.by_kind.get(kind, {}).get(name)
+_UNIT = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}  # timeSliceWindow units
 
 
 def read(docs: list[SourceDoc], notes: Notes) -> Conversion:
@@ -44,8 +34,9 @@ def read(docs: list[SourceDoc], notes: Notes) -> Conversion:
         if doc.get("apiVersion") != "openslo/v1" and str(doc.get("apiVersion", "")).startswith(
             "openslo/"
         ):
-            notes.refuse(doc.at("apiVersion"), f"{doc.get('apiVersion')}: this nexus-sre "
-                         "reads OpenSLO v1")
+            notes.refuse(
+                doc.at("apiVersion"), f"{doc.get('apiVersion')}: this nexus-sre reads OpenSLO v1"
+            )
         else:
             openslo_schema.validate(doc, notes)
     notes.check()
@@ -58,11 +49,15 @@ def read(docs: list[SourceDoc], notes: Notes) -> Conversion:
             svc = draft.service(doc.data["metadata"]["name"], doc.at("metadata", "name"))
             for key in ("displayName", "labels", "annotations"):
                 if doc.get("metadata", key):
-                    notes.lost(doc.at("metadata", key), f"Service {key}: nexus services have "
-                               "a name, tier and owner only")
+                    notes.lost(
+                        doc.at("metadata", key),
+                        f"Service {key}: nexus services have a name, tier and owner only",
+                    )
             if doc.get("spec", "description"):
-                notes.lost(doc.at("spec", "description"), "Service description: nexus "
-                           "services have a name, tier and owner only")
+                notes.lost(
+                    doc.at("spec", "description"),
+                    "Service description: nexus services have a name, tier and owner only",
+                )
             del svc
         elif kind == "SLO":
             _slo(doc, objects, draft, notes)
@@ -80,17 +75,11 @@ def _datasources(objects: _Objects, draft: Draft, notes: Notes) -> None:
         else:
             rest = set(doc.get("spec", "connectionDetails") or {})
         if rest:
-            notes.lost(doc.at("spec", "connectionDetails"), f"DataSource {name!r} connection "
-                       f"details {sorted(rest)}: nexus-sre keeps one Prometheus url")
-
-
-def _duration(text: str, where: Where, notes: Notes) -> int | None:
-    unit, n = text[-1], int(text[:-1])
-    if unit not in _UNIT:
-        notes.refuse(where, f"{text}: months, quarters and years have no fixed length; a "
-                     "rolling window needs m, h, d or w")
-        return None
-    return n * _UNIT[unit]
+            notes.lost(
+                doc.at("spec", "connectionDetails"),
+                f"DataSource {name!r} connection "
+                f"details {sorted(rest)}: nexus-sre keeps one Prometheus url",
+            )
 
 
 def _window(doc: SourceDoc, notes: Notes) -> Any:
@@ -107,24 +96,31 @@ def _window(doc: SourceDoc, notes: Notes) -> Any:
         return format_duration(seconds) if seconds else None
     unit = {"1M": "month", "1w": "week"}.get(duration)
     if unit is None:
-        notes.refuse(doc.at("spec", "timeWindow", 0, "duration"), f"a calendar window of "
-                     f"{duration}: nexus-sre aligns windows to one month (1M) or one week (1w)")
+        notes.refuse(
+            doc.at("spec", "timeWindow", 0, "duration"),
+            f"a calendar window of "
+            f"{duration}: nexus-sre aligns windows to one month (1M) or one week (1w)",
+        )
         return None
     zone = tw["calendar"]["timeZone"]
     start = tw["calendar"]["startTime"]
     try:
         when = datetime.fromisoformat(str(start))
     except ValueError:
-        notes.refuse(doc.at("spec", "timeWindow", 0, "calendar", "startTime"),
-                     f"{start!r} is not a date and time such as 2024-01-01 00:00:00")
+        notes.refuse(
+            doc.at("spec", "timeWindow", 0, "calendar", "startTime"),
+            f"{start!r} is not a date and time such as 2024-01-01 00:00:00",
+        )
         return None
     aligned = when.hour == when.minute == when.second == 0 and (
         when.day == 1 if unit == "month" else when.weekday() == 0
     )
     if not aligned:
         first = "the 1st of the month" if unit == "month" else "Monday"
-        notes.lost(doc.at("spec", "timeWindow", 0, "calendar", "startTime"), f"startTime "
-                   f"{start}: nexus-sre calendar {unit}s start on {first} at 00:00")
+        notes.lost(
+            doc.at("spec", "timeWindow", 0, "calendar", "startTime"),
+            f"startTime {start}: nexus-sre calendar {unit}s start on {first} at 00:00",
+        )
     return {"calendar": unit, "timezone": zone}
 
 
@@ -138,8 +134,16 @@ def _source(ms: dict[str, Any], objects: _Objects) -> tuple[str, str | None]:
     return str(kind or "").lower(), query if isinstance(query, str) else None
 
 
-def _sli(sli_doc: SourceDoc, base: tuple[str | int, ...], doc: SourceDoc, objects: _Objects,
-         notes: Notes, method: str, objective: dict[str, Any], draft: Draft) -> dict | None:
+def _sli(
+    sli_doc: SourceDoc,
+    base: tuple[str | int, ...],
+    doc: SourceDoc,
+    objects: _Objects,
+    notes: Notes,
+    method: str,
+    objective: dict[str, Any],
+    draft: Draft,
+) -> dict | None:
     spec = sli_doc.get(*base)
     if "thresholdMetric" in spec:
         return _threshold(sli_doc, base, objects, notes, method, objective, doc)
@@ -152,16 +156,21 @@ def _sli(sli_doc: SourceDoc, base: tuple[str | int, ...], doc: SourceDoc, object
             kind, query = _source(ms, objects)
             where = sli_doc.at(*base, "ratioMetric", part, "metricSource")
             if kind not in ("prometheus", "datadog"):
-                notes.refuse(where, f"metric source type {kind or 'unknown'!r}: nexus-sre "
-                             "reads Prometheus and Datadog")
+                notes.refuse(
+                    where,
+                    f"metric source type {kind or 'unknown'!r}: nexus-sre "
+                    "reads Prometheus and Datadog",
+                )
                 return None
             if query is None:
                 notes.refuse(where.child("spec"), "missing spec.query")
                 return None
             extra = set(ms.get("spec") or {}) - {"query"}
             if extra:
-                notes.lost(where.child("spec"), f"metric source fields {sorted(extra)}: "
-                           "nexus-sre keeps the query")
+                notes.lost(
+                    where.child("spec"),
+                    f"metric source fields {sorted(extra)}: nexus-sre keeps the query",
+                )
             parts[part] = (kind, query)
     kinds = {k for k, _ in parts.values()}
     if len(kinds) > 1:
@@ -170,8 +179,9 @@ def _sli(sli_doc: SourceDoc, base: tuple[str | int, ...], doc: SourceDoc, object
     kind = kinds.pop()
     backend = draft.global_.setdefault("monitoringBackend", kind)
     if backend != kind:
-        notes.refuse(at, f"a {kind} SLI among {backend} ones: a nexus-sre config has one "
-                     "monitoring backend")
+        notes.refuse(
+            at, f"a {kind} SLI among {backend} ones: a nexus-sre config has one monitoring backend"
+        )
         return None
     if "raw" in parts:
         if "good" in parts or "bad" in parts or "total" in parts:
@@ -180,8 +190,11 @@ def _sli(sli_doc: SourceDoc, base: tuple[str | int, ...], doc: SourceDoc, object
         raw = parts["raw"][1]
         good_share = raw if ratio.get("rawType") == "success" else f"1 - ({raw})"
         if method != "RatioTimeslices":
-            notes.lost(at.child("raw"), "a raw ratio: nexus-sre averages it over time (as "
-                       "RatioTimeslices would), not weighted by events")
+            notes.lost(
+                at.child("raw"),
+                "a raw ratio: nexus-sre averages it over time (as "
+                "RatioTimeslices would), not weighted by events",
+            )
         return {"type": "ratio", "query": f"100 * ({good_share})"}
     if ("good" in parts) == ("bad" in parts) or "total" not in parts:
         notes.refuse(at, "give total and exactly one of good or bad")
@@ -197,25 +210,44 @@ def _sli(sli_doc: SourceDoc, base: tuple[str | int, ...], doc: SourceDoc, object
         num = parts["good"][1] if "good" in parts else f"({total}) - ({parts['bad'][1]})"
         if not counter:
             if method != "RatioTimeslices":
-                notes.lost(at.child("counter"), "counter: false: nexus-sre averages the "
-                           "good/total ratio over time rather than weighting it by events")
+                notes.lost(
+                    at.child("counter"),
+                    "counter: false: nexus-sre averages the "
+                    "good/total ratio over time rather than weighting it by events",
+                )
             return {"type": "ratio", "query": f"100 * ({num}) / ({total})"}
         if slice_s is None:
             notes.refuse(at, "RatioTimeslices needs timeSliceWindow")
             return None
         w = format_duration(slice_s)
-        g = promql.counter_template(parts["good"][1]) if "good" in parts else promql.good_from_bad(
-            promql.counter_template(total), promql.counter_template(parts["bad"][1]))
-        return {"type": "ratio", "query": "100 * " + f"({g}) / ({promql.counter_template(total)})"
-                .replace(promql.WINDOW, w)}
-    queries = {p: _counter(q, sli_doc.at(*base, "ratioMetric", p, "metricSource", "spec",
-                                         "query"), notes) for p, (_, q) in parts.items()}
-    if None in queries.values():
+        g = (
+            promql.counter_template(parts["good"][1])
+            if "good" in parts
+            else promql.good_from_bad(
+                promql.counter_template(total), promql.counter_template(parts["bad"][1])
+            )
+        )
+        return {
+            "type": "ratio",
+            "query": "100 * "
+            + f"({g}) / ({promql.counter_template(total)})".replace(promql.WINDOW, w),
+        }
+    found = {
+        p: _counter(q, sli_doc.at(*base, "ratioMetric", p, "metricSource", "spec", "query"), notes)
+        for p, (_, q) in parts.items()
+    }
+    queries = {p: q for p, q in found.items() if q is not None}
+    if len(queries) != len(found):
         return None
     if "good" in queries:
         return {"type": "ratio", "goodQuery": queries["good"], "totalQuery": queries["total"]}
-    return {"type": "ratio", "totalQuery": queries["total"], "goodQuery": promql.good_from_bad(
-        promql.counter_template(queries["total"]), promql.counter_template(queries["bad"]))}
+    return {
+        "type": "ratio",
+        "totalQuery": queries["total"],
+        "goodQuery": promql.good_from_bad(
+            promql.counter_template(queries["total"]), promql.counter_template(queries["bad"])
+        ),
+    }
 
 
 def _slice(window: Any) -> int | None:
@@ -234,26 +266,43 @@ def _counter(query: str, where: Where, notes: Notes) -> str | None:
         return text
     if text.startswith("sum(") and text.endswith(")") and promql.is_selector(text[4:-1]):
         return text[4:-1].strip()
-    notes.refuse(where, f"counter query {query!r}: nexus-sre applies increase() over each "
-                 "window, which needs a series selector (or sum of one)")
+    notes.refuse(
+        where,
+        f"counter query {query!r}: nexus-sre applies increase() over each "
+        "window, which needs a series selector (or sum of one)",
+    )
     return None
 
 
-def _threshold(sli_doc: SourceDoc, base: tuple[str | int, ...], objects: _Objects, notes: Notes,
-               method: str, objective: dict[str, Any], doc: SourceDoc) -> dict | None:
+def _threshold(
+    sli_doc: SourceDoc,
+    base: tuple[str | int, ...],
+    objects: _Objects,
+    notes: Notes,
+    method: str,
+    objective: dict[str, Any],
+    doc: SourceDoc,
+) -> dict | None:
     at = sli_doc.at(*base, "thresholdMetric")
     kind, query = _source(sli_doc.get(*base, "thresholdMetric", "metricSource"), objects)
-    why = ("a thresholdMetric maps only as a latency SLI: a Prometheus classic histogram "
-           "selector, op lte and value the bound in seconds, with Occurrences (good events "
-           "are those at or below the bucket bound)")
+    why = (
+        "a thresholdMetric maps only as a latency SLI: a Prometheus classic histogram "
+        "selector, op lte and value the bound in seconds, with Occurrences (good events "
+        "are those at or below the bucket bound)"
+    )
     op, value = objective.get("op"), objective.get("value")
-    if (kind != "prometheus" or query is None or not promql.is_selector(query)
-            or op not in ("lte", "lt") or value is None or method != "Occurrences"):
+    if (
+        kind != "prometheus"
+        or query is None
+        or not promql.is_selector(query)
+        or op not in ("lte", "lt")
+        or value is None
+        or method != "Occurrences"
+    ):
         notes.refuse(at, why)
         return None
     if op == "lt":
-        notes.lost(at, "op lt: histogram buckets count durations at or below their bound "
-                   "(lte)")
+        notes.lost(at, "op lt: histogram buckets count durations at or below their bound (lte)")
     ms = Decimal(value) * 1000
     return {"type": "latency", "query": query.strip(), "threshold": f"{ms.normalize():f}ms"}
 
@@ -263,9 +312,12 @@ def _slo(doc: SourceDoc, objects: _Objects, draft: Draft, notes: Notes) -> None:
     name = meta["name"]
     method = spec["budgetingMethod"]
     if method == "Timeslices":
-        notes.refuse(doc.at("spec", "budgetingMethod"), "Timeslices counts the time slices "
-                     "whose ratio meets timeSliceTarget; nexus-sre counts good events (or, for "
-                     "RatioTimeslices, averages slice ratios) and cannot count good slices")
+        notes.refuse(
+            doc.at("spec", "budgetingMethod"),
+            "Timeslices counts the time slices "
+            "whose ratio meets timeSliceTarget; nexus-sre counts good events (or, for "
+            "RatioTimeslices, averages slice ratios) and cannot count good slices",
+        )
         return
     for key in ("labels",):
         if meta.get(key):
@@ -275,146 +327,85 @@ def _slo(doc: SourceDoc, objects: _Objects, draft: Draft, notes: Notes) -> None:
     if annotations:
         notes.lost(doc.at("metadata", "annotations"), f"SLO annotations {sorted(annotations)}")
     if "indicator" in spec:
-        sli_doc, base = doc, ("spec", "indicator", "spec")
+        sli_doc, base = doc, tuple[str, ...](("spec", "indicator", "spec"))
     elif "indicatorRef" in spec:
         found = objects.get("SLI", spec["indicatorRef"])
         if found is None:
-            notes.refuse(doc.at("spec", "indicatorRef"), f"no SLI named "
-                         f"{spec['indicatorRef']!r} in the sources")
+            notes.refuse(
+                doc.at("spec", "indicatorRef"),
+                f"no SLI named {spec['indicatorRef']!r} in the sources",
+            )
             return
         sli_doc, base = found, ("spec",)
     else:
-        notes.refuse(doc.at("spec"), "give indicator or indicatorRef (composite SLOs with "
-                     "per-objective indicators are not supported)")
+        notes.refuse(
+            doc.at("spec"),
+            "give indicator or indicatorRef (composite SLOs with "
+            "per-objective indicators are not supported)",
+        )
         return
-    sli_name = sli_doc.get(*base[:-1], "metadata", "name") if base[-1] == "spec" and \
-        len(base) > 1 else sli_doc.get("metadata", "name")
+    sli_name = (
+        sli_doc.get(*base[:-1], "metadata", "name")
+        if base[-1] == "spec" and len(base) > 1
+        else sli_doc.get("metadata", "name")
+    )
     if sli_name != f"{name}-sli":
-        notes.lost(sli_doc.at(*base[:-1], "metadata", "name") if len(base) > 1
-                   else sli_doc.at("metadata", "name"), f"the SLI's name {sli_name!r}: nexus-sre "
-                   f"SLIs are part of their SLO (written back inline as {name}-sli)")
+        notes.lost(
+            sli_doc.at(*base[:-1], "metadata", "name")
+            if len(base) > 1
+            else sli_doc.at("metadata", "name"),
+            f"the SLI's name {sli_name!r}: nexus-sre "
+            f"SLIs are part of their SLO (written back inline as {name}-sli)",
+        )
     window = _window(doc, notes)
     alerting = _alerts(doc, objects, notes, runbook, draft, name)
     svc = draft.service(spec["service"], doc.at("spec", "service"))
     objectives = spec["objectives"]
     for k, objective in enumerate(objectives):
         o_at = doc.at("spec", "objectives", k)
-        if "indicator" in objective or "indicatorRef" in objective or "compositeWeight" in objective:
-            notes.refuse(o_at, "composite SLOs (objectives with their own indicator) have no "
-                         "nexus-sre equivalent")
+        if (
+            "indicator" in objective
+            or "indicatorRef" in objective
+            or "compositeWeight" in objective
+        ):
+            notes.refuse(
+                o_at,
+                "composite SLOs (objectives with their own indicator) have no nexus-sre equivalent",
+            )
             continue
         if "timeSliceTarget" in objective:
-            notes.lost(o_at.child("timeSliceTarget", positions=doc.positions),
-                       "timeSliceTarget: only Timeslices uses it")
+            notes.lost(
+                o_at.child("timeSliceTarget", positions=doc.positions),
+                "timeSliceTarget: only Timeslices uses it",
+            )
         sli = _sli(sli_doc, base, doc, objects, notes, method, objective, draft)
         if sli is None:
             continue
-        target = percent(Decimal(objective["target"])) if "target" in objective \
+        target = (
+            percent(Decimal(objective["target"]))
+            if "target" in objective
             else Decimal(objective["targetPercent"])
+        )
         slo_id = name if len(objectives) == 1 else f"{name}-{k + 1}"
         if len(objectives) > 1:
-            notes.lost(o_at, f"objective {k + 1} of {len(objectives)} becomes its own nexus "
-                       f"SLO {slo_id!r}")
-        slo: dict[str, Any] = {"id": slo_id, "name": objective.get("displayName")
-                               or meta.get("displayName") or name}
+            notes.lost(
+                o_at, f"objective {k + 1} of {len(objectives)} becomes its own nexus SLO {slo_id!r}"
+            )
+        slo: dict[str, Any] = {
+            "id": slo_id,
+            "name": objective.get("displayName") or meta.get("displayName") or name,
+        }
         if spec.get("description"):
             slo["description"] = spec["description"]
         slo["target"] = target
         if window is not None:
             slo["timeWindow"] = window
         slo |= {"sli": sli, "alerting": alerting["alerting"]}
-        fields = {("target",): o_at, ("sli",): sli_doc.at(*base), ("timeWindow",):
-                  doc.at("spec", "timeWindow")} | alerting["fields"]
+        fields = {
+            ("target",): o_at,
+            ("sli",): sli_doc.at(*base),
+            ("timeWindow",): doc.at("spec", "timeWindow"),
+        } | alerting["fields"]
         draft.add_slo(svc, slo, doc.at("metadata", "name"), fields)
         if alerting["targets"]:
             draft.metadata[slo_id] = {"notificationTargets": alerting["targets"]}
-
-
-def _alerts(doc: SourceDoc, objects: _Objects, notes: Notes, runbook: str | None,
-            draft: Draft, slo_name: str) -> dict[str, Any]:
-    burn: dict[str, Any] = {}
-    fields: dict[tuple[str | int, ...], Where] = {}
-    targets: list[Any] = []
-    where_targets: Where | None = None
-    for i, item in enumerate(doc.get("spec", "alertPolicies") or []):
-        if "alertPolicyRef" in item:
-            pdoc = objects.get("AlertPolicy", item["alertPolicyRef"])
-            if pdoc is None:
-                notes.refuse(doc.at("spec", "alertPolicies", i), f"no AlertPolicy named "
-                             f"{item['alertPolicyRef']!r} in the sources")
-                continue
-            pbase: tuple[str | int, ...] = ("spec",)
-        else:
-            pdoc, pbase = doc, ("spec", "alertPolicies", i, "spec")
-        policy = pdoc.get(*pbase)
-        pname = pdoc.get(*pbase[:-1], "metadata", "name")
-        for flag, default in (("alertWhenNoData", False), ("alertWhenResolved", False)):
-            if policy.get(flag, default):
-                notes.lost(pdoc.at(*pbase, flag), f"{flag}: nexus-sre alerts fire on burn "
-                           "rates only")
-        if policy.get("alertWhenBreaching") is False:
-            notes.lost(pdoc.at(*pbase, "alertWhenBreaching"), f"policy {pname!r} never alerts "
-                       "on breaches; it is left out")
-            continue
-        cond = policy["conditions"][0]
-        if "conditionRef" in cond:
-            cdoc = objects.get("AlertCondition", cond["conditionRef"])
-            if cdoc is None:
-                notes.refuse(pdoc.at(*pbase, "conditions", 0), f"no AlertCondition named "
-                             f"{cond['conditionRef']!r} in the sources")
-                continue
-            cbase: tuple[str | int, ...] = ("spec",)
-        else:
-            cdoc, cbase = pdoc, (*pbase, "conditions", 0, "spec")
-        c = cdoc.get(*cbase)
-        cname = cdoc.get(*cbase[:-1], "metadata", "name")
-        cat = cdoc.at(*cbase, "condition")
-        if c["condition"]["op"] in ("lte", "lt"):
-            notes.refuse(cat.child("op", positions=cdoc.positions), f"op "
-                         f"{c['condition']['op']}: this alerts when the budget burns *slower* "
-                         "than the threshold; nexus-sre alerts on fast burns (gte)")
-            continue
-        if c["condition"]["op"] == "gt":
-            notes.lost(cat.child("op", positions=cdoc.positions), "op gt: nexus-sre fires at "
-                       "a burn rate equal to the threshold too (gte)")
-        long_w = _duration(c["condition"]["lookbackWindow"], cat.child(
-            "lookbackWindow", positions=cdoc.positions), notes)
-        if long_w is None:
-            continue
-        pair: dict[str, Any] = {
-            "threshold": c["condition"]["threshold"], "window": format_duration(long_w),
-            "shortWindow": format_duration(default_short_window(long_w)),
-            "severity": _severity(c["severity"], cdoc.at(*cbase, "severity"), notes),
-        }
-        after = c["condition"].get("alertAfter")
-        if after:
-            seconds = _duration(after, cat.child("alertAfter", positions=cdoc.positions), notes)
-            if seconds:
-                pair["for"] = format_duration(seconds)
-        burn[cname] = pair
-        fields[("alerting", "burnRate", cname)] = cdoc.at(*cbase)
-        for t, tgt in enumerate(policy.get("notificationTargets") or []):
-            where_targets = where_targets or pdoc.at(*pbase, "notificationTargets", t)
-            if "targetRef" in tgt:
-                found = objects.get("AlertNotificationTarget", tgt["targetRef"])
-                tgt = {"kind": "AlertNotificationTarget",
-                       "metadata": found.data["metadata"], "spec": found.data["spec"]} \
-                    if found else tgt
-            targets.append({"policy": pname, "condition": cname, "target": tgt})
-    alerting: dict[str, Any] = {"burnRate": burn, "budgetExhaustion": {"thresholds": []}}
-    if runbook:
-        alerting["runbookUrl"] = runbook
-    kept = Kept(where_targets, targets) if targets and where_targets else None
-    return {"alerting": alerting, "fields": fields, "targets": kept}
-
-
-def _severity(text: str, where: Where, notes: Notes) -> str:
-    mapped = SEVERITY_IN.get(text.lower())
-    if mapped is None:
-        notes.lost(where, f"severity {text!r} becomes critical (nexus-sre knows critical, "
-                   "warning and info; OpenSLO output writes page, ticket, info)")
-        return "critical"
-    if text not in SEVERITY_OUT.values():
-        notes.lost(where, f"severity {text!r} becomes {mapped}, written back to OpenSLO as "
-                   f"{SEVERITY_OUT[mapped]!r}")
-    return mapped

@@ -63,22 +63,36 @@ def _read_doc(doc: SourceDoc, notes: Notes, draft: Draft) -> None:
     f = Fields(doc, notes, "Pyrra")
     f.mapping((), ("apiVersion", "kind", "metadata", "spec", "status"), ("metadata", "spec"))
     meta = f.mapping(("metadata",), ("name", "namespace", "labels", "annotations"), ("name",))
-    spec = f.mapping(("spec",), ("description", "target", "window", "indicator", "alerting",
-                                 "partial_response_strategy", "performanceOverAccuracy",
-                                 "ruleOutput"), ("target", "window", "indicator"))
+    spec = f.mapping(
+        ("spec",),
+        (
+            "description",
+            "target",
+            "window",
+            "indicator",
+            "alerting",
+            "partial_response_strategy",
+            "performanceOverAccuracy",
+            "ruleOutput",
+        ),
+        ("target", "window", "indicator"),
+    )
     name = f.text(("metadata", "name"))
     target = f.number(("spec", "target"), 'the target as a percent string, e.g. "99.5"')
     window = f.duration(("spec", "window"))
     labels = {k: v for k, v in (meta.get("labels") or {}).items() if k != "pyrra.dev/service"}
     for key in ("namespace", "labels", "annotations"):
-        if (labels if key == "labels" else meta.get(key)):
-            notes.lost(doc.at("metadata", key), f"metadata.{key}: nexus-sre configs are not "
-                       "Kubernetes resources")
+        if labels if key == "labels" else meta.get(key):
+            notes.lost(
+                doc.at("metadata", key),
+                f"metadata.{key}: nexus-sre configs are not Kubernetes resources",
+            )
     for key in ("partial_response_strategy", "performanceOverAccuracy", "ruleOutput"):
         if key in spec:
             notes.lost(doc.at("spec", key), f"{key}: a Pyrra rule-generation option")
-    service_name = (meta.get("labels") or {}).get("pyrra.dev/service") or meta.get("namespace") \
-        or "default"
+    service_name = (
+        (meta.get("labels") or {}).get("pyrra.dev/service") or meta.get("namespace") or "default"
+    )
     sli = _read_indicator(f)
     alerting = _read_alerting(f, window)
     if name is None or target is None or window is None or sli is None:
@@ -87,12 +101,23 @@ def _read_doc(doc: SourceDoc, notes: Notes, draft: Draft) -> None:
     slo: dict[str, Any] = {"id": name, "name": name}
     if spec.get("description"):
         slo["description"] = spec["description"]
-    slo |= {"target": target, "timeWindow": format_duration(window), "sli": sli,
-            "alerting": alerting}
-    draft.add_slo(svc, slo, doc.at("metadata", "name"), {
-        ("target",): doc.at("spec", "target"), ("timeWindow",): doc.at("spec", "window"),
-        ("sli",): doc.at("spec", "indicator"), ("alerting",): doc.at("spec", "alerting"),
-    })
+    slo |= {
+        "target": target,
+        "timeWindow": format_duration(window),
+        "sli": sli,
+        "alerting": alerting,
+    }
+    draft.add_slo(
+        svc,
+        slo,
+        doc.at("metadata", "name"),
+        {
+            ("target",): doc.at("spec", "target"),
+            ("timeWindow",): doc.at("spec", "window"),
+            ("sli",): doc.at("spec", "indicator"),
+            ("alerting",): doc.at("spec", "alerting"),
+        },
+    )
 
 
 def _read_indicator(f: Fields) -> dict[str, Any] | None:
@@ -104,20 +129,27 @@ def _read_indicator(f: Fields) -> dict[str, Any] | None:
         return None
     kind = next(iter(given))
     if doc.get(*at, kind, "grouping"):
-        notes.lost(doc.at(*at, kind, "grouping"), "grouping: nexus-sre evaluates one SLO over "
-                   "all series, not one per group")
+        notes.lost(
+            doc.at(*at, kind, "grouping"),
+            "grouping: nexus-sre evaluates one SLO over all series, not one per group",
+        )
     if kind == "latencyNative":
-        notes.refuse(doc.at(*at, kind), "latencyNative needs native histograms, which "
-                     "nexus-sre rules do not read; use a classic-histogram latency indicator")
+        notes.refuse(
+            doc.at(*at, kind),
+            "latencyNative needs native histograms, which "
+            "nexus-sre rules do not read; use a classic-histogram latency indicator",
+        )
         return None
     if kind == "bool_gauge":
         f.mapping((*at, kind), ("metric", "grouping"), ("metric",))
         metric = f.text((*at, kind, "metric"))
         if metric is None:
             return None
-        return {"type": "availability",
-                "goodQuery": f"sum(sum_over_time({metric}[{promql.WINDOW}]))",
-                "totalQuery": f"sum(count_over_time({metric}[{promql.WINDOW}]))"}
+        return {
+            "type": "availability",
+            "goodQuery": f"sum(sum_over_time({metric}[{promql.WINDOW}]))",
+            "totalQuery": f"sum(count_over_time({metric}[{promql.WINDOW}]))",
+        }
     first, second = ("errors", "total") if kind == "ratio" else ("success", "total")
     f.mapping((*at, kind), (first, second, "grouping"), (first, second))
     for part in (first, second):
@@ -132,9 +164,11 @@ def _read_indicator(f: Fields) -> dict[str, Any] | None:
             return None
     if kind == "ratio":
         total_t = promql.counter_template(total)
-        return {"type": "ratio",
-                "goodQuery": promql.good_from_bad(total_t, promql.counter_template(a)),
-                "totalQuery": total}
+        return {
+            "type": "ratio",
+            "goodQuery": promql.good_from_bad(total_t, promql.counter_template(a)),
+            "totalQuery": total,
+        }
     le = re.search(r'le\s*=\s*"([^"]+)"', a)
     if le is None:
         f.bad((*at, kind, first, "metric"), 'a latency success metric needs an le="..." matcher')
@@ -146,24 +180,34 @@ def _read_indicator(f: Fields) -> dict[str, Any] | None:
 def _read_alerting(f: Fields, window: int | None) -> dict[str, Any]:
     doc, notes = f.doc, f.notes
     at = ("spec", "alerting")
-    given = f.mapping(at, ("disabled", "burnrates", "absent", "name", "absentName",
-                           "severities"), optional=True)
+    given = f.mapping(
+        at, ("disabled", "burnrates", "absent", "name", "absentName", "severities"), optional=True
+    )
     disabled = f.flag((*at, "disabled"), False)
     burnrates = f.flag((*at, "burnrates"), True)
     if not disabled and f.flag((*at, "absent"), True):
-        notes.lost(doc.at(*at) if given else doc.at("spec"), "absent alerts (Pyrra alerts when "
-                   "the metric disappears): nexus-sre reads a missing total as no data, "
-                   "without an alert")
+        notes.lost(
+            doc.at(*at) if given else doc.at("spec"),
+            "absent alerts (Pyrra alerts when "
+            "the metric disappears): nexus-sre reads a missing total as no data, "
+            "without an alert",
+        )
     for key in ("name", "absentName", "severities"):
         if given.get(key):
-            notes.lost(doc.at(*at, key), f"alerting.{key}: nexus-sre names alerts per tier "
-                       "and uses critical/warning")
+            notes.lost(
+                doc.at(*at, key),
+                f"alerting.{key}: nexus-sre names alerts per tier and uses critical/warning",
+            )
     burn: dict[str, Any] = {}
     if not disabled and burnrates and window is not None:
         for name, sev, factor, for_s, long_w, short_w in windows(window):
-            burn[name] = {"threshold": factor, "window": format_duration(long_w),
-                          "shortWindow": format_duration(short_w), "severity": sev,
-                          "for": format_duration(for_s)}
+            burn[name] = {
+                "threshold": factor,
+                "window": format_duration(long_w),
+                "shortWindow": format_duration(short_w),
+                "severity": sev,
+                "for": format_duration(for_s),
+            }
     return {"burnRate": burn, "budgetExhaustion": {"thresholds": []}}
 
 
@@ -185,24 +229,33 @@ def _write_slo(conv: Conversion, service: Service, slo: SLO, notes: Notes) -> di
         spec["description"] = slo.description
     spec["target"] = format(slo.target, "f")
     if slo.time_window.calendar is not None:
-        notes.lost(conv.where((*at, "timeWindow")), f"the {slo.time_window.label} window: "
-                   "Pyrra windows are rolling")
+        notes.lost(
+            conv.where((*at, "timeWindow")),
+            f"the {slo.time_window.label} window: Pyrra windows are rolling",
+        )
     spec["window"] = format_duration(slo.time_window.seconds)
     spec["indicator"] = _write_indicator(conv, service, slo, notes, at)
     spec["alerting"] = _write_alerting(conv, slo, notes, at)
     if slo.name != slo.id:
         notes.lost(conv.where((*at, "name")), "the SLO display name: Pyrra has metadata.name")
-    return {"apiVersion": API_VERSION, "kind": "ServiceLevelObjective",
-            "metadata": {"name": slo.id, "labels": {"pyrra.dev/service": service.name}},
-            "spec": spec}
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "ServiceLevelObjective",
+        "metadata": {"name": slo.id, "labels": {"pyrra.dev/service": service.name}},
+        "spec": spec,
+    }
 
 
-def _write_indicator(conv: Conversion, service: Service, slo: SLO, notes: Notes,
-                     at: tuple[str | int, ...]) -> dict[str, Any]:
+def _write_indicator(
+    conv: Conversion, service: Service, slo: SLO, notes: Notes, at: tuple[str | int, ...]
+) -> dict[str, Any]:
     sli = slo.sli
     if sli.good_query is not None and sli.total_query is not None:
         m = _BOOL_GOOD.match(sli.good_query.strip())
-        if m and sli.total_query.strip() == f"sum(count_over_time({m.group('m')}[{promql.WINDOW}]))":
+        if (
+            m
+            and sli.total_query.strip() == f"sum(count_over_time({m.group('m')}[{promql.WINDOW}]))"
+        ):
             return {"bool_gauge": {"metric": m.group("m")}}
         total = promql.selector_of(sli.total_query)
         bad = promql.bad_from_good(sli.good_query, promql.counter_template(sli.total_query))
@@ -213,41 +266,71 @@ def _write_indicator(conv: Conversion, service: Service, slo: SLO, notes: Notes,
         if total and good and "le=" in good:
             return {"latency": {"success": {"metric": good}, "total": {"metric": total}}}
     queries = sli_queries(service, slo)
-    if isinstance(queries, CounterSli) and queries.good_series and queries.total_series \
-            and "le=" in queries.good_series:
-        return {"latency": {"success": {"metric": queries.good_series},
-                            "total": {"metric": queries.total_series}}}
-    notes.refuse(conv.where((*at, "sli")), "Pyrra indicators are series selectors (errors and "
-                 "total, success with le and total, or a 0/1 gauge); this SLI's queries are "
-                 "expressions Pyrra cannot take")
+    if (
+        isinstance(queries, CounterSli)
+        and queries.good_series
+        and queries.total_series
+        and "le=" in queries.good_series
+    ):
+        return {
+            "latency": {
+                "success": {"metric": queries.good_series},
+                "total": {"metric": queries.total_series},
+            }
+        }
+    notes.refuse(
+        conv.where((*at, "sli")),
+        "Pyrra indicators are series selectors (errors and "
+        "total, success with le and total, or a 0/1 gauge); this SLI's queries are "
+        "expressions Pyrra cannot take",
+    )
     return {}
 
 
-def _write_alerting(conv: Conversion, slo: SLO, notes: Notes,
-                    at: tuple[str | int, ...]) -> dict[str, Any]:
+def _write_alerting(
+    conv: Conversion, slo: SLO, notes: Notes, at: tuple[str | int, ...]
+) -> dict[str, Any]:
     a = slo.alerting
-    plan = {(lw, sw): (f, sev, for_s) for _, sev, f, for_s, lw, sw in windows(slo.time_window.seconds)}
+    plan = {
+        (lw, sw): (f, sev, for_s) for _, sev, f, for_s, lw, sw in windows(slo.time_window.seconds)
+    }
     matched = 0
     for alert in a.burn_rate:
         got = plan.get((alert.long_window, alert.short_window))
-        if got is None or Decimal(got[0]) != alert.factor or got[1] != alert.severity \
-                or got[2] != (alert.for_duration or 0):
-            notes.lost(conv.where((*at, "alerting", "burnRate", alert.name)),
-                       f"burn-rate alert {alert.name!r}: Pyrra derives its four alerts from the "
-                       "window (" + ", ".join(f"{format_duration(lw)}/{format_duration(sw)} "
-                       f"at {f}x for {format_duration(fo)}" for (lw, sw), (f, _, fo) in plan.items())
-                       + ")")
+        if (
+            got is None
+            or Decimal(got[0]) != alert.factor
+            or got[1] != alert.severity
+            or got[2] != (alert.for_duration or 0)
+        ):
+            notes.lost(
+                conv.where((*at, "alerting", "burnRate", alert.name)),
+                f"burn-rate alert {alert.name!r}: Pyrra derives its four alerts from the "
+                "window ("
+                + ", ".join(
+                    f"{format_duration(lw)}/{format_duration(sw)} at {f}x for {format_duration(fo)}"
+                    for (lw, sw), (f, _, fo) in plan.items()
+                )
+                + ")",
+            )
         else:
             matched += 1
     if a.budget_exhaustion:
-        notes.lost(conv.where((*at, "alerting", "budgetExhaustion")), "budget-exhaustion "
-                   "alerts: Pyrra alerts on burn rates only")
+        notes.lost(
+            conv.where((*at, "alerting", "budgetExhaustion")),
+            "budget-exhaustion alerts: Pyrra alerts on burn rates only",
+        )
     if a.min_events:
-        notes.lost(conv.where((*at, "alerting", "minEvents")), "minEvents: Pyrra alerts "
-                   "whatever the traffic")
+        notes.lost(
+            conv.where((*at, "alerting", "minEvents")),
+            "minEvents: Pyrra alerts whatever the traffic",
+        )
     if not a.burn_rate:
         return {"disabled": True}
     if matched < len(plan):
-        notes.lost(conv.where((*at, "alerting", "burnRate")), "Pyrra always generates all four "
-                   "of its burn-rate alerts; the source has " + str(matched) + " of them")
+        notes.lost(
+            conv.where((*at, "alerting", "burnRate")),
+            "Pyrra always generates all four "
+            "of its burn-rate alerts; the source has " + str(matched) + " of them",
+        )
     return {"absent": False}

@@ -47,36 +47,53 @@ def read(docs: list[SourceDoc], notes: Notes) -> Conversion:
     return draft.finish(notes, "slo-generator")
 
 
-def _read_slo(doc: SourceDoc, notes: Notes, draft: Draft,
-              policies: dict[str, tuple[SourceDoc, list[Any]]],
-              backends: dict[str, tuple[SourceDoc, Any]]) -> None:
+def _read_slo(
+    doc: SourceDoc,
+    notes: Notes,
+    draft: Draft,
+    policies: dict[str, tuple[SourceDoc, list[Any]]],
+    backends: dict[str, tuple[SourceDoc, Any]],
+) -> None:
     f = Fields(doc, notes, "slo-generator")
-    f.mapping((), ("apiVersion", "kind", "metadata", "spec"), ("apiVersion", "kind", "metadata",
-                                                                 "spec"))
+    f.mapping(
+        (), ("apiVersion", "kind", "metadata", "spec"), ("apiVersion", "kind", "metadata", "spec")
+    )
     if doc.get("kind") != "ServiceLevelObjective" or doc.get("apiVersion") != API:
         f.bad(("kind",), f"expected kind ServiceLevelObjective of {API}")
         return
     meta = f.mapping(("metadata",), ("name", "labels", "annotations"), ("name",))
-    spec = f.mapping(("spec",), ("description", "backend", "method", "exporters",
-                                 "service_level_indicator", "goal", "error_budget_policy",
-                                 "frequency"), ("backend", "method", "service_level_indicator",
-                                                "goal"))
+    spec = f.mapping(
+        ("spec",),
+        (
+            "description",
+            "backend",
+            "method",
+            "exporters",
+            "service_level_indicator",
+            "goal",
+            "error_budget_policy",
+            "frequency",
+        ),
+        ("backend", "method", "service_level_indicator", "goal"),
+    )
     name = f.text(("metadata", "name"))
     goal = f.number(("spec", "goal"), "a goal between 0 and 1, e.g. 0.999")
     labels = dict(meta.get("labels") or {})
     service = str(labels.pop("service_name", "default"))
     if labels:
-        notes.lost(doc.at("metadata", "labels"), f"labels {sorted(labels)}: nexus-sre keeps "
-                   "service_name as the service")
+        notes.lost(
+            doc.at("metadata", "labels"),
+            f"labels {sorted(labels)}: nexus-sre keeps service_name as the service",
+        )
     for key in ("exporters", "frequency"):
         if key in spec:
-            notes.lost(doc.at("spec", key), f"{key}: nexus-sre exports through its own rules "
-                       "and reports")
+            notes.lost(
+                doc.at("spec", key), f"{key}: nexus-sre exports through its own rules and reports"
+            )
     backend = str(spec.get("backend", ""))
     kind = backend.split("/")[0]
     if kind not in ("prometheus", "datadog"):
-        f.bad(("spec", "backend"), f"backend {backend!r}: nexus-sre reads prometheus and "
-              "datadog")
+        f.bad(("spec", "backend"), f"backend {backend!r}: nexus-sre reads prometheus and datadog")
         return
     if draft.global_.setdefault("monitoringBackend", kind) != kind:
         f.bad(("spec", "backend"), "the SLOs mix backends: a nexus-sre config has one")
@@ -93,12 +110,23 @@ def _read_slo(doc: SourceDoc, notes: Notes, draft: Draft,
     slo: dict[str, Any] = {"id": name, "name": name}
     if spec.get("description"):
         slo["description"] = spec["description"]
-    slo |= {"target": percent(goal), "timeWindow": format_duration(period), "sli": sli,
-            "alerting": alerting}
+    slo |= {
+        "target": percent(goal),
+        "timeWindow": format_duration(period),
+        "sli": sli,
+        "alerting": alerting,
+    }
     svc = draft.service(service, doc.at("metadata", "labels", "service_name"))
-    draft.add_slo(svc, slo, doc.at("metadata", "name"), {
-        ("target",): doc.at("spec", "goal"), ("sli",): doc.at("spec", "service_level_indicator"),
-    } | fields)
+    draft.add_slo(
+        svc,
+        slo,
+        doc.at("metadata", "name"),
+        {
+            ("target",): doc.at("spec", "goal"),
+            ("sli",): doc.at("spec", "service_level_indicator"),
+        }
+        | fields,
+    )
 
 
 def _read_sli(f: Fields, kind: str, method: str) -> dict[str, Any] | None:
@@ -118,11 +146,16 @@ def _read_sli(f: Fields, kind: str, method: str) -> dict[str, Any] | None:
         total = f"({promql.counter_template(good)}) + ({promql.counter_template(other)})"
         return {"type": "ratio", "goodQuery": good, "totalQuery": total}
     if kind == "prometheus" and method == "distribution_cut":
-        sli = f.mapping(at, ("expression", "threshold_bucket", "good_below_threshold"),
-                        ("expression", "threshold_bucket"))
+        sli = f.mapping(
+            at,
+            ("expression", "threshold_bucket", "good_below_threshold"),
+            ("expression", "threshold_bucket"),
+        )
         if sli.get("good_below_threshold") is False:
-            f.bad((*at, "good_below_threshold"), "good above the threshold: nexus-sre latency "
-                  "SLIs count requests at or below it")
+            f.bad(
+                (*at, "good_below_threshold"),
+                "good above the threshold: nexus-sre latency SLIs count requests at or below it",
+            )
             return None
         expr = f.text((*at, "expression"))
         bound = f.number((*at, "threshold_bucket"), "the bucket bound in seconds")
@@ -131,17 +164,23 @@ def _read_sli(f: Fields, kind: str, method: str) -> dict[str, Any] | None:
         if not promql.is_selector(expr):
             f.bad((*at, "expression"), "distribution_cut needs a histogram series selector")
             return None
-        return {"type": "latency", "query": expr.strip(),
-                "threshold": f"{(bound * 1000).normalize():f}ms"}
+        return {
+            "type": "latency",
+            "query": expr.strip(),
+            "threshold": f"{(bound * 1000).normalize():f}ms",
+        }
     if method == "query_sli":
         key = "expression" if kind == "prometheus" else "query"
         f.mapping(at, (key,), (key,))
         expr = f.text((*at, key))
         if expr is None:
             return None
-        notes.lost(doc.at(*at, key), "a query_sli ratio is evaluated by slo-generator over "
-                   "each step window; nexus-sre averages it over time"
-                   + (" from a 5m evaluation" if kind == "prometheus" else ""))
+        notes.lost(
+            doc.at(*at, key),
+            "a query_sli ratio is evaluated by slo-generator over "
+            "each step window; nexus-sre averages it over time"
+            + (" from a 5m evaluation" if kind == "prometheus" else ""),
+        )
         expr = " ".join(expr.split())
         if kind == "prometheus":
             expr = expr.replace(promql.SLO_GENERATOR_WINDOW, "[5m]")
@@ -157,19 +196,26 @@ def _read_sli(f: Fields, kind: str, method: str) -> dict[str, Any] | None:
             return None
         total = other if "query_valid" in sli else f"({good}) + ({other})"
         return {"type": "ratio", "goodQuery": good, "totalQuery": total}
-    f.bad(("spec", "method"), f"method {method!r} on {kind}: nexus-sre reads good_bad_ratio, "
-          "query_sli, and distribution_cut on prometheus (slo-generator has no Datadog "
-          "distribution_cut)")
+    f.bad(
+        ("spec", "method"),
+        f"method {method!r} on {kind}: nexus-sre reads good_bad_ratio, "
+        "query_sli, and distribution_cut on prometheus (slo-generator has no Datadog "
+        "distribution_cut)",
+    )
     return None
 
 
-def _read_policy(doc: SourceDoc, notes: Notes, policies: dict[str, tuple[SourceDoc, list[Any]]],
-                 name: str) -> tuple[dict[str, Any], int, dict[tuple[str | int, ...], Where]]:
+def _read_policy(
+    doc: SourceDoc, notes: Notes, policies: dict[str, tuple[SourceDoc, list[Any]]], name: str
+) -> tuple[dict[str, Any], int, dict[tuple[str | int, ...], Where]]:
     fields: dict[tuple[str | int, ...], Where] = {}
-    empty = {"burnRate": {}, "budgetExhaustion": {"thresholds": []}}
+    empty: dict[str, Any] = {"burnRate": {}, "budgetExhaustion": {"thresholds": []}}
     if name not in policies:
-        notes.lost(doc.at("spec", "error_budget_policy"), f"error budget policy {name!r} is "
-                   "not in the sources (pass the shared config.yaml too): no alerts, 28d period")
+        notes.lost(
+            doc.at("spec", "error_budget_policy"),
+            f"error budget policy {name!r} is "
+            "not in the sources (pass the shared config.yaml too): no alerts, 28d period",
+        )
         return empty, 28 * 86400, fields
     pdoc, steps = policies[name]
     burn: dict[str, Any] = {}
@@ -177,8 +223,11 @@ def _read_policy(doc: SourceDoc, notes: Notes, policies: dict[str, tuple[SourceD
     for k, step in enumerate(steps):
         at = ("error_budget_policies", name, "steps", k)
         f = Fields(pdoc, notes, "slo-generator")
-        f.mapping(at, ("name", "burn_rate_threshold", "alert", "message_alert", "message_ok",
-                       "window"), ("name", "burn_rate_threshold", "alert", "window"))
+        f.mapping(
+            at,
+            ("name", "burn_rate_threshold", "alert", "message_alert", "message_ok", "window"),
+            ("name", "burn_rate_threshold", "alert", "window"),
+        )
         window = f.duration((*at, "window"))
         factor = f.number((*at, "burn_rate_threshold"), "a burn-rate threshold")
         if window is None or factor is None:
@@ -186,18 +235,27 @@ def _read_policy(doc: SourceDoc, notes: Notes, policies: dict[str, tuple[SourceD
         period = max(period, window)
         step_name = _slug(str(step.get("name", f"step-{k + 1}")))
         if not step.get("alert"):
-            notes.lost(pdoc.at(*at), f"step {step.get('name')!r} does not alert: nexus-sre "
-                       "reports every window anyway; the step is not kept")
+            notes.lost(
+                pdoc.at(*at),
+                f"step {step.get('name')!r} does not alert: nexus-sre "
+                "reports every window anyway; the step is not kept",
+            )
             continue
         for key in ("message_alert", "message_ok"):
             if step.get(key):
                 notes.lost(pdoc.at(*at, key), f"{key}: nexus-sre writes its own alert text")
-        burn[step_name] = {"threshold": factor, "window": format_duration(window),
-                           "shortWindow": format_duration(default_short_window(window)),
-                           "severity": "critical"}
+        burn[step_name] = {
+            "threshold": factor,
+            "window": format_duration(window),
+            "shortWindow": format_duration(default_short_window(window)),
+            "severity": "critical",
+        }
         fields[("alerting", "burnRate", step_name)] = pdoc.at(*at)
-    return ({"burnRate": burn, "budgetExhaustion": {"thresholds": []}},
-            period or 28 * 86400, fields)
+    return (
+        {"burnRate": burn, "budgetExhaustion": {"thresholds": []}},
+        period or 28 * 86400,
+        fields,
+    )
 
 
 def _slug(text: str) -> str:
@@ -222,29 +280,43 @@ def write(conversion: Conversion, notes: Notes) -> list[dict[str, Any]]:
     return [shared, *docs]
 
 
-def _write_slo(conv: Conversion, service: Service, slo: SLO, notes: Notes, kind: str,
-               policies: dict[str, Any]) -> dict[str, Any]:
+def _write_slo(
+    conv: Conversion, service: Service, slo: SLO, notes: Notes, kind: str, policies: dict[str, Any]
+) -> dict[str, Any]:
     at = conv.slo_path(service, slo)
     method, sli = _write_sli(conv, service, slo, notes, kind, at)
     steps = []
     for alert in slo.alerting.burn_rate:
         where = conv.where((*at, "alerting", "burnRate", alert.name))
         if alert.short_window != default_short_window(alert.long_window):
-            notes.lost(where, f"short window {format_duration(alert.short_window)}: a policy "
-                       "step has one window")
+            notes.lost(
+                where,
+                f"short window {format_duration(alert.short_window)}: a policy step has one window",
+            )
         if alert.for_duration:
             notes.lost(where, "for: policy steps alert on the window's burn rate at once")
         if alert.severity != "critical":
             notes.lost(where, f"severity {alert.severity}: policy steps have none")
-        steps.append({"name": alert.name, "burn_rate_threshold": alert.factor, "alert": True,
-                      "window": alert.long_window})
+        steps.append(
+            {
+                "name": alert.name,
+                "burn_rate_threshold": alert.factor,
+                "alert": True,
+                "window": alert.long_window,
+            }
+        )
     longest = max((a.long_window for a in slo.alerting.burn_rate), default=None)
     if slo.time_window.calendar is not None or slo.time_window.seconds != longest:
-        notes.lost(conv.where((*at, "timeWindow")), f"the {slo.time_window.label} period: "
-                   "slo-generator has no SLO period, only the policy steps' windows")
+        notes.lost(
+            conv.where((*at, "timeWindow")),
+            f"the {slo.time_window.label} period: "
+            "slo-generator has no SLO period, only the policy steps' windows",
+        )
     if slo.alerting.budget_exhaustion:
-        notes.lost(conv.where((*at, "alerting", "budgetExhaustion")), "budget-exhaustion "
-                   "alerts: policy steps are burn rates")
+        notes.lost(
+            conv.where((*at, "alerting", "budgetExhaustion")),
+            "budget-exhaustion alerts: policy steps are burn rates",
+        )
     if slo.alerting.min_events:
         notes.lost(conv.where((*at, "alerting", "minEvents")), "minEvents")
     if slo.alerting.runbook_url:
@@ -253,29 +325,42 @@ def _write_slo(conv: Conversion, service: Service, slo: SLO, notes: Notes, kind:
     spec: dict[str, Any] = {}
     if slo.description is not None:
         spec["description"] = slo.description
-    spec |= {"backend": kind, "method": method, "service_level_indicator": sli,
-             "goal": fraction(slo.target), "error_budget_policy": slo.id}
+    spec |= {
+        "backend": kind,
+        "method": method,
+        "service_level_indicator": sli,
+        "goal": fraction(slo.target),
+        "error_budget_policy": slo.id,
+    }
     if slo.name != slo.id:
         notes.lost(conv.where((*at, "name")), "the SLO display name")
-    return {"apiVersion": API, "kind": "ServiceLevelObjective",
-            "metadata": {"name": slo.id, "labels": {"service_name": service.name}},
-            "spec": spec}
+    return {
+        "apiVersion": API,
+        "kind": "ServiceLevelObjective",
+        "metadata": {"name": slo.id, "labels": {"service_name": service.name}},
+        "spec": spec,
+    }
 
 
-def _write_sli(conv: Conversion, service: Service, slo: SLO, notes: Notes, kind: str,
-               at: tuple) -> tuple[str, dict[str, Any]]:
+def _write_sli(
+    conv: Conversion, service: Service, slo: SLO, notes: Notes, kind: str, at: tuple
+) -> tuple[str, dict[str, Any]]:
     sli = slo.sli
     if kind == "datadog":
         if sli.good_query and sli.total_query:
             m = _SUM_PLUS.match(sli.total_query.strip())
             if m and m.group("good").strip() == sli.good_query.strip():
-                return "good_bad_ratio", {"query_good": sli.good_query,
-                                          "query_bad": m.group("bad").strip()}
+                return "good_bad_ratio", {
+                    "query_good": sli.good_query,
+                    "query_bad": m.group("bad").strip(),
+                }
             return "good_bad_ratio", {"query_good": sli.good_query, "query_valid": sli.total_query}
         return "query_sli", {"query": f"({sli.query}) / 100"}
     if sli.type == "latency" and sli.query and promql.is_selector(sli.query):
-        return "distribution_cut", {"expression": sli.query.strip(),
-                                    "threshold_bucket": threshold_seconds(slo).normalize()}
+        return "distribution_cut", {
+            "expression": sli.query.strip(),
+            "threshold_bucket": threshold_seconds(slo).normalize(),
+        }
     if sli.good_query and sli.total_query:
         good = promql.selector_of(sli.good_query)
         m = _SUM_PLUS.match(sli.total_query.strip())
@@ -288,8 +373,11 @@ def _write_sli(conv: Conversion, service: Service, slo: SLO, notes: Notes, kind:
             return "good_bad_ratio", {"filter_good": good, "filter_valid": total}
     queries = sli_queries(service, slo)
     if isinstance(queries, PercentSli):
-        notes.lost(conv.where((*at, "sli", "query")), "a percent query over its own range: "
-                   "slo-generator evaluates it as written for every step window")
+        notes.lost(
+            conv.where((*at, "sli", "query")),
+            "a percent query over its own range: "
+            "slo-generator evaluates it as written for every step window",
+        )
         return "query_sli", {"expression": f"({queries.query}) / 100"}
     assert isinstance(queries, CounterSli)
     good_t = queries.good.replace(promql.WINDOW, "window")
