@@ -27,6 +27,7 @@ COMMANDS = (
     "dashboards",
     "backfill",
     "demo",
+    "convert",
 )
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
