@@ -243,16 +243,16 @@ class Flusher:
 
     def _run(self) -> None:
         clock = time.monotonic
-        last_took = 0.0
-        due = clock() + self.interval
-        while not self._stop.wait(max(due - last_took - clock(), 0.0)):
+        took = [0.0, 0.0]  # the last two durations: the smaller is the estimate
+        due = clock() + self.interval  # when the next snapshot should be on disk
+        while not self._stop.wait(max(due - min(took) - clock(), 0.0)):
             began = clock()
             try:
                 self.flush()
             except Exception:
                 log.warning("nexus-sre: flush failed", exc_info=True)
             # At most half an interval early, so a slow disk cannot make it spin.
-            last_took = min(clock() - began, self.interval / 2)
+            took = [took[1], min(clock() - began, self.interval / 2)]
             due = max(due + self.interval, clock())
 
     def stop(self, timeout: float = 10.0) -> None:
