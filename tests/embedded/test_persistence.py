@@ -3,6 +3,7 @@ of a service while requests keep coming, and a flusher at a fixed rate."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from pathlib import Path
@@ -90,7 +91,7 @@ def test_flusher_runs_at_a_fixed_rate(tmp_path: Path) -> None:
     store.close()
     # The last one is close()'s. The first has no duration to start early by yet.
     periodic = done[:-1]
-    gaps = [b - a for a, b in zip(periodic, periodic[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(periodic)]
     assert len(gaps) >= 5, gaps
     assert all(g <= 0.5 + 0.08 for g in gaps), gaps
     assert list_segments(tmp_path)

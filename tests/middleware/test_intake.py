@@ -104,11 +104,13 @@ def test_impossible_timestamps_are_422(timestamp: Any, why: str) -> None:
         st.binary(max_size=300),
         st.recursive(
             st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=30),
-            lambda kids: st.lists(kids, max_size=4)
-            | st.dictionaries(
-                st.sampled_from(["message", "stack", "component", "url", "timestamp", "x"]),
-                kids,
-                max_size=5,
+            lambda kids: (
+                st.lists(kids, max_size=4)
+                | st.dictionaries(
+                    st.sampled_from(["message", "stack", "component", "url", "timestamp", "x"]),
+                    kids,
+                    max_size=5,
+                )
             ),
             max_leaves=20,
         ).map(lambda v: json.dumps(v).encode()),
@@ -228,11 +230,14 @@ def test_spoofed_forwarded_clients_hit_the_global_limit() -> None:
     assert sum(r.status_code == 204 for r in codes) == 50
     assert codes[-1].status_code == 429 and "total" in codes[-1].json()["error"]
     now[0] = 1.0  # one second of the global rate back
-    assert sum(
-        client.post("/errors", json=BEACON, headers={"X-Forwarded-For": f"x{i}"}).status_code
-        == 204
-        for i in range(20)
-    ) == 10
+    assert (
+        sum(
+            client.post("/errors", json=BEACON, headers={"X-Forwarded-For": f"x{i}"}).status_code
+            == 204
+            for i in range(20)
+        )
+        == 10
+    )
     assert web_total(store) == 60
 
 

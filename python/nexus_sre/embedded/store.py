@@ -417,4 +417,3 @@ def _close_ref(ref: weakref.ref[EmbeddedStore]) -> None:
     store = ref()
     if store is not None:
         store.close()
-

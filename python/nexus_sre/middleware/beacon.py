@@ -7,9 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-import time
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 

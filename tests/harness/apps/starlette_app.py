@@ -77,7 +77,14 @@ app = Starlette(
             SLOMiddleware,
             recorder=store.recorder("shop"),
             store=store,
-            skip_paths={"/health", "/metrics", "/state", "/pid", "/page", "/static/nexus-errors.js"},
+            skip_paths={
+                "/health",
+                "/metrics",
+                "/state",
+                "/pid",
+                "/page",
+                "/static/nexus-errors.js",
+            },
             route_recorders={"/items/{item_id}": store.recorder("shop-items")},
         )
     ],
