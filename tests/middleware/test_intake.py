@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -99,6 +99,8 @@ def test_impossible_timestamps_are_422(timestamp: Any, why: str) -> None:
 
 
 @settings(max_examples=300, deadline=None)
+@example(b"[" * 8000 + b"]" * 8000)  # under the size limit, deeper than json recurses
+@example(b'{"message": "m", "timestamp": 1e308}')
 @given(
     st.one_of(
         st.binary(max_size=300),
