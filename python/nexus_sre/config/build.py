@@ -96,6 +96,7 @@ def _slo(s: SloSpec, default_window: TimeWindow) -> SLO:
         time_window=window,
         sli=SLI(
             type=_any(s.sli.type),
+            id=s.sli.id,
             query=s.sli.query,
             good_query=s.sli.good_query,
             total_query=s.sli.total_query,

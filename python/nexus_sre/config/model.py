@@ -161,6 +161,7 @@ class SLI(BaseModel):
     model_config = _FROZEN
 
     type: SliType
+    id: str | None = None  # the seed's `sli.id`: a name for the SLI itself, shown in outputs
     query: str | None = None  # a single query returning the good share in percent
     good_query: str | None = None
     total_query: str | None = None

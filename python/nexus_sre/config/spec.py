@@ -226,6 +226,7 @@ class GlobalSpec(_Spec):
 
 
 class SliSpec(_Spec):
+    id: Ident | None = Field(default=None, description="names the SLI in reports and rules")
     type: SliType
     query: Text | None = None
     good_query: Text | None = None
