@@ -83,7 +83,7 @@ def check_config(data: dict[str, Any], *, allow_below_tier_floor: bool = False) 
                 else:
                     slo_ids[slo_id] = at
             target = _try(values.target, slo.get("target"))
-            if target is not None and tier in TIERS:
+            if target is not None and isinstance(tier, str) and tier in TIERS:
                 out.extend(_tier_floor(at, target, tier, allow_below_tier_floor))
             out.extend(_sli(at, _dict(slo.get("sli")), backend, "sli" in slo))
             window = default_window
