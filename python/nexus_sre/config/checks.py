@@ -22,6 +22,11 @@ from .tiers import DEFAULT_TIER, TIERS
 
 T = TypeVar("T")
 
+# What one config may hold. Every command's work grows with the SLO count (rules, reports,
+# one counter per SLO in the embedded store); past these, split the config per team.
+MAX_SERVICES = 10_000
+MAX_SLOS = 10_000
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -43,6 +48,25 @@ def _dict(value: Any) -> dict[str, Any]:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+def check_size(data: dict[str, Any]) -> Problem | None:
+    """A config over MAX_SERVICES services or MAX_SLOS SLOs, before any costly validation."""
+    services = _list(data.get("services"))
+    if len(services) > MAX_SERVICES:
+        return Problem(
+            ("services",),
+            f"{len(services):,} services; one config holds at most {MAX_SERVICES:,} "
+            "(split it, e.g. one config per team)",
+        )
+    slos = sum(len(_list(_dict(s).get("slos"))) for s in services)
+    if slos > MAX_SLOS:
+        return Problem(
+            ("services",),
+            f"{slos:,} SLOs; one config holds at most {MAX_SLOS:,} (split it, e.g. one "
+            "config per team)",
+        )
+    return None
 
 
 def check_config(data: dict[str, Any], *, allow_below_tier_floor: bool = False) -> list[Problem]:

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from ..errors import ConfigError, ConfigIssue
 from .build import build_config
-from .checks import check_bucket, check_config
+from .checks import check_bucket, check_config, check_size
 from .env import expand_env
 from .issues import issues_from_validation
 from .loader import PathKey, Positions, format_path, load_document, read_config_file
@@ -43,6 +43,10 @@ def parse_config(
         line, col = positions.locate(path) if positions else (None, None)
         issues.append(ConfigIssue(source, format_path(path), message, line, col, severity))
 
+    too_big = check_size(data)
+    if too_big is not None:
+        at(too_big.path, too_big.message)
+        _raise_errors(issues)
     data = expand_env(data, at, env)
     for problem in check_config(data, allow_below_tier_floor=allow_below_tier_floor):
         at(problem.path, problem.message, problem.severity)
