@@ -58,12 +58,14 @@ def build_config(spec: ConfigSpec, source: str, warnings: list[ConfigIssue]) -> 
             if prom
             else None
         ),
+        allow_below_tier=g.allow_below_tier,
     )
     services = [
         Service(
             name=svc.name,
             tier=svc.tier,
             owner=svc.owner,
+            allow_below_tier=svc.allow_below_tier or g.allow_below_tier,
             slos=[_slo(s, settings.default_time_window) for s in svc.slos],
         )
         for svc in spec.services
