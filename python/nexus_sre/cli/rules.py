@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..common.paths import make_parent_dirs
+from .common import add_config_argument, load
 
 NAME = "rules"
 HELP = "generate Prometheus recording and alerting rules for the SLOs of a config"
@@ -16,7 +17,7 @@ HELP = "generate Prometheus recording and alerting rules for the SLOs of a confi
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser(NAME, help=HELP, description=HELP)
-    p.add_argument("config", help="SLO config file (YAML or JSON)")
+    add_config_argument(p)
     p.add_argument("-o", "--output", help="write the rule file here (default: stdout)")
     p.add_argument(
         "--format",
@@ -41,7 +42,6 @@ def _write(path: Path, text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..config import load_config
     from ..errors import SloError
     from ..rules import cost, generate, promtool_tests, render
     from ..rules.output import dump_yaml
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             raise SloError("--tests needs -o FILE: the tests load the rule file from disk")
         if args.tests and args.format != "prometheus":
             raise SloError("--tests works with --format prometheus (promtool reads rule files)")
-        config = load_config(args.config)
+        config = load(args)
         rules = generate(config)
         groups = [g for r in rules for g in r.groups]
         text = render(groups, args.format, name=args.name, namespace=args.namespace)

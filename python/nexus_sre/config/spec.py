@@ -58,7 +58,7 @@ _DURATION_SCHEMA: dict[str, Any] = {
             "pattern": r"^(\d+(ms|s|m|h|d|w|y))+$",
             "maxLength": 64,
             "examples": ["5m", "1h", "30d"],
-            "description": "at most 400d",
+            "description": "at most 366d",
         },
         {"type": "integer", "minimum": 1, "maximum": values.MAX_SECONDS, "description": "seconds"},
     ]

@@ -21,10 +21,9 @@ from ..errors import InvalidInputError, WindowError
 from .model import CALENDAR_SECONDS, TimeWindow
 
 
-# The longest window or duration a config may give: a year with room for calendar years
-# and leap days. Longer spans would need more history than a counter keeps (one bucket a
-# minute) and overflow nothing, but nobody alerts over them.
-MAX_SECONDS = 400 * 86400
+# The longest window or duration a config may give: a leap year, the longest history a
+# counter of the core keeps (its horizon limit, 31,622,400 s).
+MAX_SECONDS = 366 * 86400
 MIN_WINDOW = 60  # one bucket: an SLO window shorter than this has no complete bucket
 # The tightest target: a budget of 0.000001 % (100 - target), still exact as a float.
 MIN_BUDGET_PERCENT = Decimal("0.000001")
@@ -142,7 +141,7 @@ def duration(value: Any, name: str = "window") -> int:
 
 
 def _too_long(given: str) -> str:
-    return f"{given} is longer than the longest supported duration, 400d"
+    return f"{given} is longer than the longest supported duration, 366d"
 
 
 def time_window(value: Any) -> TimeWindow:
@@ -204,7 +203,7 @@ def latency_ms(value: Any) -> float:
     if ms <= 0:
         raise ValueProblem(f"latency threshold must be positive, got {value}")
     if ms > MAX_SECONDS * 1000:
-        raise ValueProblem(f"latency threshold {value} is longer than 400d")
+        raise ValueProblem(f"latency threshold {value} is longer than 366d")
     return float(ms)
 
 
