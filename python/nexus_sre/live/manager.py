@@ -169,8 +169,15 @@ class SLOManager:
             if isinstance(slo, SLO):
                 model = slo
             else:
+                # The manager's config decides whether a target may sit under its tier's
+                # floor (global.allowBelowTier, or the service's own allowBelowTier).
+                known = self._services.get(service)
+                allow = self._config.global_.allow_below_tier or bool(
+                    known and known.allow_below_tier
+                )
                 doc = {
                     "version": "1.0",
+                    "global": {"allowBelowTier": allow},
                     "services": [{"name": service, "tier": tier, "owner": owner, "slos": [slo]}],
                 }
                 if owner is None:
