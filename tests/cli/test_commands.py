@@ -29,7 +29,11 @@ def cli(*args: str, cwd: Path, store: Path | None = None) -> subprocess.Complete
     env = {**os.environ, "NEXUS_SRE_STORE": str(store or cwd / "store")}
     return subprocess.run(
         [sys.executable, "-m", "nexus_sre", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=180,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
 
 
@@ -118,9 +122,10 @@ def test_report_from_any_folder(seeded: Path) -> None:
 def test_rules(tmp_path: Path) -> None:
     r = cli("rules", str(EXAMPLE), "-o", "rules.yaml", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert "runbook_url: https://runbooks.example.com/nexus-api/availability" in (
-        tmp_path / "rules.yaml"
-    ).read_text()
+    assert (
+        "runbook_url: https://runbooks.example.com/nexus-api/availability"
+        in (tmp_path / "rules.yaml").read_text()
+    )
     bad = cli("rules", "--config", str(EXAMPLE), "--tests", "t", cwd=tmp_path)
     assert bad.returncode == 2
     assert "--tests needs -o FILE" in bad.stderr

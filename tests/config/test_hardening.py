@@ -19,16 +19,27 @@ from nexus_sre.errors import ConfigError
 
 from .conftest import MINIMAL, ROOT, issues_of
 
-sys.path.insert(0, str(ROOT / "benches"))
-from make_big_config import big_config  # noqa: E402
+
+def big_config(services: int) -> str:
+    """benches/make_big_config.py's config (benches is not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_big_config", ROOT / "benches" / "make_big_config.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module.big_config(services))
 
 
 def _slo(extra: str) -> str:
     """MINIMAL with `extra` lines added to its SLO (indented as its keys)."""
     lines = textwrap.dedent(extra).strip("\n").splitlines()
-    return MINIMAL.replace("        target: 99.5\n", "        target: 99.5\n" + "".join(
-        f"        {line}\n" for line in lines
-    ))
+    return MINIMAL.replace(
+        "        target: 99.5\n",
+        "        target: 99.5\n" + "".join(f"        {line}\n" for line in lines),
+    )
 
 
 @pytest.mark.parametrize(
@@ -91,7 +102,10 @@ def test_the_largest_window_works_end_to_end(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     r = subprocess.run(
         [sys.executable, "-m", "nexus_sre", "budgets", str(cfg)],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert r.returncode == 0, r.stderr
     assert "avail" in r.stdout
@@ -107,8 +121,12 @@ def test_a_pipe_is_read_up_to_the_limit_only(tmp_path: Path) -> None:
     fifo = tmp_path / "cfg.fifo"
     os.mkfifo(fifo)
     writer = subprocess.Popen(
-        [sys.executable, "-c", f"import sys\nwith open({str(fifo)!r}, 'wb') as f:\n"
-         "    try:\n        while True: f.write(b'#' * 65536)\n    except BrokenPipeError: pass"],
+        [
+            sys.executable,
+            "-c",
+            f"import sys\nwith open({str(fifo)!r}, 'wb') as f:\n"
+            "    try:\n        while True: f.write(b'#' * 65536)\n    except BrokenPipeError: pass",
+        ],
         stderr=subprocess.DEVNULL,
     )
     try:
@@ -194,7 +212,9 @@ def test_validation_memory_is_bounded(tmp_path: Path) -> None:
     )
     base = subprocess.run(
         [sys.executable, "-c", code, str(ROOT / "examples" / "slos.yaml")],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     r = subprocess.run(
         [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
@@ -207,8 +227,15 @@ def test_validation_memory_is_bounded(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "//evil", "/x",
-            "https://ok.example/ x", "ftp://host/x"]
+    "url",
+    [
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "//evil",
+        "/x",
+        "https://ok.example/ x",
+        "ftp://host/x",
+    ],
 )
 def test_runbook_urls_are_http_only(url: str) -> None:
     (message,) = issues_of(_slo(f"alerting: {{runbookUrl: {url!r}}}"))
@@ -225,7 +252,9 @@ def test_runbook_url_http_is_kept() -> None:
 def test_bidirectional_controls_are_refused(char: str) -> None:
     text = _slo(f'name: "Avail{char}ability"')
     (message,) = issues_of(text)
-    assert message.startswith("cfg.yaml:8:15: services[0].slos[0].name: contains the invisible "
-                              f"bidirectional control character U+{ord(char):04X}")
+    assert message.startswith(
+        "cfg.yaml:8:15: services[0].slos[0].name: contains the invisible "
+        f"bidirectional control character U+{ord(char):04X}"
+    )
     key_text = MINIMAL.replace("    tier: tier-1", f'    tier: tier-1\n    "own{char}er": x')
     assert any("bidirectional control character" in m for m in issues_of(key_text))

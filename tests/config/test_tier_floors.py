@@ -72,8 +72,12 @@ def test_register_slo_honours_the_managers_config() -> None:
             "version": "1.0",
             "global": {"allowBelowTier": True},
             "services": [
-                {"name": "web", "slos": [{"id": "w", "target": 99, "sli": {"type": "latency",
-                                                                       "threshold": "1s"}}]}
+                {
+                    "name": "web",
+                    "slos": [
+                        {"id": "w", "target": 99, "sli": {"type": "latency", "threshold": "1s"}}
+                    ],
+                }
             ],
         },
         clock="manual",

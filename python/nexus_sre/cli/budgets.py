@@ -1,4 +1,5 @@
-"""`nexus-sre budgets CONFIG` (alias calculate-budgets): every SLO's error budget and burn rates, as a table.
+"""`nexus-sre budgets CONFIG` (alias calculate-budgets): every SLO's error budget and burn
+rates, as a table.
 
 With --check-violations it is a release gate: exit 1 when a budget is exhausted or a
 page-severity (critical) burn-rate alert is firing at the end of the period.

@@ -29,7 +29,11 @@ def add_config_argument(
     if many:
         p.add_argument("config_args", nargs="*", metavar="CONFIG", help=CONFIG_HELP)
         p.add_argument(
-            "--config", dest="config_options", action="append", default=[], metavar="CONFIG",
+            "--config",
+            dest="config_options",
+            action="append",
+            default=[],
+            metavar="CONFIG",
             help="the same as CONFIG (may be repeated)",
         )
     else:

@@ -38,8 +38,7 @@ def run(args: argparse.Namespace) -> int:
     make_parent_dirs(target)
     target.write_text(starter_text(), encoding="utf-8")
     print(
-        f"wrote {target}: 4 services (tier-0 to tier-3), 4 SLOs. Next: nexus-sre validate "
-        f"{target}",
+        f"wrote {target}: 4 services (tier-0 to tier-3), 4 SLOs. Next: nexus-sre validate {target}",
         file=sys.stderr,
     )
     return 0

@@ -209,7 +209,7 @@ class EventBuilder:
 
     # Events ------------------------------------------------------------------------------
 
-    def _scalar_event(self, event: yaml.ScalarEvent) -> None:
+    def _scalar_event(self, event: Any) -> None:
         path = self._next_path()
         if path is None:  # a mapping key
             self._key(event)
@@ -221,7 +221,7 @@ class EventBuilder:
             self.anchors[event.anchor] = (value, 1, 0)
         self._attach(value, event.start_mark, 1, 0)
 
-    def _key(self, event: yaml.ScalarEvent) -> None:
+    def _key(self, event: Any) -> None:
         top = self.stack[-1]
         if event.anchor:  # an anchored key is legal, and useless here
             self.anchors[event.anchor] = (event.value, 1, 0)
@@ -255,7 +255,9 @@ class EventBuilder:
             tag = event.tag
             bad = tag not in (None, "!", _TAG + ("map" if mapping else "seq"))
             if bad:
-                self.issue(path, f"unsupported YAML tag {tag!r}; use plain values", event.start_mark)
+                self.issue(
+                    path, f"unsupported YAML tag {tag!r}; use plain values", event.start_mark
+                )
         if len(self.stack) >= MAX_DEPTH:
             raise Fail(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
         self._count(1, event.start_mark, path)
@@ -291,7 +293,7 @@ class EventBuilder:
         out.update(frame.items)
         return out
 
-    def _alias(self, event: yaml.AliasEvent) -> None:
+    def _alias(self, event: Any) -> None:
         path = self._next_path()
         if path is None:
             top = self.stack[-1]
@@ -326,7 +328,7 @@ class EventBuilder:
 
     # Scalars -------------------------------------------------------------------------------
 
-    def _resolve(self, event: yaml.ScalarEvent) -> str:
+    def _resolve(self, event: Any) -> str:
         tag = event.tag
         if tag is not None and tag != "!":
             return str(tag)
@@ -340,7 +342,7 @@ class EventBuilder:
                 self._tags[value] = found
         return found
 
-    def _scalar(self, event: yaml.ScalarEvent, path: PathKey) -> Any:
+    def _scalar(self, event: Any, path: PathKey) -> Any:
         tag = self._resolve(event)
         if tag not in _STD_TAGS or tag == _MERGE:
             self.issue(path, f"unsupported YAML tag {tag!r}; use plain values", event.start_mark)

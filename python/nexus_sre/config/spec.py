@@ -138,9 +138,7 @@ Target = Annotated[
 Factor = Annotated[
     Decimal,
     BeforeValidator(_checked(lambda v: _factor(v))),
-    WithJsonSchema(
-        {"type": "number", "exclusiveMinimum": 0, "maximum": int(values.MAX_FACTOR)}
-    ),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": int(values.MAX_FACTOR)}),
 ]
 Percentage = Annotated[
     Decimal,
@@ -203,7 +201,8 @@ def _factor(value: Any) -> Decimal:
     d = _positive(value, "a burn-rate factor such as 14.4")
     if d > values.MAX_FACTOR:
         raise values.ValueProblem(
-            f"a burn-rate factor must be at most {values.MAX_FACTOR:,}, got {values.describe(value)}"
+            f"a burn-rate factor must be at most {values.MAX_FACTOR:,}, "
+            f"got {values.describe(value)}"
         )
     return d
 

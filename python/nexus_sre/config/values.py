@@ -20,7 +20,6 @@ from ..common.status_codes import FORMS, CodeRanges, code_range
 from ..errors import InvalidInputError, WindowError
 from .model import CALENDAR_SECONDS, TimeWindow
 
-
 # The longest window or duration a config may give: a leap year, the longest history a
 # counter of the core keeps (its horizon limit, 31,622,400 s).
 MAX_SECONDS = 366 * 86400

@@ -175,13 +175,13 @@ class SLOManager:
                 allow = self._config.global_.allow_below_tier or bool(
                     known and known.allow_below_tier
                 )
-                doc = {
+                doc: dict[str, Any] = {
                     "version": "1.0",
                     "global": {"allowBelowTier": allow},
                     "services": [{"name": service, "tier": tier, "owner": owner, "slos": [slo]}],
                 }
                 if owner is None:
-                    del doc["services"][0]["owner"]  # type: ignore[attr-defined]
+                    del doc["services"][0]["owner"]
                 model = parse_config(doc, source="register_slo").services[0].slos[0]
             if model.id in self._slos:
                 raise InvalidInputError(f"register_slo: SLO id {model.id!r} is already registered")
