@@ -56,9 +56,26 @@ def test_the_bundled_example_is_the_repos() -> None:
 def test_help_lists_every_command_and_the_original_names(tmp_path: Path) -> None:
     r = cli("--help", cwd=tmp_path)
     assert r.returncode == 0
-    for name in ("init", "validate", "schema", "budgets", "report", "rules", "backfill", "demo"):
+    commands = (
+        "init",
+        "validate",
+        "schema",
+        "budgets",
+        "report",
+        "rules",
+        "dashboards",
+        "deploy",
+        "backfill",
+        "demo",
+    )
+    for name in commands:
         assert f"\n    {name}" in r.stdout, name
-    for alias in ("validate (validate-slos)", "budgets (calculate-budgets)", "report (slo-report)"):
+    for alias in (
+        "validate (validate-slos)",
+        "budgets (calculate-budgets)",
+        "report (slo-report)",
+        "dashboards (generate-dashboards)",
+    ):
         assert alias in r.stdout
 
 
@@ -68,10 +85,17 @@ def test_alias_mechanism_is_one_line() -> None:
     assert ALIASES["dashboards"] == ("generate-dashboards",)
 
 
-@pytest.mark.parametrize("command", ["validate", "budgets", "report", "rules", "backfill", "demo"])
+@pytest.mark.parametrize(
+    "command",
+    ["validate", "budgets", "report", "rules", "dashboards", "deploy", "backfill", "demo"],
+)
 def test_every_command_takes_config_both_ways(tmp_path: Path, command: str) -> None:
     """A missing file is the same clear error, given as CONFIG or as --config."""
-    extra = ["--data", "x.parquet"] if command == "backfill" else []
+    extra = {
+        "backfill": ["--data", "x.parquet"],
+        "dashboards": ["-o", "out"],
+        "deploy": ["--rules-dir", ".", "--prometheus-url", "http://127.0.0.1:9"],
+    }.get(command, [])
     for spelling in (["nope.yaml"], ["--config", "nope.yaml"]):
         r = cli(command, *spelling, *extra, cwd=tmp_path)
         assert r.returncode == 2, (spelling, r.stderr)
@@ -126,9 +150,18 @@ def test_rules(tmp_path: Path) -> None:
         "runbook_url: https://runbooks.example.com/nexus-api/availability"
         in (tmp_path / "rules.yaml").read_text()
     )
-    bad = cli("rules", "--config", str(EXAMPLE), "--tests", "t", cwd=tmp_path)
+    bad = cli(
+        "rules",
+        "--config",
+        str(EXAMPLE),
+        "--tests",
+        "t",
+        "--format",
+        "prometheus-operator",
+        cwd=tmp_path,
+    )
     assert bad.returncode == 2
-    assert "--tests needs -o FILE" in bad.stderr
+    assert "--tests works with --format prometheus" in bad.stderr
 
 
 def test_backfill(tmp_path: Path) -> None:

@@ -21,11 +21,16 @@ CONFIG_HELP = (
 
 
 def add_config_argument(
-    p: argparse.ArgumentParser, *, many: bool = False, allow_below_tier: bool = True
+    p: argparse.ArgumentParser,
+    *,
+    many: bool = False,
+    allow_below_tier: bool = True,
+    required: bool = False,
 ) -> None:
     """The config as every command takes it: a positional CONFIG or --config CONFIG (with
     `many`, several of either). `resolve_config` (run by `main`) sets `args.config` (with
-    `many`, `args.configs`) to the path(s) to read; `load(args)` reads it."""
+    `many`, `args.configs`) to the path(s) to read; `load(args)` reads it. `required`:
+    no default config (a command that changes something, such as deploy)."""
     if many:
         p.add_argument("config_args", nargs="*", metavar="CONFIG", help=CONFIG_HELP)
         p.add_argument(
@@ -48,7 +53,7 @@ def add_config_argument(
             help="availability targets below their service tier's floor are warnings, not "
             "errors (as global.allowBelowTier: true in the config)",
         )
-    p.set_defaults(_config_many=many)
+    p.set_defaults(_config_many=many, _config_required=required)
 
 
 def resolve_config(args: argparse.Namespace) -> None:
@@ -66,6 +71,8 @@ def resolve_config(args: argparse.Namespace) -> None:
             f"CONFIG {both[0]!r} and --config {both[1]!r}: give the config file once"
         )
     fallback = getattr(args, "_config_default", None)  # init: where to write, not read
+    if not both and getattr(args, "_config_required", False):
+        raise InvalidInputError("CONFIG: give the SLO config file (CONFIG or --config CONFIG)")
     args.config = both[0] if both else (fallback or default_config())
 
 
@@ -193,3 +200,11 @@ def note_unmeasured(config: Config, source: str) -> None:
             f"left out of this {source} report (its good/total come from its queries)",
             file=sys.stderr,
         )
+
+
+def note_time_weighted(pairs: Any, command: str = "nexus-sre") -> None:
+    """Say once per SLO when its percent query is not an event ratio (time-weighted)."""
+    from ..rules.sli import time_weighted_notes
+
+    for note in time_weighted_notes(pairs):
+        print(f"{command}: note: {note}", file=sys.stderr)

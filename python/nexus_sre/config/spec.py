@@ -27,6 +27,8 @@ SLI_TYPES = ("availability", "latency", "ratio")
 SEVERITIES = ("critical", "warning", "info")
 LATENCY_UNITS = ("ms", "s")
 EPOCH_UNITS = ("s", "ms")
+# Dashboard platforms with a generator; "datadog" joins once Datadog dashboards exist.
+DASHBOARD_PLATFORMS = ("grafana",)
 
 
 def _checked(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -186,6 +188,11 @@ Url = Annotated[
     BeforeValidator(_checked(values.http_url)),
     WithJsonSchema({"type": "string", "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"}),
 ]
+Platform = Annotated[
+    str,
+    BeforeValidator(_choice("dashboard platform", DASHBOARD_PLATFORMS)),
+    _enum(DASHBOARD_PLATFORMS),
+]
 Count = Annotated[int, Field(strict=True, ge=0, le=values.MAX_COUNT)]
 Minutes = Annotated[int, Field(strict=True, gt=0, le=values.MAX_SECONDS // 60)]
 
@@ -223,8 +230,14 @@ class _Spec(BaseModel):
 
 
 class DashboardsSpec(_Spec):
-    auto_generate: StrictBool = False
-    platform: Text = "grafana"
+    auto_generate: StrictBool = Field(
+        default=False, description="`nexus-sre rules -o FILE` also writes the dashboards"
+    )
+    platform: Platform = "grafana"
+    folder: Text = Field(default="SLOs", description="the Grafana folder of the dashboards")
+    tags: list[Text] = Field(
+        default_factory=lambda: ["nexus-sre", "slo"], description="tags on every dashboard"
+    )
 
 
 class BasicAuthSpec(_Spec):
@@ -256,6 +269,7 @@ class GlobalSpec(_Spec):
 
 
 class SliSpec(_Spec):
+    id: Ident | None = Field(default=None, description="names the SLI in reports and rules")
     type: SliType
     query: Text | None = None
     good_query: Text | None = None
