@@ -32,6 +32,7 @@ COMMANDS = (
     "deploy",
     "backfill",
     "demo",
+    "convert",
 )
 # The toolkit's original command names (its README): each also runs its command.
 ALIASES: dict[str, tuple[str, ...]] = {
