@@ -100,9 +100,7 @@ def test_result_shapes(result: Any, vector: bool) -> None:
 class _Answering(PrometheusBackend):
     """A backend whose every HTTP answer is `body` (raw bytes through the real decoder)."""
 
-    def __init__(self, body: bytes):
-        super().__init__("http://127.0.0.1:9", retries=0)
-        self.body = body
+    body = b""
 
     def _fetch(self, url: str, params: Any, timeout: float, began: float) -> tuple[int, bytes]:
         return 200, self.body
@@ -112,6 +110,7 @@ def _body(result: Any, kind: Any, status: Any) -> bytes:
     return json.dumps({"status": status, "data": {"resultType": kind, "result": result}}).encode()
 
 
+BACKEND = _Answering("http://127.0.0.1:9", retries=0)  # one client: building one is slow
 SLO = make_slo(period_s=86400)
 SERVICE = make_config([SLO]).services[0]
 
@@ -123,24 +122,25 @@ SERVICE = make_config([SLO]).services[0]
     status=st.sampled_from(["success", "error"]) | scalars,
 )
 def test_backend_readers(result: Any, kind: Any, status: Any) -> None:
-    with _Answering(_body(result, kind, status)) as backend:
-        counts = _clear(lambda: backend.counts((SERVICE, SLO), 3600, at=1_700_000_000))
-        if counts is not None:
-            good, total = counts
-            assert 0 <= good <= total <= MAX_EVENTS
-        points = _clear(lambda: backend.history((SERVICE, SLO), 1_700_000_000, 1_700_003_600, 60))
-        for p in points or []:
-            assert 0 <= p.good <= p.total <= MAX_EVENTS
-        q = sli_queries(SERVICE, SLO)
-        windows = slo_windows(SLO, 86400)
-        by_window = _clear(lambda: read_counts(backend, q, windows, 1_700_000_000))
-        for c in (by_window or {}).values():
-            assert 0 <= c.good <= c.total <= MAX_EVENTS
+    backend = BACKEND
+    backend.body = _body(result, kind, status)
+    counts = _clear(lambda: backend.counts((SERVICE, SLO), 3600, at=1_700_000_000))
+    if counts is not None:
+        good, total = counts
+        assert 0 <= good <= total <= MAX_EVENTS
+    points = _clear(lambda: backend.history((SERVICE, SLO), 1_700_000_000, 1_700_003_600, 60))
+    for p in points or []:
+        assert 0 <= p.good <= p.total <= MAX_EVENTS
+    q = sli_queries(SERVICE, SLO)
+    windows = slo_windows(SLO, 86400)
+    by_window = _clear(lambda: read_counts(backend, q, windows, 1_700_000_000))
+    for c in (by_window or {}).values():
+        assert 0 <= c.good <= c.total <= MAX_EVENTS
 
 
 @FUZZ
 @given(raw=st.binary(max_size=64) | json_values.map(lambda v: json.dumps(v).encode()))
 def test_raw_bodies(raw: bytes) -> None:
-    with _Answering(raw) as backend:
-        _clear(lambda: backend.query(QUERY, 1_700_000_000))
-        _clear(lambda: backend.query_range(QUERY, 1_700_000_000, 1_700_000_600, 60))
+    BACKEND.body = raw
+    _clear(lambda: BACKEND.query(QUERY, 1_700_000_000))
+    _clear(lambda: BACKEND.query_range(QUERY, 1_700_000_000, 1_700_000_600, 60))

@@ -89,7 +89,7 @@ def sample(raw: Any, promql: str) -> float:
         raise _malformed("a non-numeric sample", raw, promql)
     try:
         return float(raw)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a JSON integer beyond any float
         raise _malformed("a non-numeric sample", raw, promql) from None
 
 
