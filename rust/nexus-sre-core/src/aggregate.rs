@@ -84,8 +84,9 @@ pub struct Plan {
 pub const DEFAULT_VALID_FROM: i64 = 631_152_000;
 pub const DEFAULT_VALID_TO: i64 = 7_258_118_400;
 
-/// Why a row was bad. The order fixes the index into [`Accumulator::skipped`].
-pub const REASONS: [&str; 10] = [
+/// Why a row was bad. The order fixes the index into [`Accumulator::skipped`] (new reasons
+/// go last, so saved states keep their meaning).
+pub const REASONS: [&str; 11] = [
     "null_timestamp",
     "timestamp_out_of_range",
     "null_service",
@@ -96,6 +97,7 @@ pub const REASONS: [&str; 10] = [
     "negative_latency",
     "null_count",
     "negative_count",
+    "invalid_status",
 ];
 const R_NULL_TS: usize = 0;
 const R_TS_RANGE: usize = 1;
@@ -107,6 +109,10 @@ const R_NAN_LATENCY: usize = 6;
 const R_NEG_LATENCY: usize = 7;
 const R_NULL_COUNT: usize = 8;
 const R_NEG_COUNT: usize = 9;
+const R_INVALID_STATUS: usize = 10;
+
+/// HTTP status codes: anything outside is a broken export (-1, 0, 99999), never a success.
+pub const VALID_STATUS: std::ops::RangeInclusive<i64> = 100..=599;
 
 /// Why a batch could not be aggregated.
 #[derive(Debug, Clone, PartialEq)]
@@ -343,9 +349,54 @@ fn batch_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef, 
     })
 }
 
-/// Integer values of any Arrow integer type as i64 (u64 beyond i64 saturates).
-/// Borrowed when the column already is Int64.
+/// A dictionary-encoded column's values per row: `lut` holds its dictionary's values already
+/// converted, rows go through their keys. Null keys (and keys past the dictionary, in Arrow
+/// data that was never validated) get `T::default()`; callers read nulls from
+/// `logical_nulls()`, which for a dictionary covers null keys and null values.
+fn through_keys<T: Copy + Default>(arr: &dyn Array, lut: &[T]) -> Option<Vec<T>> {
+    let DataType::Dictionary(key_type, _) = arr.data_type() else {
+        return None;
+    };
+    let keys = arr.as_any_dictionary().keys();
+    macro_rules! map {
+        ($t:ty) => {
+            keys.as_primitive::<$t>()
+                .values()
+                .iter()
+                .map(|&k| {
+                    usize::try_from(k)
+                        .ok()
+                        .and_then(|k| lut.get(k))
+                        .copied()
+                        .unwrap_or_default()
+                })
+                .collect()
+        };
+    }
+    Some(match key_type.as_ref() {
+        DataType::Int8 => map!(Int8Type),
+        DataType::Int16 => map!(Int16Type),
+        DataType::Int32 => map!(Int32Type),
+        DataType::Int64 => map!(Int64Type),
+        DataType::UInt8 => map!(UInt8Type),
+        DataType::UInt16 => map!(UInt16Type),
+        DataType::UInt32 => map!(UInt32Type),
+        DataType::UInt64 => map!(UInt64Type),
+        _ => return None,
+    })
+}
+
+/// The dictionary of a dictionary-encoded column.
+fn dictionary_values(arr: &dyn Array) -> Option<&ArrayRef> {
+    matches!(arr.data_type(), DataType::Dictionary(_, _)).then(|| arr.as_any_dictionary().values())
+}
+
+/// Integer values of any Arrow integer type as i64 (u64 beyond i64 saturates), plain or
+/// dictionary-encoded. Borrowed when the column already is Int64.
 fn ints(arr: &dyn Array) -> Option<Cow<'_, [i64]>> {
+    if let Some(values) = dictionary_values(arr) {
+        return through_keys(arr, &ints(values.as_ref())?).map(Cow::Owned);
+    }
     macro_rules! conv {
         ($t:ty) => {
             Cow::Owned(
@@ -378,6 +429,10 @@ fn ints(arr: &dyn Array) -> Option<Cow<'_, [i64]>> {
 
 /// A time column in its own unit (no per-row conversion): the values and units per second.
 fn epoch_values(arr: &dyn Array, unit: EpochUnit) -> Option<(Cow<'_, [i64]>, i64)> {
+    if let Some(values) = dictionary_values(arr) {
+        let (lut, per_s) = epoch_values(values.as_ref(), unit)?;
+        return Some((Cow::Owned(through_keys(arr, &lut)?), per_s));
+    }
     Some(match arr.data_type() {
         DataType::Timestamp(TimeUnit::Second, _) => (
             Cow::Borrowed(&arr.as_primitive::<TimestampSecondType>().values()[..]),
@@ -443,6 +498,9 @@ impl Bucketer {
 
 /// Latencies in ms; None for unsupported types. Durations carry their own unit.
 fn latencies_ms(arr: &dyn Array, scale: f64) -> Option<Vec<f64>> {
+    if let Some(values) = dictionary_values(arr) {
+        return through_keys(arr, &latencies_ms(values.as_ref(), scale)?);
+    }
     macro_rules! dur {
         ($t:ty, $per_ms:expr) => {
             arr.as_primitive::<$t>()
@@ -574,8 +632,6 @@ impl Tile {
 const NO_SERVICE: u32 = u32::MAX; // null
 const UNKNOWN_SERVICE: u32 = u32::MAX - 1;
 
-type BadRow<'a> = (usize, &'a str, String);
-
 impl Aggregator {
     pub fn new(plan: Plan) -> Result<Self, AggError> {
         if plan.bucket_seconds <= 0 {
@@ -702,51 +758,55 @@ impl Aggregator {
         })
     }
 
-    fn outcomes(&self, batch: &RecordBatch) -> Result<(String, Vec<bool>, ArrayRef), AggError> {
+    /// Per row: whether the request succeeded; plus, when some status code is outside
+    /// [`VALID_STATUS`], every row's code (those rows are invalid, not good).
+    #[allow(clippy::type_complexity)]
+    fn outcomes(
+        &self,
+        batch: &RecordBatch,
+    ) -> Result<(String, Vec<bool>, ArrayRef, Option<Vec<i64>>), AggError> {
         match &self.plan.outcome {
             Outcome::Success(c) => {
                 let arr = batch_column(batch, c)?;
-                match arr.data_type() {
-                    DataType::Boolean => {
-                        let v = arr.as_boolean().values().iter().collect();
-                        Ok((c.clone(), v, arr.clone()))
+                let bools = |a: &dyn Array| -> Option<Vec<bool>> {
+                    (*a.data_type() == DataType::Boolean)
+                        .then(|| a.as_boolean().values().iter().collect())
+                };
+                let v = match dictionary_values(arr.as_ref()) {
+                    Some(values) => {
+                        bools(values.as_ref()).and_then(|lut| through_keys(arr.as_ref(), &lut))
                     }
-                    other => Err(col_err(
+                    None => bools(arr.as_ref()),
+                };
+                match v {
+                    Some(v) => Ok((c.clone(), v, arr.clone(), None)),
+                    None => Err(col_err(
                         c,
-                        format!("expected booleans (success), got Arrow type {other}"),
+                        format!(
+                            "expected booleans (success), got Arrow type {}",
+                            arr.data_type()
+                        ),
                     )),
                 }
             }
             Outcome::Status { column, failures } => {
                 let arr = batch_column(batch, column)?;
                 let fails = |c: i64| failures.iter().any(|&(lo, hi)| c >= lo && c <= hi);
-                macro_rules! ok_of {
-                    ($t:ty) => {
-                        arr.as_primitive::<$t>()
-                            .values()
-                            .iter()
-                            .map(|&c| !fails(c as i64))
-                            .collect()
-                    };
-                }
-                let ok = match arr.data_type() {
-                    DataType::Int16 => ok_of!(Int16Type),
-                    DataType::Int32 => ok_of!(Int32Type),
-                    DataType::UInt16 => ok_of!(UInt16Type),
-                    _ => match ints(arr.as_ref()) {
-                        Some(codes) => codes.iter().map(|&c| !fails(c)).collect(),
-                        None => {
-                            return Err(col_err(
-                                column,
-                                format!(
-                                    "expected integer status codes, got Arrow type {}",
-                                    arr.data_type()
-                                ),
-                            ))
-                        }
-                    },
-                };
-                Ok((column.clone(), ok, arr.clone()))
+                let codes = ints(arr.as_ref()).ok_or_else(|| {
+                    col_err(
+                        column,
+                        format!(
+                            "expected integer status codes, got Arrow type {}",
+                            arr.data_type()
+                        ),
+                    )
+                })?;
+                let ok = codes.iter().map(|&c| !fails(c)).collect();
+                let (lo, hi) = min_max(&codes);
+                let invalid = !codes.is_empty()
+                    && !(VALID_STATUS.contains(&lo) && VALID_STATUS.contains(&hi));
+                let codes = invalid.then(|| codes.into_owned());
+                Ok((column.clone(), ok, arr.clone(), codes))
             }
         }
     }
@@ -773,7 +833,7 @@ impl Aggregator {
             return Ok(());
         }
         let svc = self.service_ids(svc_arr.as_ref())?;
-        let (outcome_name, ok, ok_arr) = self.outcomes(batch)?;
+        let (outcome_name, ok, ok_arr, status_codes) = self.outcomes(batch)?;
         let lat = match (&p.latency, self.needs_latency) {
             (Some(c), true) => {
                 let arr = batch_column(batch, c)?;
@@ -820,8 +880,11 @@ impl Aggregator {
         let null_at = |n: &Option<NullBuffer>, i: usize| n.as_ref().is_some_and(|n| n.is_null(i));
 
         // Per-row checks beyond time range and service only when some column can be bad.
-        let checks_needed =
-            ts_nulls.is_some() || ok_nulls.is_some() || lat.is_some() || cnt.is_some();
+        let checks_needed = ts_nulls.is_some()
+            || ok_nulls.is_some()
+            || status_codes.is_some()
+            || lat.is_some()
+            || cnt.is_some();
         let (mut read, mut outside) = (0u64, 0u64);
         let mut skipped = [0u64; REASONS.len()];
         // Rows are counted in a tile when the batch spans few buckets (pre-aggregated rows
@@ -857,6 +920,7 @@ impl Aggregator {
                 && t.reciprocal(p.bucket_seconds * per_s).is_some()
                 && ts_nulls.is_none()
                 && ok_nulls.is_none()
+                && status_codes.is_none()
                 && svc.iter().all(|&s| s < UNKNOWN_SERVICE)
                 && lat.as_ref().is_none_or(|(_, v, nulls)| {
                     nulls.is_none() && v.iter().all(|&x| x >= 0.0) // NaN fails too
@@ -877,78 +941,93 @@ impl Aggregator {
                 let suspect =
                     checks_needed || t < valid_lo || t >= valid_hi || s >= UNKNOWN_SERVICE;
                 // The first problem of a row decides its reason, checked column by column.
-                let bad: Option<BadRow> = if !suspect {
+                // Only the reason: a skipped row costs no message (built below, on error).
+                let bad: Option<usize> = if !suspect {
                     None
+                } else if null_at(&ts_nulls, i) {
+                    Some(R_NULL_TS)
+                } else if t < valid_lo || t >= valid_hi {
+                    Some(R_TS_RANGE)
+                } else if s == NO_SERVICE {
+                    Some(R_NULL_SERVICE)
+                } else if s == UNKNOWN_SERVICE {
+                    Some(R_UNKNOWN_SERVICE)
+                } else if null_at(&ok_nulls, i) {
+                    Some(R_NULL_OUTCOME)
+                } else if status_codes
+                    .as_ref()
+                    .is_some_and(|c| !VALID_STATUS.contains(&c[i]))
+                {
+                    Some(R_INVALID_STATUS)
+                } else if let Some((_, v, nulls)) = &lat {
+                    if null_at(nulls, i) {
+                        Some(R_NULL_LATENCY)
+                    } else if v[i].is_nan() {
+                        Some(R_NAN_LATENCY)
+                    } else if v[i] < 0.0 {
+                        Some(R_NEG_LATENCY)
+                    } else {
+                        None
+                    }
                 } else {
-                    'check: {
-                        if null_at(&ts_nulls, i) {
-                            break 'check Some((R_NULL_TS, &p.timestamp, "null timestamp".into()));
-                        }
-                        if t < valid_lo || t >= valid_hi {
-                            break 'check Some((
-                            R_TS_RANGE,
+                    None
+                };
+                let bad = bad.or_else(|| match &cnt {
+                    Some((_, _, nulls)) if suspect && null_at(nulls, i) => Some(R_NULL_COUNT),
+                    Some((_, v, _)) if suspect && v[i] < 0 => Some(R_NEG_COUNT),
+                    _ => None,
+                });
+                if let Some(reason) = bad {
+                    if p.skip_bad_rows {
+                        skipped[reason] += 1;
+                        continue;
+                    }
+                    let (column, detail): (&str, String) = match reason {
+                        R_NULL_TS => (&p.timestamp, "null timestamp".into()),
+                        R_TS_RANGE => (
                             &p.timestamp,
                             format!(
                                 "timestamp {} s since the epoch is outside 1990..2200 (wrong unit?)",
                                 t.div_euclid(per_s)
                             ),
-                        ));
+                        ),
+                        R_NULL_SERVICE => (&p.service, "null service".into()),
+                        R_UNKNOWN_SERVICE => (
+                            &p.service,
+                            format!(
+                                "service {} is not in the config",
+                                describe_service(svc_arr.as_ref(), i)
+                            ),
+                        ),
+                        R_NULL_OUTCOME => (&outcome_name, "null outcome".into()),
+                        R_INVALID_STATUS => (
+                            &outcome_name,
+                            format!(
+                                "status code {} is outside {}..{}",
+                                status_codes.as_ref().map_or(0, |c| c[i]),
+                                VALID_STATUS.start(),
+                                VALID_STATUS.end()
+                            ),
+                        ),
+                        R_NULL_LATENCY | R_NAN_LATENCY | R_NEG_LATENCY => {
+                            let (name, v, _) = lat.as_ref().expect("a latency reason");
+                            let detail = match reason {
+                                R_NULL_LATENCY => "null latency".into(),
+                                R_NAN_LATENCY => "NaN latency".into(),
+                                _ => format!("negative latency {} ms", v[i]),
+                            };
+                            (name, detail)
                         }
-                        if s == NO_SERVICE {
-                            break 'check Some((R_NULL_SERVICE, &p.service, "null service".into()));
+                        _ => {
+                            let (name, v, _) = cnt.as_ref().expect("a count reason");
+                            let detail = if reason == R_NULL_COUNT {
+                                "null count".into()
+                            } else {
+                                format!("negative count {}", v[i])
+                            };
+                            (name, detail)
                         }
-                        if s == UNKNOWN_SERVICE {
-                            break 'check Some((
-                                R_UNKNOWN_SERVICE,
-                                &p.service,
-                                format!(
-                                    "service {} is not in the config",
-                                    describe_service(svc_arr.as_ref(), i)
-                                ),
-                            ));
-                        }
-                        if null_at(&ok_nulls, i) {
-                            break 'check Some((
-                                R_NULL_OUTCOME,
-                                &outcome_name,
-                                "null outcome".into(),
-                            ));
-                        }
-                        if let Some((name, v, nulls)) = &lat {
-                            if null_at(nulls, i) {
-                                break 'check Some((R_NULL_LATENCY, name, "null latency".into()));
-                            }
-                            if v[i].is_nan() {
-                                break 'check Some((R_NAN_LATENCY, name, "NaN latency".into()));
-                            }
-                            if v[i] < 0.0 {
-                                break 'check Some((
-                                    R_NEG_LATENCY,
-                                    name,
-                                    format!("negative latency {} ms", v[i]),
-                                ));
-                            }
-                        }
-                        if let Some((name, v, nulls)) = &cnt {
-                            if null_at(nulls, i) {
-                                break 'check Some((R_NULL_COUNT, name, "null count".into()));
-                            }
-                            if v[i] < 0 {
-                                break 'check Some((
-                                    R_NEG_COUNT,
-                                    name,
-                                    format!("negative count {}", v[i]),
-                                ));
-                            }
-                        }
-                        None
-                    }
-                };
-                if let Some((reason, column, detail)) = bad {
-                    if p.skip_bad_rows {
-                        skipped[reason] += 1;
-                        continue;
-                    }
+                    };
                     return Err(AggError::Row {
                         column: column.to_string(),
                         reason: REASONS[reason],
@@ -1116,6 +1195,24 @@ impl Aggregator {
             },
             _ => None,
         };
+        // Codes outside VALID_STATUS are invalid rows: the general path skips or reports
+        // them. One min/max pass (it vectorises) over the codes.
+        let valid = |lo: i64, hi: i64| VALID_STATUS.contains(&lo) && VALID_STATUS.contains(&hi);
+        let outcome = outcome.filter(|o| match o {
+            Oks::I16(v, ..) => {
+                let (lo, hi) = v
+                    .iter()
+                    .fold((i16::MAX, i16::MIN), |(a, b), &c| (a.min(c), b.max(c)));
+                valid(lo as i64, hi as i64)
+            }
+            Oks::I32(v, ..) => {
+                let (lo, hi) = v
+                    .iter()
+                    .fold((i32::MAX, i32::MIN), |(a, b), &c| (a.min(c), b.max(c)));
+                valid(lo as i64, hi as i64)
+            }
+            Oks::Bool(_) => true,
+        });
         let (Some(cols), Some(outcome)) = (cols, outcome) else {
             tile.give_back();
             return false;
@@ -1237,10 +1334,17 @@ impl Aggregator {
 fn describe_service(arr: &dyn Array, i: usize) -> String {
     let s = match arr.data_type() {
         DataType::Dictionary(_, _) => {
+            // The one row's key (normalized_keys() would convert the whole batch's).
             let d = arr.as_any_dictionary();
-            let k = d.normalized_keys()[i];
+            let Some(k) = ints(d.keys().slice(i, 1).as_ref()).and_then(|k| k.first().copied())
+            else {
+                return "?".into();
+            };
             let v = d.values();
-            return describe_service(v.as_ref(), k);
+            return match usize::try_from(k) {
+                Ok(k) if k < v.len() => describe_service(v.as_ref(), k),
+                _ => "?".into(),
+            };
         }
         DataType::Utf8 => arr.as_string::<i32>().value(i).to_string(),
         DataType::LargeUtf8 => arr.as_string::<i64>().value(i).to_string(),
