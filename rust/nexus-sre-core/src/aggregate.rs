@@ -803,9 +803,10 @@ impl Aggregator {
                 })?;
                 let ok = codes.iter().map(|&c| !fails(c)).collect();
                 let (lo, hi) = min_max(&codes);
-                let invalid = !codes.is_empty()
-                    && !(VALID_STATUS.contains(&lo) && VALID_STATUS.contains(&hi));
-                let codes = invalid.then(|| codes.into_owned());
+                let valid = |c: i64| VALID_STATUS.contains(&c);
+                // An empty batch has no codes (its min/max are the fold's start values).
+                let all_valid = codes.is_empty() || (valid(lo) && valid(hi));
+                let codes = (!all_valid).then(|| codes.into_owned());
                 Ok((column.clone(), ok, arr.clone(), codes))
             }
         }
@@ -1646,3 +1647,7 @@ mod tests {
 #[cfg(test)]
 #[path = "aggregate_paths_tests.rs"]
 mod paths_tests;
+
+#[cfg(test)]
+#[path = "aggregate_rows_proptest.rs"]
+mod rows_proptest;
