@@ -25,14 +25,16 @@ from ..common.figures import clean_float, to_decimal
 from ..config import SLO, Config, Service, load_config, parse_config
 from ..embedded import EmbeddedStore
 from ..errors import InvalidInputError, UnknownAlertError, UnknownSLOError
-from ..slo.evaluate import BucketSeries, alert_tiers, evaluate_series, period_bounds, usable_alerts
+from ..common.figures import reaches
+from ..common.times import epoch as _epoch
+from ..slo.budget import BudgetLevels, period_budget
 from ..slo.evaluation import SloEvaluation
+from ..slo.windows import alert_tiers, usable_alerts
 from .alerts import Alert, alert_id
 
 log = logging.getLogger(__name__)
 
 AlertListener = Callable[[str, Alert], None]  # ("started" | "resolved", alert)
-_TOLERANCE = 1e-12
 
 
 @dataclass(frozen=True)
@@ -277,7 +279,7 @@ class SLOManager:
         total_minutes = budget * period / 60
         consumed = (Decimal(100) - actual) / (Decimal(100) - slo.target)
         burn = consumed  # over the whole period, the burn rate is the share consumed
-        status = _core.budget_status(float(consumed), _status_thresholds(slo))
+        status = BudgetLevels.of(slo).status(consumed)
         tte = _core.time_to_exhaustion(float(1 - consumed), float(burn), float(period))
         return BudgetFigures(
             slo_id=slo.id,
@@ -310,26 +312,24 @@ class SLOManager:
             span = period
         stats = counter.window(min(span, counter.horizon_seconds), end)
         hour = counter.window(_hour_window(slo, self._bucket_seconds), end)
-        b = _core.error_budget(
-            float(slo.target), float(period), stats.good, stats.total, _status_thresholds(slo)
-        )
-        hour_burn = hour.error_ratio / b.budget_fraction
-        tte = _core.time_to_exhaustion(b.remaining_fraction, hour_burn, float(period))
+        hour_burn = hour.error_ratio / float(slo.budget_fraction)
+        b = period_budget(slo, period, stats.good, stats.total, hour_burn)
         return BudgetFigures(
             slo_id=slo.id,
             target=float(slo.target),
             period_seconds=period,
             sli_percent=None if not stats.has_data else stats.good / stats.total * 100,
-            total_minutes=float(slo.budget_fraction * period / 60),
-            total_events=b.total_events if stats.has_data else None,
+            total_minutes=b.total_minutes,
+            total_events=b.total_events,
             consumed_minutes=b.consumed_minutes,
             remaining_minutes=b.remaining_minutes,
             consumption_percentage=b.consumed_fraction * 100,
             remaining_budget=b.remaining_fraction * 100,
-            burn_rate=b.burn_rate,
+            # Over the whole window the burn rate is the share of the budget consumed.
+            burn_rate=b.consumed_fraction,
             # No traffic is "no data", never a healthy-looking 100 % budget.
             status=b.status if stats.has_data else "no-data",
-            time_to_exhaustion_hours=None if tte is None else tte / 3600,
+            time_to_exhaustion_hours=b.time_to_exhaustion_hours,
             events=stats.total,
         )
 
@@ -345,16 +345,16 @@ class SLOManager:
         with_series: bool = True,
     ) -> SloEvaluation:
         """The SLO over a period from the embedded counters (default: its own window)."""
+        from ..sources.embedded import StoreSource
+        from ..sources.evaluate_all import evaluate_one
+
         service, slo = self.find(slo_id)
-        counter = self.store.counter(slo_id)
         if end is None:
-            end = datetime.fromtimestamp(counter.now(), UTC)
-        p_start, p_end = period_bounds(
-            slo, start=start, end=end, days=days, bucket_seconds=self._bucket_seconds
+            end = datetime.fromtimestamp(self.store.counter(slo_id).now(), UTC)
+        source = StoreSource(self.store, "of this SLOManager")
+        return evaluate_one(
+            source, service, slo, start=start, end=end, days=days, with_series=with_series
         )
-        table = counter.series(p_start.timestamp(), p_end.timestamp())
-        series = BucketSeries.from_table(table, self._bucket_seconds, p_start)
-        return evaluate_series(service, slo, series, period_end=p_end, with_series=with_series)
 
     # Alerts ----------------------------------------------------------------------------
 
@@ -393,7 +393,7 @@ class SLOManager:
             reached = [
                 t
                 for t in slo.alerting.budget_exhaustion
-                if budget.consumption_percentage >= float(t.percentage) * (1 - _TOLERANCE)
+                if reaches(budget.consumption_percentage, float(t.percentage))
             ]
             if reached:
                 top = max(reached, key=lambda t: t.percentage)
@@ -519,34 +519,11 @@ class SLOManager:
         self.stop()
 
 
-def _epoch(t: float | datetime) -> float:
-    if isinstance(t, datetime):
-        if t.tzinfo is None:
-            t = t.replace(tzinfo=UTC)
-        return t.timestamp()
-    return float(t)
-
-
 def _hour_window(slo: SLO, bucket: int) -> int:
     """The window whose burn rate drives 'time to exhaustion': the shortest alert long
     window (1h by default), else one hour."""
     longs = [a.long_window for a in slo.alerting.burn_rate if a.long_window % bucket == 0]
     return min(longs) if longs else max(bucket, 3600 // bucket * bucket)
-
-
-def _status_thresholds(slo: SLO) -> tuple[float, float, float]:
-    """Budget status thresholds from the SLO's budget-exhaustion alerts: the lowest
-    warning and critical percentages (defaults 75 and 90), exhausted at 100."""
-    warn = [float(t.percentage) for t in slo.alerting.budget_exhaustion if t.severity == "warning"]
-    crit = [
-        float(t.percentage)
-        for t in slo.alerting.budget_exhaustion
-        if t.severity == "critical" and float(t.percentage) < 100
-    ]
-    w = min(warn) / 100 if warn else 0.75
-    c = min(crit) / 100 if crit else 0.9
-    c = max(c, w)
-    return (w, c, max(1.0, c))
 
 
 def _annotations(service: Service, slo: SLO, name: str, info: dict[str, Any]) -> dict[str, str]:
