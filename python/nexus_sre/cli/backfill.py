@@ -50,8 +50,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from ..backfill import backfill
-    from ..common.status_codes import parse_failure_codes
     from ..common.durations import parse_duration
+    from ..common.status_codes import parse_failure_codes
     from ..config import load_config
 
     config = load_config(args.config)

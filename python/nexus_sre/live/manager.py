@@ -21,12 +21,11 @@ from typing import Any
 
 from .. import _core
 from ..common.durations import format_duration
-from ..common.figures import clean_float, to_decimal
+from ..common.figures import clean_float, reaches, to_decimal
+from ..common.times import epoch as _epoch
 from ..config import SLO, Config, Service, load_config, parse_config
 from ..embedded import EmbeddedStore
 from ..errors import InvalidInputError, UnknownAlertError, UnknownSLOError
-from ..common.figures import reaches
-from ..common.times import epoch as _epoch
 from ..slo.budget import BudgetLevels, period_budget
 from ..slo.evaluation import SloEvaluation
 from ..slo.windows import alert_tiers, usable_alerts

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..common.times import parse_iso
 from ..errors import InvalidInputError
 
 log = logging.getLogger("nexus_sre.middleware")
@@ -71,15 +72,7 @@ def _timestamp(v: Any) -> float | None:
             raise InvalidInputError(f"beacon.timestamp: out of range: {v}")
         return v / 1000.0 if v > 1e11 else float(v)
     if isinstance(v, str):
-        from datetime import datetime
-
-        try:
-            dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidInputError(f"beacon.timestamp: not ISO 8601: {v[:40]!r}") from None
-        if dt.tzinfo is None:
-            raise InvalidInputError("beacon.timestamp: needs a time zone (e.g. a trailing Z)")
-        return dt.timestamp()
+        return parse_iso(v, "beacon.timestamp", naive_utc=False).timestamp()
     raise InvalidInputError("beacon.timestamp: expected a number or ISO 8601 string")
 
 

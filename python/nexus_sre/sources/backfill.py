@@ -146,7 +146,8 @@ class BackfillSource:
     def data_start(self, service: Service, slo: SLO, end: datetime) -> datetime | None:
         """Where the rows begin: the first bucket with events of any SLO, not before the
         data's stated start (a backfill's --start)."""
-        firsts = [c.first + int(nz[0]) for c in self.counts.values() if len(nz := c.total.nonzero()[0])]
+        nonzero = [(c.first, c.total.nonzero()[0]) for c in self.counts.values()]
+        firsts = [first + int(nz[0]) for first, nz in nonzero if len(nz)]
         first = min(firsts) * self.bucket_seconds if firsts else None
         if first is None:
             return None if self.start is None else _dt(self.start)

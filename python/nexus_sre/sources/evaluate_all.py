@@ -111,9 +111,7 @@ def evaluate_all(
     chosen = source.slos(config, services)
 
     def one(pair: tuple[Service, SLO]) -> SloEvaluation:
-        return evaluate_one(
-            source, *pair, start=start, end=end, days=days, with_series=with_series
-        )
+        return evaluate_one(source, *pair, start=start, end=end, days=days, with_series=with_series)
 
     if source.parallel and len(chosen) > 1:
         # The core's kernels and numpy release the GIL: workers keep both cores busy.
