@@ -21,7 +21,8 @@ import numpy as np
 from ..common.times import epoch
 from ..config.model import SLO, Config, Service
 from ..errors import DataError, InvalidInputError
-from ..slo.windows import alert_tiers, alert_windows, check_alert_buckets
+from ..slo.evaluate import covered_backtest
+from ..slo.windows import alert_windows, check_alert_buckets
 from ._native import core
 from .columns import Columns
 from .counts import SloCounts, dense
@@ -314,8 +315,8 @@ def _finish(state: PartialState, config: Config, reuse: bool) -> BackfillResult:
                 np.asarray(a)
                 for a in _core.rolling_burn_rates(good, total, [*ks, k_budget], target)
             ]
-            tiers = alert_tiers(slo.alerting.burn_rate)
-            fired = _core.backtest(good, total, bs, target, tiers, slo.alerting.min_events)
+            # The data begins at `first`: the evaluator's rule for partial windows.
+            fired = covered_backtest(slo, good, total, bs)
         else:
             burns = [np.zeros(0) for _ in [*ks, k_budget]]
             fired = []

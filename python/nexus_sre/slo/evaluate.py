@@ -27,6 +27,7 @@ from .windows import alert_tiers, report_windows, usable_alerts
 __all__ = [
     "BucketSeries",
     "alert_tiers",
+    "covered_backtest",
     "cumulative_figures",
     "evaluate_series",
     "period_bounds",
@@ -81,6 +82,34 @@ def cumulative_figures(
     return sli, 1.0 - bad_so_far / (budget_fraction * all_events)
 
 
+def covered_backtest(
+    slo: SLO, good: np.ndarray, total: np.ndarray, bucket_seconds: int
+) -> list[tuple[int, int, int, float]]:
+    """The core's alert backtest over per-bucket counts whose data begins at bucket 0:
+    (alert index, first firing bucket, end bucket exclusive, peak long-window burn). An
+    alert cannot fire while its long window reaches before the data (bucket i is judged on
+    buckets i - k + 1 .. i, all data from bucket k - 1 on): no cold-start alerts."""
+    alerts = usable_alerts(slo, bucket_seconds)
+    target = float(slo.target)
+    intervals = _core.backtest(
+        good, total, bucket_seconds, target, alert_tiers(alerts), slo.alerting.min_events
+    )
+    out = []
+    long_burns: dict[int, np.ndarray] = {}
+    for pos, first, end, peak in intervals:
+        k = alerts[pos].long_window // bucket_seconds
+        if end <= k - 1:
+            continue  # it only ever held on a partial window
+        if first < k - 1:
+            first = k - 1
+            if k not in long_burns:
+                (arr,) = _core.rolling_burn_rates(good, total, [k], target)
+                long_burns[k] = arr.to_numpy()
+            peak = float(long_burns[k][first:end].max())
+        out.append((pos, first, end, peak))
+    return out
+
+
 def _fired_alerts(
     slo: SLO, series: BucketSeries, first_shown: int
 ) -> tuple[list[FiredAlert], list[PartialWindow]]:
@@ -89,34 +118,12 @@ def _fired_alerts(
     still reaches before it cannot fire there (its window is partial)."""
     usable = usable_alerts(slo, series.bucket_seconds)
     bucket = series.bucket_seconds
-    intervals = _core.backtest(
-        series.good,
-        series.total,
-        bucket,
-        float(slo.target),
-        alert_tiers(usable),
-        slo.alerting.min_events,
-    )
     n = len(series.good)
     out: list[FiredAlert] = []
-    partial: dict[str, PartialWindow] = {}
-    long_burns: dict[int, np.ndarray] = {}
-    for tier_pos, first, end, peak in intervals:
-        alert = usable[tier_pos]
-        # Bucket i is judged on buckets (i - k, i]: whole data from bucket k - 1 on.
-        covered = alert.long_window // bucket - 1
+    for pos, first, end, peak in covered_backtest(slo, series.good, series.total, bucket):
         if end <= first_shown:
             continue  # over before the period began
-        if first < covered:
-            if end <= covered:
-                continue  # only ever fired on a partial window
-            first = covered
-            if alert.long_window not in long_burns:
-                (arr,) = _core.rolling_burn_rates(
-                    series.good, series.total, [alert.long_window // bucket], float(slo.target)
-                )
-                long_burns[alert.long_window] = arr.to_numpy()
-            peak = float(long_burns[alert.long_window][first:end].max())
+        alert = usable[pos]
         out.append(
             FiredAlert(
                 name=alert.name,
@@ -132,6 +139,7 @@ def _fired_alerts(
                 short_window_s=alert.short_window,
             )
         )
+    partial = {}
     for alert in usable:
         covered = alert.long_window // bucket - 1
         if covered > first_shown and alert.name not in partial:
