@@ -74,6 +74,19 @@ class DataError(SloError):
     """Bad data in an input (nulls, negative latencies, timestamps out of range, ...)."""
 
 
+class BadFileError(DataError):
+    """A data file that cannot be read at all (not Parquet, truncated, unreadable): names it.
+    A backfill fails with it, or lists the file and goes on with `on_bad_file="skip"`."""
+
+    def __init__(self, message: str, path: str):
+        super().__init__(message)
+        self.path = path
+
+    def __reduce__(self) -> tuple[type[BadFileError], tuple[str, str]]:
+        # Keeps `path` when the error crosses from a Dask or Ray worker.
+        return (type(self), (str(self), self.path))
+
+
 class BackendError(SloError):
     """A monitoring backend (Prometheus, ...) failed or answered something unusable."""
 
