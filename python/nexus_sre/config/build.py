@@ -38,7 +38,10 @@ def build_config(spec: ConfigSpec, source: str, warnings: list[ConfigIssue]) -> 
         alerting_enabled=g.alerting_enabled,
         budget_calculation_interval=g.budget_calculation_interval,
         dashboards=Dashboards(
-            auto_generate=g.dashboards.auto_generate, platform=g.dashboards.platform
+            auto_generate=g.dashboards.auto_generate,
+            platform=g.dashboards.platform,
+            folder=g.dashboards.folder,
+            tags=tuple(g.dashboards.tags),
         ),
         prometheus=(
             PrometheusSettings(
@@ -96,6 +99,7 @@ def _slo(s: SloSpec, default_window: TimeWindow) -> SLO:
         time_window=window,
         sli=SLI(
             type=_any(s.sli.type),
+            id=s.sli.id,
             query=s.sli.query,
             good_query=s.sli.good_query,
             total_query=s.sli.total_query,

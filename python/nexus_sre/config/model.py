@@ -93,6 +93,8 @@ class Dashboards(BaseModel):
 
     auto_generate: bool = False
     platform: str = "grafana"
+    folder: str = "SLOs"
+    tags: tuple[str, ...] = ("nexus-sre", "slo")
 
 
 class PrometheusSettings(BaseModel):
@@ -161,6 +163,7 @@ class SLI(BaseModel):
     model_config = _FROZEN
 
     type: SliType
+    id: str | None = None  # the seed's `sli.id`: a name for the SLI itself, shown in outputs
     query: str | None = None  # a single query returning the good share in percent
     good_query: str | None = None
     total_query: str | None = None

@@ -27,6 +27,8 @@ SLI_TYPES = ("availability", "latency", "ratio")
 SEVERITIES = ("critical", "warning", "info")
 LATENCY_UNITS = ("ms", "s")
 EPOCH_UNITS = ("s", "ms")
+# Dashboard platforms with a generator; "datadog" joins once Datadog dashboards exist.
+DASHBOARD_PLATFORMS = ("grafana",)
 
 
 def _checked(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -170,6 +172,11 @@ LatencyUnit = Annotated[
     str, BeforeValidator(_choice("latency unit", LATENCY_UNITS)), _enum(LATENCY_UNITS)
 ]
 EpochUnit = Annotated[str, BeforeValidator(_choice("epoch unit", EPOCH_UNITS)), _enum(EPOCH_UNITS)]
+Platform = Annotated[
+    str,
+    BeforeValidator(_choice("dashboard platform", DASHBOARD_PLATFORMS)),
+    _enum(DASHBOARD_PLATFORMS),
+]
 Count = Annotated[int, Field(strict=True, ge=0)]
 Minutes = Annotated[int, Field(strict=True, gt=0)]
 
@@ -197,8 +204,14 @@ class _Spec(BaseModel):
 
 
 class DashboardsSpec(_Spec):
-    auto_generate: StrictBool = False
-    platform: Text = "grafana"
+    auto_generate: StrictBool = Field(
+        default=False, description="`nexus-sre rules -o FILE` also writes the dashboards"
+    )
+    platform: Platform = "grafana"
+    folder: Text = Field(default="SLOs", description="the Grafana folder of the dashboards")
+    tags: list[Text] = Field(
+        default_factory=lambda: ["nexus-sre", "slo"], description="tags on every dashboard"
+    )
 
 
 class BasicAuthSpec(_Spec):
@@ -226,6 +239,7 @@ class GlobalSpec(_Spec):
 
 
 class SliSpec(_Spec):
+    id: Ident | None = Field(default=None, description="names the SLI in reports and rules")
     type: SliType
     query: Text | None = None
     good_query: Text | None = None

@@ -91,6 +91,30 @@ def period_budget(
     )
 
 
+def budget_from_sli(
+    slo: SLO, period_seconds: int, sli_percent: Decimal, burn_rate_now: float
+) -> PeriodBudget:
+    """The budget spent by an achieved SLI (a percent-query SLI has no event counts)."""
+    consumed = (100 - Fraction(sli_percent)) / (100 - Fraction(slo.target))
+    minutes = budget_minutes(slo, period_seconds)
+    remaining = 1 - consumed
+    tte = _core.time_to_exhaustion(float(remaining), burn_rate_now, float(period_seconds))
+    return PeriodBudget(
+        total_minutes=float(minutes),
+        total_events=None,
+        consumed_fraction=float(consumed),
+        remaining_fraction=float(remaining),
+        consumed_minutes=float(consumed * minutes),
+        remaining_minutes=float(remaining * minutes),
+        status=BudgetLevels.of(slo).status(consumed),
+        time_to_exhaustion_hours=None if tte is None else tte / 3600.0,
+    )
+
+
+# The name before the exact rewrite (`sources.prometheus_instant` and callers use it).
+error_budget = period_budget
+
+
 def target_met(slo: SLO, good: int, total: int) -> bool | None:
     """SLI >= target, exactly (None without traffic): the same boundary as the status."""
     if total <= 0:

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy only for annotations: budgets and validate start without it
+    import numpy as np
 
 
 @dataclass(frozen=True)
