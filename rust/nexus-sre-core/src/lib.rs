@@ -1,5 +1,6 @@
 //! nexus-sre core: the pure logic behind nexus-sre, free of Python.
 //!
+//! * [`sli`]: the good-event rule: is this request good for this SLO.
 //! * [`counter`]: lock-free windowed good/total counters fed on every request.
 //! * [`budget`]: error-budget figures for a target and a period.
 //! * [`burn`]: rolling error ratios and burn rates over bucket series.
@@ -14,6 +15,7 @@ pub mod burn;
 pub mod clock;
 pub mod counter;
 pub mod error;
+pub mod sli;
 pub mod storage;
 
 pub use error::{CoreError, CoreResult};
