@@ -1,11 +1,11 @@
 //! nexus-sre core: the pure logic behind nexus-sre, free of Python.
 //!
 //! * [`sli`]: the good-event rule: is this request good for this SLO.
-//! * [`counter`]: lock-free windowed good/total counters fed on every request.
+//! * [`counter`]: lock-free windowed good/total counters fed on every request, their
+//!   storage (heap or a file shared by processes) and the per-service recorder.
 //! * [`budget`]: error-budget figures for a target and a period.
 //! * [`burn`]: rolling error ratios and burn rates over bucket series.
 //! * [`aggregate`]: request rows (Arrow batches) into per-SLO, per-bucket good/total.
-//! * [`storage`]: where a counter's slots live: the heap, or a file shared by processes.
 //! * [`alerting`]: multi-window multi-burn-rate alerts, at one instant and as a backtest.
 
 pub mod aggregate;
@@ -16,6 +16,5 @@ pub mod clock;
 pub mod counter;
 pub mod error;
 pub mod sli;
-pub mod storage;
 
 pub use error::{CoreError, CoreResult};
