@@ -117,7 +117,10 @@ impl WorkbookTier {
     /// the first tier of a 28-day SLO).
     pub fn factor(&self, period_seconds: i64) -> f64 {
         let (num, den) = decimal(self.budget_share).expect("Workbook shares are decimals");
-        match (u128::try_from(period_seconds), u128::try_from(self.long_seconds)) {
+        match (
+            u128::try_from(period_seconds),
+            u128::try_from(self.long_seconds),
+        ) {
             (Ok(p), Ok(long)) if long > 0 => crate::budget::exact_ratio(num * p, den * long),
             _ => workbook_factor(num as f64 / den as f64, period_seconds, self.long_seconds),
         }
