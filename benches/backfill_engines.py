@@ -33,7 +33,7 @@ def ours(path: str, config_path: str) -> pa.Table:
     """The library's own Arrow output (`BackfillResult.buckets`): every minute of the range,
     with more columns than the others (`normalise` picks the shared ones)."""
     import nexus_sre
-    from nexus_sre.bulk import Columns
+    from nexus_sre.backfill import Columns
 
     result = nexus_sre.backfill(config_path, path, columns=Columns(status="status", latency=None))
     return result.buckets

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ._moved import install as _install_moved_paths
+from .backfill import backfill, backfill_partial
 from .errors import (
     ArrowTypeError,
     BackendError,
@@ -19,23 +21,24 @@ from .errors import (
 
 __version__ = "0.1.0"
 
+# `nexus_sre.backfill` is the function (the package's modules are reached with from-imports).
+_install_moved_paths()
+
 # The public API beyond the errors, imported on first use so that `import nexus_sre` stays
 # cheap and config tooling works even where the Rust extension is not built.
 _LAZY = {
-    "SLOManager": "manager",
-    "BudgetFigures": "manager",
-    "Alert": "alerts",
+    "SLOManager": "live.manager",
+    "BudgetFigures": "live.manager",
+    "Alert": "live.alerts",
     "load_config": "config",
     "parse_config": "config",
     "Config": "config",
-    "make_report": "reporting",
-    "SloEvaluation": "evaluation",
+    "make_report": "report.make",
+    "SloEvaluation": "slo.evaluation",
     "WindowedCounter": "_core",
     "ServiceRecorder": "_core",
-    "backfill": "backfill",
-    "backfill_partial": "backfill",
-    "BackfillResult": "bulk",
-    "PartialState": "bulk",
+    "BackfillResult": "backfill",
+    "PartialState": "backfill",
     "BackfillSource": "sources.backfill",
 }
 

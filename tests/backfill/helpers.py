@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from nexus_sre.bulk import BackfillResult
+from nexus_sre.backfill import BackfillResult
 
 from .reference import RefSlo
 

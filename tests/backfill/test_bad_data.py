@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from nexus_sre.bulk import Columns, backfill
+from nexus_sre.backfill import Columns, backfill
 from nexus_sre.errors import DataError
 
 from .conftest import T0
@@ -135,7 +135,7 @@ def test_rows_outside_start_end_are_counted_not_dropped(small_config):
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_earliest_bad_row_wins_across_row_groups_and_threads(small_config, tmp_path, threads):
-    from nexus_sre.bulk import backfill_partial
+    from nexus_sre.backfill import backfill_partial
 
     # Bad rows in row groups 1 and 3: whichever thread finds one first, row group 1 is named.
     t = _with("latency_ms", 33, -1.0, _with("success", 17, None))

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from nexus_sre.bulk import Columns, backfill, evaluations_from_data
+from nexus_sre.backfill import Columns, backfill, evaluations_from_data
 from nexus_sre.cli import main
 from nexus_sre.config import load_config_text
 from nexus_sre.errors import DataError, InvalidInputError

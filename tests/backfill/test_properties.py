@@ -11,7 +11,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nexus_sre.bulk import Columns, backfill, backfill_partial, finish
+from nexus_sre.backfill import Columns, backfill, backfill_partial, finish
 
 from .conftest import make_rows, rows_table
 from .helpers import assert_matches_reference, assert_same

@@ -28,9 +28,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from nexus_sre.bulk import backfill
+from nexus_sre.backfill import backfill
 from nexus_sre.config import load_config
-from nexus_sre.reporting import make_report
+from nexus_sre.report.make import make_report
 from nexus_sre.sources.backfill import BackfillSource
 
 from .export import FAILURES, INCIDENTS, T0, write_export

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from nexus_sre.bulk import backfill
+from nexus_sre.backfill import backfill
 from nexus_sre.cli import main
 from nexus_sre.config import load_config_text
 from nexus_sre.errors import InvalidInputError

@@ -56,7 +56,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from nexus_sre.bulk import Columns, backfill, to_evaluations
+from nexus_sre.backfill import Columns, backfill, to_evaluations
 from nexus_sre.config import load_config_text
 
 from .conftest import T0

@@ -14,7 +14,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
 
-from nexus_sre.bulk import Columns, backfill, parse_failure_codes
+from nexus_sre.backfill import Columns, backfill, parse_failure_codes
 from nexus_sre.cli import main
 from nexus_sre.errors import InvalidInputError
 
@@ -188,7 +188,7 @@ def test_report_command_reads_parquet(small_config, data, expected, tmp_path, ca
 
 
 def test_to_evaluations_over_the_whole_range(small_config, expected):
-    from nexus_sre.bulk import to_evaluations
+    from nexus_sre.backfill import to_evaluations
 
     evs = to_evaluations(expected, small_config)
     assert [(e.good, e.total) for e in evs] == [(s.good_sum, s.total_sum) for s in expected.slos]
@@ -208,7 +208,7 @@ def test_rust_and_pyarrow_parquet_readers_agree(
     small_config, data, expected, tmp_path, monkeypatch, compression, dictionary
 ):
     import nexus_sre._core as core
-    from nexus_sre.bulk import source
+    from nexus_sre.backfill import source
 
     table = data[1]
     if dictionary:

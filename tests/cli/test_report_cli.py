@@ -49,7 +49,7 @@ def test_json_report_facts_match_the_store(seeded: tuple[Path, Path]) -> None:
     assert slos["frontend-availability"]["targetMet"] is False
     assert report["summary"]["totalSLOs"] == 9
     # Recompute one SLO's SLI from the saved counter state, independently of the report.
-    from nexus_sre.embedded.persist import load_store
+    from nexus_sre.embedded.snapshots import load_store
 
     table = load_store(store)[("nexus-api", "api-availability")]
     from datetime import datetime

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from nexus_sre.common.durations import format_duration
 from nexus_sre.config import (
     TimeWindow,
     load_config,
@@ -20,7 +21,6 @@ from nexus_sre.config import (
     workbook_burn_rates,
 )
 from nexus_sre.config.defaults import burn_rate_factor
-from nexus_sre.durations import format_duration
 from nexus_sre.errors import UnknownSLOError
 
 from .conftest import MINIMAL

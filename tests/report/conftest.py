@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from nexus_sre.evaluation import ErrorBudget, FiredAlert, Series, SloEvaluation
+from nexus_sre.slo.evaluation import ErrorBudget, FiredAlert, Series, SloEvaluation
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 END = datetime(2026, 12, 1, tzinfo=UTC)  # 30 days

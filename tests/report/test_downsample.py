@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nexus_sre.evaluation import Series
 from nexus_sre.report.downsample import downsample_series, group_max
+from nexus_sre.slo.evaluation import Series
 
 _T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

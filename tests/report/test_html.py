@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nexus_sre.evaluation import Series
 from nexus_sre.report import render
+from nexus_sre.slo.evaluation import Series
 
 EVIL = "<script>alert(1)</script>"
 LINE_0_RGB = (0x09, 0x69, 0xDA)  # `svg .line-0` stroke in render_html._CSS

@@ -49,9 +49,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..bulk import backfill, parse_failure_codes
+    from ..backfill import backfill
+    from ..common.status_codes import parse_failure_codes
+    from ..common.durations import parse_duration
     from ..config import load_config
-    from ..durations import parse_duration
 
     config = load_config(args.config)
     if args.format != "json" and args.output is None:

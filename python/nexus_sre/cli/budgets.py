@@ -69,7 +69,7 @@ def _row(e: Any) -> dict[str, Any]:
 def _clean(value: Any) -> Any:
     """Floats without binary artefacts, for JSON a user reads (99.94201003035 not
     99.94201003035079); NaN as null."""
-    from ..figures import clean_float
+    from ..common.figures import clean_float
 
     if isinstance(value, float):
         return clean_float(value) if value == value else None
@@ -86,7 +86,7 @@ def _fmt(v: float | None, spec: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from ..config import load_config
-    from ..sources.history import evaluations_from
+    from ..sources.select import evaluations_from
 
     check_period(args)
     config = load_config(args.config)

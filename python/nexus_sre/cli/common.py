@@ -122,7 +122,7 @@ def note_unmeasured(config: Config, source: str) -> None:
     SLOs a report from them leaves out, rather than dropping them silently."""
     if source not in ("parquet", "backfill"):
         return
-    from ..bulk.engine import unmeasured_slos
+    from ..backfill.engine import unmeasured_slos
 
     for name in unmeasured_slos(config):
         print(

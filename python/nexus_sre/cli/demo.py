@@ -23,8 +23,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..demo import seed_store
     from ..embedded import EmbeddedStore
+    from ..embedded.demo import seed_store
     from ..errors import InvalidInputError
     from ..sources.embedded import default_store_dir
     from .common import load

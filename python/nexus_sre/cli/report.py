@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..paths import make_parent_dirs
+from ..common.paths import make_parent_dirs
 from .common import (
     add_source_options,
     check_period,
@@ -41,7 +41,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from ..report import render
-    from ..reporting import make_report
+    from ..report.make import make_report
 
     check_period(args)
     config = load(args)

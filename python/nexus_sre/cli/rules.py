@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..paths import make_parent_dirs
+from ..common.paths import make_parent_dirs
 
 NAME = "rules"
 HELP = "generate Prometheus recording and alerting rules for the SLOs of a config"

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from ..durations import format_duration
-from ..figures import fmt_number
+from ..common.durations import format_duration
+from ..common.figures import fmt_number
 from . import values
 from .loader import PathKey, format_path
 from .model import Config, TimeWindow

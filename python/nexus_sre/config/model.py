@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..durations import format_duration
+from ..common.durations import format_duration
 from ..errors import ConfigIssue, UnknownSLOError
 
 CalendarUnit = Literal["month", "week"]
@@ -127,7 +127,7 @@ class GlobalSettings(BaseModel):
 
 class BackfillColumns(BaseModel):
     """The column mapping of `backfill.columns`: None where the config says nothing, so the
-    command line, the API or the built-in default decides (`nexus_sre.bulk.Columns`)."""
+    command line, the API or the built-in default decides (`nexus_sre.backfill.Columns`)."""
 
     model_config = _FROZEN
 

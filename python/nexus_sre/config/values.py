@@ -14,10 +14,10 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..durations import parse_duration
+from ..common.durations import parse_duration
+from ..common.figures import fmt_number, to_decimal
+from ..common.status_codes import FORMS, CodeRanges, code_range
 from ..errors import InvalidInputError, WindowError
-from ..figures import fmt_number, to_decimal
-from ..status_codes import FORMS, CodeRanges, code_range
 from .model import CALENDAR_SECONDS, TimeWindow
 
 

@@ -4,7 +4,7 @@ docs/embedding.md."""
 
 from __future__ import annotations
 
-from .persist import load_store
+from .snapshots import load_store
 from .store import DEFAULT_BURN_WINDOWS, EmbeddedStore, SloEntry, ring_file_name
 
 __all__ = [

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .. import _core
-from ..durations import format_duration
+from ..common.durations import format_duration
 from .store import EmbeddedStore, SloEntry
 
 _window_label = lru_cache(maxsize=1024)(format_duration)

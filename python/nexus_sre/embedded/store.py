@@ -13,7 +13,7 @@ records into one.
   newest snapshot only when its file did not exist (first start, or after a reboot cleared
   /dev/shm), since an existing file already holds everything.
 
-Snapshots are the segments of `persist.py`: `save(dir)`/`load(dir)` write and read them
+Snapshots are the segments of `snapshots.py`: `save(dir)`/`load(dir)` write and read them
 anywhere, `flush()`/`restore()` (and the flusher thread of `start()`) keep `persist_dir`.
 """
 
@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 
 from .. import _core
 from ..errors import InvalidInputError, UnknownSLOError
-from . import persist
+from . import snapshots
 
 if TYPE_CHECKING:
     from ..config import SLO, Config
@@ -328,19 +328,19 @@ class EmbeddedStore:
 
     def snapshot(self) -> pa.Table:
         """Every counter's non-empty buckets as one table (the segment layout)."""
-        return persist.counters_table(self._keyed_counters())
+        return snapshots.counters_table(self._keyed_counters())
 
     def save(self, directory: str | os.PathLike[str]) -> Path:
         """Write every counter as one snapshot segment in `directory` (the newest
         `keep_segments` are kept): what `flush()` writes, what reports and `load` read."""
-        data = persist.encode_counters(self._keyed_counters())
-        return persist.write_segment(Path(directory), data, keep=self.keep_segments)
+        data = snapshots.encode_counters(self._keyed_counters())
+        return snapshots.write_segment(Path(directory), data, keep=self.keep_segments)
 
     def load(self, directory: str | os.PathLike[str]) -> int:
         """Add the newest valid snapshot segment in `directory` to the counters (damaged
         segments are skipped with a warning). Returns the number of events loaded."""
         loaded = 0
-        for (service, slo_id), table in persist.load_store(directory).items():
+        for (service, slo_id), table in snapshots.load_store(directory).items():
             entry = self._services.get(service, {}).get(slo_id)
             if entry is None:
                 log.info("%s: snapshot has %s/%s, not in this store", directory, service, slo_id)
@@ -368,10 +368,10 @@ class EmbeddedStore:
         segments are skipped with a warning."""
         if self.persist_dir is None:
             return 0
-        seg = persist.latest_segment(self.persist_dir)
+        seg = snapshots.latest_segment(self.persist_dir)
         if seg is None:
             return 0
-        tables = persist.split_segment(seg)
+        tables = snapshots.split_segment(seg)
         restored = 0
         now = time.time()
         for e in self.entries():

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ..evaluation import Series
+from ..slo.evaluation import Series
 
 DEFAULT_MAX_POINTS = 300
 # Chart values keep 4 decimals: enough for any chart, short in JSON.

@@ -13,10 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 from .. import __version__
-from ..durations import format_duration
+from ..common.durations import format_duration
+from ..common.figures import fmt_number, to_decimal
 from ..errors import InvalidInputError
-from ..evaluation import FiredAlert, SloEvaluation
-from ..figures import fmt_number, to_decimal
+from ..slo.evaluation import FiredAlert, SloEvaluation
 from .downsample import DEFAULT_MAX_POINTS, downsample_series
 from .recommendations import recommend
 

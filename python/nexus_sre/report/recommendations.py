@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from ..figures import fmt_number
+from ..common.figures import fmt_number
 
 # Alerts of these severities wake someone up: each deserves a post-mortem.
 PAGE_SEVERITIES = frozenset({"page", "critical"})

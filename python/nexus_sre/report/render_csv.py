@@ -13,8 +13,8 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from ..durations import parse_duration
-from ..figures import fmt_number
+from ..common.durations import parse_duration
+from ..common.figures import fmt_number
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

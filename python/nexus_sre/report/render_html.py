@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..figures import fmt_number
+from ..common.figures import fmt_number
 from .status import HTML_SYMBOL, SERVICE_LABEL, STATUS_LABEL
 from .svg import HLine, Line, legend_swatch, line_chart
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..figures import fmt_number
+from ..common.figures import fmt_number
 from .status import STATUS_LABEL, STATUS_SYMBOL, TYPE_SYMBOL
 
 # Characters that mean something in GitHub-flavoured Markdown.

@@ -13,7 +13,7 @@ from html import escape
 
 import numpy as np
 
-from ..figures import fmt_number
+from ..common.figures import fmt_number
 
 WIDTH, HEIGHT = 372, 180
 _LEFT, _RIGHT, _TOP, _BOTTOM = 50, 8, 10, 24

@@ -17,7 +17,7 @@ class Cost:
     longest_window_s: int
 
     def summary(self) -> str:
-        from ..durations import format_duration
+        from ..common.durations import format_duration
 
         longest = format_duration(self.longest_window_s) if self.longest_window_s else "-"
         return (

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ..common.durations import format_duration
+from ..common.figures import fmt_number
 from ..config.model import SLO, BurnRateAlert, Config, Service
-from ..durations import format_duration
 from ..errors import InvalidInputError
-from ..figures import fmt_number
 from .sli import CounterSli, PercentSli, quote, sli_queries, slo_matchers
 
 ERROR_RATIO = "nexus_sre:slo_error_ratio:rate{w}"

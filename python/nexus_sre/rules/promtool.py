@@ -17,8 +17,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from ..common.durations import format_duration
 from ..config.model import BurnRateAlert
-from ..durations import format_duration
 from .generate import SloRules, burn_alert_name, threshold
 from .sli import CounterSli, sli_queries
 

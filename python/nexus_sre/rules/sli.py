@@ -16,10 +16,10 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..common.durations import format_duration, parse_duration
+from ..common.figures import fmt_number, to_decimal
 from ..config.model import SLO, Service
-from ..durations import format_duration, parse_duration
 from ..errors import InvalidInputError
-from ..figures import fmt_number, to_decimal
 
 WINDOW = "{{window}}"
 LE = "{{le}}"

@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from ..bulk.counts import SloCounts, split_counts
-from ..bulk.engine import backfill_slos
+from ..backfill.counts import SloCounts, split_counts
+from ..backfill.engine import backfill_slos
 from ..config import Config
 from ..errors import InvalidInputError
-from ..evaluate import BucketSeries, evaluate_series, period_bounds
-from ..evaluation import SloEvaluation
+from ..slo.evaluate import BucketSeries, evaluate_series, period_bounds
+from ..slo.evaluation import SloEvaluation
 
 if TYPE_CHECKING:
-    from ..bulk.engine import PartialState
-    from ..bulk.result import BackfillResult
+    from ..backfill.engine import PartialState
+    from ..backfill.result import BackfillResult
 
 Key = tuple[str, str]  # (service, SLO id)
 
@@ -83,7 +83,7 @@ class BackfillSource:
     @classmethod
     def read(cls, path: str | os.PathLike[str]) -> BackfillSource:
         """From the buckets file `BackfillResult.write` wrote (Parquet, CSV or JSON)."""
-        from ..bulk.readback import read_output
+        from ..backfill.readback import read_output
 
         table, width = read_output(path)
         return cls.from_table(table, bucket_seconds=width, label=str(path))
@@ -91,7 +91,7 @@ class BackfillSource:
     @classmethod
     def of(cls, data: Any) -> BackfillSource:
         """A source from a path, a `BackfillResult`, an Arrow table, or a source."""
-        from ..bulk.result import BackfillResult
+        from ..backfill.result import BackfillResult
 
         if isinstance(data, BackfillSource):
             return data

@@ -10,8 +10,8 @@ from pathlib import Path
 from ..config import SLO, Config, Service
 from ..embedded import EmbeddedStore
 from ..errors import NoDataError
-from ..evaluate import BucketSeries, evaluate_series, period_bounds
-from ..evaluation import SloEvaluation
+from ..slo.evaluate import BucketSeries, evaluate_series, period_bounds
+from ..slo.evaluation import SloEvaluation
 
 DEFAULT_STORE = ".nexus-sre/store"
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
+from ..common.durations import format_duration
 from ..config.model import SLO, Config, Service
-from ..durations import format_duration
 from ..errors import BackendError, InvalidInputError, NoDataError, QueryError
 from ..rules.sli import CounterSli, PercentSli, sli_queries
 

@@ -1,0 +1,135 @@
+"""The backfill: SLO history and an alert backtest from request exports (Parquet, CSV) or any
+Arrow data, aggregated by the Rust kernel.
+
+- `backfill(config, data, ...) -> BackfillResult` and `backfill_partial(...) -> PartialState`
+  (`state.merge(other)`, `finish(state, config)`): the same in pieces, for data spread over
+  many machines (docs/backfill.md).
+- `to_evaluations(result, config)`: reports over the whole range; over any period and from
+  the written files: `nexus_sre.sources.backfill.BackfillSource`.
+
+`nexus_sre.backfill` (the package attribute) is the *function* below: `nexus_sre/__init__`
+binds it after importing this package. Import the package's modules with from-imports
+(`from nexus_sre.backfill.engine import ...`). This module stays light (no numpy or pyarrow)
+so binding the function costs nothing; everything else loads on first use.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..config.model import Config
+    from .columns import Columns
+    from .engine import PartialState
+    from .result import BackfillResult
+
+_LAZY = {
+    "BackfillResult": "result",
+    "BacktestAlert": "result",
+    "SloSeries": "result",
+    "Columns": "columns",
+    "PartialState": "engine",
+    "finish": "engine",
+    "evaluations_from_data": "evaluations",
+    "to_evaluations": "evaluations",
+}
+
+
+def backfill(
+    config: Config | str | os.PathLike[str],
+    data: Any,
+    *,
+    columns: Columns | Mapping[str, Any] | None = None,
+    start: datetime | str | float | None = None,
+    end: datetime | str | float | None = None,
+    bucket_seconds: int | None = None,
+    skip_bad_rows: bool = False,
+    progress: bool | None = None,
+) -> BackfillResult:
+    """SLO history and alert backtest over `data`: a Parquet file or dataset directory
+    (hive partitions included), a CSV file, or any Arrow producer (pyarrow Table or
+    RecordBatchReader, polars DataFrame, DuckDB relation).
+
+    Columns and bucket width: the arguments, else the config's `backfill:` section, else
+    the built-in defaults (`Columns()`, 60 s). A `Columns` replaces the config's mapping; a
+    plain mapping such as `{"latency": "dur"}` overrides single fields of it."""
+    from .engine import run_backfill
+
+    return run_backfill(
+        config,
+        data,
+        columns=columns,
+        start=start,
+        end=end,
+        bucket_seconds=bucket_seconds,
+        skip_bad_rows=skip_bad_rows,
+        progress=progress,
+    )
+
+
+def backfill_partial(
+    config: Config | str | os.PathLike[str],
+    data: Any,
+    *,
+    columns: Columns | Mapping[str, Any] | None = None,
+    start: datetime | str | float | None = None,
+    end: datetime | str | float | None = None,
+    bucket_seconds: int | None = None,
+    skip_bad_rows: bool = False,
+    progress: bool | None = None,
+    threads: int | None = None,
+) -> PartialState:
+    """Aggregate `data` (a path, or any Arrow producer) into a mergeable state; finish it
+    with `finish(state, config)`. `columns` and `bucket_seconds` default to the config's
+    `backfill:` section."""
+    from .engine import run_partial
+
+    return run_partial(
+        config,
+        data,
+        columns=columns,
+        start=start,
+        end=end,
+        bucket_seconds=bucket_seconds,
+        skip_bad_rows=skip_bad_rows,
+        progress=progress,
+        threads=threads,
+    )
+
+
+def __getattr__(name: str) -> object:
+    if name == "REASONS":  # the Rust kernel's skip reasons
+        from .. import _core
+
+        return tuple(_core.BACKFILL_REASONS)
+    if name == "parse_failure_codes":
+        from ..common.status_codes import parse_failure_codes
+
+        return parse_failure_codes
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "REASONS",
+    "BackfillResult",
+    "BacktestAlert",
+    "Columns",
+    "PartialState",
+    "SloSeries",
+    "backfill",
+    "backfill_partial",
+    "evaluations_from_data",
+    "finish",
+    "parse_failure_codes",
+    "to_evaluations",
+]

@@ -1,0 +1,416 @@
+"""Backfill: aggregate request rows into per-SLO, per-bucket good/total (Rust, GIL released,
+both cores), then derive burn rates, budget and the alert backtest per SLO.
+
+`backfill_partial` over any part of the data gives a `PartialState`; states of disjoint parts
+merge (a sum: associative and commutative) and `finish` turns the merged state into a
+`BackfillResult`. `backfill` is the three in one for data that fits one machine.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..config.model import SLO, Config, Service
+from ..errors import DataError, InvalidInputError
+from ._native import core
+from .columns import Columns
+from .counts import SloCounts, dense
+from .progress import Progress
+from .result import BackfillResult, BacktestAlert, SloSeries
+from .source import RowGroups, open_source
+
+DEFAULT_BUCKET_SECONDS = 60
+ColumnsArg = Columns | Mapping[str, Any] | None
+
+
+def reasons() -> tuple[str, ...]:
+    """Why a row can be skipped, in the kernel's order (defined once, in the Rust core)."""
+    return tuple(core().BACKFILL_REASONS)
+
+
+def _epoch(value: datetime | str | float | int | None, name: str) -> int | None:
+    """Whole epoch seconds from a datetime (naive = UTC), ISO text or a number."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidInputError(f"{name}: {value!r} is not an ISO date/time") from None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return int(value.timestamp() // 1)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInputError(f"{name}: expected a datetime, ISO text or epoch seconds")
+    return int(value // 1)
+
+
+@dataclass
+class PartialState:
+    """Per-SLO good/total by bucket index (epoch seconds // bucket_seconds) plus row counts.
+
+    Plain data (numpy arrays), so it pickles across Dask/Ray workers.
+    """
+
+    bucket_seconds: int
+    slo_keys: tuple[tuple[str, str], ...]  # (service, slo id) per SLO, in config order
+    bases: list[int]
+    good: list[np.ndarray]
+    total: list[np.ndarray]
+    rows_read: int = 0
+    rows_outside: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    start: int | None = None
+    end: int | None = None
+
+    def merge(self, other: PartialState) -> PartialState:
+        """The state of both parts together (neither input is changed)."""
+        if (self.bucket_seconds, self.slo_keys) != (other.bucket_seconds, other.slo_keys):
+            raise InvalidInputError(
+                "merge: states come from different configs or bucket widths "
+                f"({self.bucket_seconds} s vs {other.bucket_seconds} s)"
+            )
+        if (self.start, self.end) != (other.start, other.end):
+            raise InvalidInputError("merge: states were built over different --start/--end")
+        bases, good, total = [], [], []
+        for i in range(len(self.slo_keys)):
+            b, g, t = _add(
+                (self.bases[i], self.good[i], self.total[i]),
+                (other.bases[i], other.good[i], other.total[i]),
+            )
+            bases.append(b)
+            good.append(g)
+            total.append(t)
+        skipped = {r: self.skipped.get(r, 0) + other.skipped.get(r, 0) for r in reasons()}
+        return PartialState(
+            self.bucket_seconds,
+            self.slo_keys,
+            bases,
+            good,
+            total,
+            self.rows_read + other.rows_read,
+            self.rows_outside + other.rows_outside,
+            skipped,
+            self.start,
+            self.end,
+        )
+
+    @property
+    def rows_skipped(self) -> int:
+        return sum(self.skipped.values())
+
+    def dense(self, slo: int, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+        """Good and total of SLO number `slo` over bucket indices [first, last]."""
+        return SloCounts(self.bases[slo], self.good[slo], self.total[slo]).dense(first, last)
+
+
+Series = tuple[int, np.ndarray, np.ndarray]
+
+
+def _add(a: Series, b: Series) -> Series:
+    if len(a[2]) == 0:
+        return b
+    if len(b[2]) == 0:
+        return a
+    lo = min(a[0], b[0])
+    hi = max(a[0] + len(a[2]), b[0] + len(b[2]))
+    good = np.zeros(hi - lo, dtype=np.uint64)
+    total = np.zeros(hi - lo, dtype=np.uint64)
+    for base, g, t in (a, b):
+        good[base - lo : base - lo + len(g)] += g
+        total[base - lo : base - lo + len(t)] += t
+    return lo, good, total
+
+
+def _as_config(config: Config | str | os.PathLike[str]) -> Config:
+    """A Config, or a path to a config file."""
+    if isinstance(config, Config):
+        return config
+    from ..config import load_config
+
+    return load_config(Path(config))
+
+
+def backfill_slos(config: Config) -> list[tuple[Service, SLO]]:
+    """The SLOs request rows can measure: availability and latency. A ratio SLI counts
+    whatever its own good/total queries count, which a request export does not hold."""
+    return [(sv, slo) for sv, slo in config.slos() if slo.sli.type != "ratio"]
+
+
+def unmeasured_slos(config: Config) -> list[str]:
+    """`service/slo` of the SLOs a backfill leaves out (see `backfill_slos`)."""
+    return [f"{sv.name}/{slo.id}" for sv, slo in config.slos() if slo.sli.type == "ratio"]
+
+
+def _slo_specs(config: Config) -> tuple[list[str], list[tuple[int, float | None]], list[Any]]:
+    services: list[str] = [s.name for s in config.services]
+    specs: list[tuple[int, float | None]] = []
+    pairs: list[tuple[Service, SLO]] = []
+    for service, slo in backfill_slos(config):
+        threshold = slo.sli.threshold_ms if slo.sli.type == "latency" else None
+        if slo.sli.type == "latency" and threshold is None:
+            raise InvalidInputError(f"SLO {slo.id}: a latency SLO needs a threshold")
+        specs.append((services.index(service.name), threshold))
+        pairs.append((service, slo))
+    return services, specs, pairs
+
+
+def _settings(
+    config: Config, columns: ColumnsArg, bucket_seconds: int | None
+) -> tuple[Columns, int]:
+    """The mapping and bucket width to use: a `Columns` replaces the config's mapping, a
+    mapping overrides single fields of it (as the command-line flags do); then the built-in
+    defaults."""
+    if not isinstance(columns, Columns):
+        columns = Columns.layered(config.backfill.columns.given(), columns or {})
+    if bucket_seconds is None:
+        bucket_seconds = config.backfill.bucket_seconds or DEFAULT_BUCKET_SECONDS
+    return columns, bucket_seconds
+
+
+def run_partial(
+    config: Config | str | os.PathLike[str],
+    data: Any,
+    *,
+    columns: ColumnsArg = None,
+    start: datetime | str | float | None = None,
+    end: datetime | str | float | None = None,
+    bucket_seconds: int | None = None,
+    skip_bad_rows: bool = False,
+    progress: bool | None = None,
+    threads: int | None = None,
+) -> PartialState:
+    """Aggregate `data` (a path, or any Arrow producer) into a mergeable state.
+
+    `columns` and `bucket_seconds` default to the config's `backfill:` section."""
+    config = _as_config(config)
+    _core = core()
+    columns, bucket_seconds = _settings(config, columns, bucket_seconds)
+
+    if bucket_seconds <= 0 or bucket_seconds != int(bucket_seconds):
+        raise InvalidInputError(
+            f"bucket_seconds: must be a positive whole number, got {bucket_seconds}"
+        )
+    lo, hi = _epoch(start, "start"), _epoch(end, "end")
+    if lo is not None and hi is not None and hi <= lo:
+        raise InvalidInputError(f"end: must be after start ({end} <= {start})")
+    services, specs, pairs = _slo_specs(config)
+    source = open_source(data, columns.service)
+    columns = columns.resolve(source.names)
+    needs_latency = any(t is not None for _, t in specs)
+    if needs_latency and not columns.latency:
+        raise InvalidInputError("columns: a latency SLO needs a latency column")
+    agg = _core.BackfillAggregator(
+        bucket_seconds=int(bucket_seconds),
+        services=services,
+        slos=specs,
+        timestamp=columns.timestamp,
+        service=columns.service,
+        success=columns.success,
+        status=columns.status,
+        failure_codes=list(columns.failure_codes),
+        latency=columns.latency if needs_latency else None,
+        latency_unit=columns.latency_unit,
+        count=columns.count,
+        epoch_unit=columns.epoch_unit,
+        start=lo,
+        end=hi,
+        skip_bad_rows=skip_bad_rows,
+        # Half the cores aggregate while the others decode the next row group (measured
+        # faster on 2 cores than both aggregating: benches/README.md).
+        threads=threads or max(1, (os.cpu_count() or 2) // 2),
+    )
+    bar = Progress(source.total_rows, enabled=progress)
+    try:
+        for batch, loc in source.batches(columns.needed(needs_latency)):
+            if isinstance(batch, RowGroups):
+                # Decode and aggregation together, row groups over all the cores.
+                problem = agg.push_parquet(
+                    batch.path, batch.columns, batch.groups, threads=threads or os.cpu_count() or 2
+                )
+            else:
+                problem = agg.push(batch)
+            if problem is not None:
+                column, reason, row, message = problem
+                where = loc.describe(row)
+                err = DataError(f"column '{column}' in {where}: {message} [{reason}]")
+                err.column, err.reason, err.location = column, reason, where  # type: ignore[attr-defined]
+                raise err
+            bar.update(batch.num_rows)
+    finally:
+        bar.close()
+    series, rows_read, rows_outside, skipped = agg.state()
+    return PartialState(
+        bucket_seconds=int(bucket_seconds),
+        slo_keys=tuple((s.name, o.id) for s, o in pairs),
+        bases=[int(b) for b, _, _ in series],
+        good=[g.to_numpy(zero_copy_only=False) for _, g, _ in series],
+        total=[t.to_numpy(zero_copy_only=False) for _, _, t in series],
+        rows_read=int(rows_read),
+        rows_outside=int(rows_outside),
+        skipped={str(k): int(v) for k, v in skipped},
+        start=lo,
+        end=hi,
+    )
+
+
+def _span(state: PartialState) -> tuple[int, int] | None:
+    """First and last bucket index of the result: --start/--end, else where data was."""
+    bs = state.bucket_seconds
+    if state.start is not None and state.end is not None:
+        return state.start // bs, (state.end - 1) // bs
+    firsts, lasts = [], []
+    for base, total in zip(state.bases, state.total, strict=True):
+        nz = np.flatnonzero(total)
+        if len(nz):
+            firsts.append(base + int(nz[0]))
+            lasts.append(base + int(nz[-1]))
+    if not firsts:
+        return None
+    first = state.start // bs if state.start is not None else min(firsts)
+    last = (state.end - 1) // bs if state.end is not None else max(lasts)
+    return first, last
+
+
+def _buckets(seconds: int, bucket_seconds: int, what: str) -> int:
+    if seconds % bucket_seconds:
+        raise InvalidInputError(
+            f"{what}: {seconds} s is not a whole number of {bucket_seconds}-second buckets"
+        )
+    return seconds // bucket_seconds
+
+
+def finish(state: PartialState, config: Config) -> BackfillResult:
+    """Per-bucket figures, alert backtest and summary from a (merged) state."""
+    return _finish(state, config, reuse=False)
+
+
+def _finish(state: PartialState, config: Config, reuse: bool) -> BackfillResult:
+    """`reuse`: the result may share the state's arrays (the state is thrown away)."""
+    _core = core()
+
+    _, _, pairs = _slo_specs(config)
+    keys = tuple((s.name, o.id) for s, o in pairs)
+    if keys != state.slo_keys:
+        raise InvalidInputError("finish: the state was built from a different config")
+    bs = state.bucket_seconds
+    span = _span(state)
+    windows = sorted(
+        {
+            w
+            for _, slo in pairs
+            for a in slo.alerting.burn_rate
+            for w in (a.long_window, a.short_window)
+        }
+    )
+
+    def series_of(i: int) -> SloSeries:
+        service, slo = pairs[i]
+        target = float(slo.target)
+        if span is None:
+            good = total = np.zeros(0, dtype=np.uint64)
+            first = 0
+        else:
+            first, last = span
+            good = dense(state.bases[i], state.good[i], first, last, reuse)
+            total = dense(state.bases[i], state.total[i], first, last, reuse)
+        ks = [_buckets(w, bs, f"SLO {slo.id} alert window") for w in windows]
+        k_budget = _buckets(slo.time_window.seconds, bs, f"SLO {slo.id} time window")
+        if len(total):
+            burns = [
+                np.asarray(a)
+                for a in _core.rolling_burn_rates(good, total, [*ks, k_budget], target)
+            ]
+            tiers = [
+                (float(a.factor), a.long_window, a.short_window) for a in slo.alerting.burn_rate
+            ]
+            fired = _core.backtest(good, total, bs, target, tiers, slo.alerting.min_events)
+        else:
+            burns = [np.zeros(0) for _ in [*ks, k_budget]]
+            fired = []
+        return SloSeries(
+            service=service.name,
+            slo_id=slo.id,
+            target=target,
+            budget_fraction=float(slo.budget_fraction),
+            first_bucket=first,
+            good=good,
+            total=total,
+            burn={w: b for w, b in zip(windows, burns[:-1], strict=True)},
+            budget_remaining=1.0 - burns[-1],
+            alerts=[
+                BacktestAlert(
+                    name=slo.alerting.burn_rate[t].name,
+                    severity=slo.alerting.burn_rate[t].severity,
+                    factor=float(slo.alerting.burn_rate[t].factor),
+                    long_window=slo.alerting.burn_rate[t].long_window,
+                    short_window=slo.alerting.burn_rate[t].short_window,
+                    # Evaluated at bucket ends: fires at the end of bucket `s`, stops at
+                    # the end of bucket `e` (None: still firing when the data ends).
+                    start=(first + s + 1) * bs,
+                    end=(first + e + 1) * bs if e < len(total) else None,
+                    peak_burn=float(peak),
+                )
+                for t, s, e, peak in fired
+            ],
+        )
+
+    # SLOs are independent and the Rust math releases the GIL: one thread per core.
+    workers = min(len(pairs), os.cpu_count() or 1)
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            per_slo = list(pool.map(series_of, range(len(pairs))))
+    else:
+        per_slo = [series_of(i) for i in range(len(pairs))]
+    return BackfillResult(
+        bucket_seconds=bs,
+        windows=windows,
+        slos=per_slo,
+        rows_read=state.rows_read,
+        rows_outside=state.rows_outside,
+        skipped={r: state.skipped.get(r, 0) for r in reasons()},
+        start=None if span is None else span[0] * bs,
+        end=None if span is None else (span[1] + 1) * bs,
+        unmeasured=unmeasured_slos(config),
+    )
+
+
+def run_backfill(
+    config: Config | str | os.PathLike[str],
+    data: Any,
+    *,
+    columns: ColumnsArg = None,
+    start: datetime | str | float | None = None,
+    end: datetime | str | float | None = None,
+    bucket_seconds: int | None = None,
+    skip_bad_rows: bool = False,
+    progress: bool | None = None,
+) -> BackfillResult:
+    """SLO history and alert backtest over `data`: a Parquet file or dataset directory
+    (hive partitions included), a CSV file, or any Arrow producer (pyarrow Table or
+    RecordBatchReader, polars DataFrame, DuckDB relation).
+
+    Columns and bucket width: the arguments, else the config's `backfill:` section, else
+    the built-in defaults (`Columns()`, 60 s). A `Columns` replaces the config's mapping; a
+    plain mapping such as `{"latency": "dur"}` overrides single fields of it."""
+    config = _as_config(config)
+    state = run_partial(
+        config,
+        data,
+        columns=columns,
+        start=start,
+        end=end,
+        bucket_seconds=bucket_seconds,
+        skip_bad_rows=skip_bad_rows,
+        progress=progress,
+    )
+    return _finish(state, config, reuse=True)

@@ -1,0 +1,46 @@
+"""The report job as a library call: config + source → report dict → text.
+
+`make_report` is what `nexus-sre report` runs; applications and CI scripts can call it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..config import Config
+from ..slo.evaluation import SloEvaluation
+from ..sources.select import evaluations_from
+from . import build_report, services_meta_from_config
+
+
+def config_hash(config: Config) -> str:
+    """sha256 of the config file's bytes (of the model's JSON when it has no file)."""
+    path = Path(config.source)
+    data = path.read_bytes() if path.is_file() else config.model_dump_json().encode()
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def make_report(
+    config: Config,
+    *,
+    source: str = "embedded",
+    generated_at: datetime | None = None,
+    **options: Any,
+) -> tuple[dict[str, Any], list[SloEvaluation]]:
+    """Evaluate every SLO from `source` and build the report (see docs/report.md)."""
+    evaluations = evaluations_from(source, config, **options)
+    start = min((e.period_start for e in evaluations), default=datetime.now(UTC))
+    end = max((e.period_end for e in evaluations), default=datetime.now(UTC))
+    report = build_report(
+        evaluations,
+        source=source,
+        period_start=start,
+        period_end=end,
+        config_hash=config_hash(config),
+        services_meta=services_meta_from_config(config),
+        generated_at=generated_at,
+    )
+    return report, evaluations

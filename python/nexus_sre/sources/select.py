@@ -1,0 +1,126 @@
+"""Pick a source by name and turn its history into `SloEvaluation`s for reports and budgets."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from ..config import Config
+from ..errors import InvalidInputError, NoDataError
+from ..slo.evaluate import BucketSeries, evaluate_series, period_bounds
+from ..slo.evaluation import SloEvaluation
+from . import SOURCES
+
+
+def evaluations_from(
+    source: str,
+    config: Config,
+    *,
+    data: Any = None,
+    store: str | None = None,
+    prometheus_url: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    days: float | None = None,
+    services: list[str] | None = None,
+    with_series: bool = True,
+) -> list[SloEvaluation]:
+    if services:
+        known = {s.name for s in config.services}
+        unknown = [s for s in services if s not in known]
+        if unknown:
+            raise InvalidInputError(
+                f"--services: unknown service(s) {', '.join(unknown)}; "
+                f"the config has {', '.join(sorted(known))}"
+            )
+    window: dict[str, Any] = {"start": start, "end": end, "days": days}
+    if source == "embedded":
+        from .embedded import evaluate_store, open_store
+
+        st = open_store(config, store)
+        return evaluate_store(
+            config,
+            st,
+            services=services,
+            with_series=with_series,
+            store_label=store or "",
+            **window,
+        )
+    if source == "parquet":
+        if not data:
+            raise InvalidInputError("--data: the parquet source needs --data PATH")
+        try:
+            from ..backfill.evaluations import evaluations_from_data
+        except ImportError as exc:
+            raise InvalidInputError(f"the parquet source is unavailable here ({exc})") from None
+        return evaluations_from_data(
+            config, data, services=services, with_series=with_series, **window
+        )
+    if source == "backfill":
+        if data is None:
+            raise InvalidInputError(
+                "--data: the backfill source needs --data PATH, the file `nexus-sre backfill -o` "
+                "wrote (or, from Python, a BackfillResult)"
+            )
+        from .backfill import BackfillSource
+
+        return BackfillSource.of(data).evaluations(
+            config, services=services, with_series=with_series, **window
+        )
+    if source == "prometheus":
+        return _from_prometheus(config, prometheus_url, services, with_series, **window)
+    raise InvalidInputError(f"--source: must be one of {', '.join(SOURCES)}, got {source!r}")
+
+
+def _from_prometheus(
+    config: Config,
+    url: str | None,
+    services: list[str] | None,
+    with_series: bool,
+    **window: Any,
+) -> list[SloEvaluation]:
+    from .prometheus import PrometheusBackend
+
+    settings = config.global_.prometheus
+    url = url or (settings.url if settings else None)
+    if not url:
+        raise InvalidInputError(
+            "--prometheus-url: the prometheus source needs a URL (or global.prometheus.url)"
+        )
+    headers = dict(settings.headers) if settings else {}
+    timeout = float(settings.timeout_seconds) if settings else 30.0
+    auth: dict[str, Any] = {}
+    if settings:
+        auth = {
+            "bearer_token": settings.bearer_token,
+            "basic_auth": settings.basic_auth,
+            "verify": settings.verify,
+        }
+    out = []
+    with PrometheusBackend(url, headers=headers, timeout=timeout, **auth) as backend:
+        for service, slo in config.slos():
+            if services and service.name not in services:
+                continue
+            p_start, p_end = period_bounds(slo, bucket_seconds=60, **window)
+            points = backend.history((service, slo), p_start.timestamp(), p_end.timestamp(), 60)
+            n = int((p_end - p_start).total_seconds()) // 60
+            good = np.zeros(n, np.uint64)
+            total = np.zeros(n, np.uint64)
+            base = p_start.timestamp()
+            for p in points:
+                # A point covers the step ending at its timestamp: bucket (ts - base)/60 - 1.
+                i = round((p.timestamp - base) / 60) - 1
+                if 0 <= i < n and math.isfinite(p.total):
+                    # increase() extrapolates: round to whole events.
+                    total[i] = round(p.total)
+                    good[i] = min(round(p.good), int(total[i]))
+            series = BucketSeries(start=p_start, bucket_seconds=60, good=good, total=total)
+            out.append(
+                evaluate_series(service, slo, series, period_end=p_end, with_series=with_series)
+            )
+    if out and not any(e.total for e in out):
+        raise NoDataError(f"Prometheus at {url}: no events for these SLOs in the period")
+    return out
