@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import _core
 from ..config.model import SLO, Config, Service
-from ..errors import DataError, InvalidInputError
-from ._native import core
+from ..errors import InvalidInputError
 from .columns import Columns
 from .counts import SloCounts, dense
 from .progress import Progress
@@ -33,7 +33,7 @@ ColumnsArg = Columns | Mapping[str, Any] | None
 
 def reasons() -> tuple[str, ...]:
     """Why a row can be skipped, in the kernel's order (defined once, in the Rust core)."""
-    return tuple(core().BACKFILL_REASONS)
+    return tuple(_core.BACKFILL_REASONS)
 
 
 def _epoch(value: datetime | str | float | int | None, name: str) -> int | None:
@@ -193,7 +193,6 @@ def run_partial(
 
     `columns` and `bucket_seconds` default to the config's `backfill:` section."""
     config = _as_config(config)
-    _core = core()
     columns, bucket_seconds = _settings(config, columns, bucket_seconds)
 
     if bucket_seconds <= 0 or bucket_seconds != int(bucket_seconds):
@@ -232,19 +231,20 @@ def run_partial(
     bar = Progress(source.total_rows, enabled=progress)
     try:
         for batch, loc in source.batches(columns.needed(needs_latency)):
+            # A bad row raises BadRowError (column, reason, file, row group, row) from Rust.
             if isinstance(batch, RowGroups):
                 # Decode and aggregation together, row groups over all the cores.
-                problem = agg.push_parquet(
+                agg.push_parquet(
                     batch.path, batch.columns, batch.groups, threads=threads or os.cpu_count() or 2
                 )
             else:
-                problem = agg.push(batch)
-            if problem is not None:
-                column, reason, row, message = problem
-                where = loc.describe(row)
-                err = DataError(f"column '{column}' in {where}: {message} [{reason}]")
-                err.column, err.reason, err.location = column, reason, where  # type: ignore[attr-defined]
-                raise err
+                agg.push(
+                    batch,
+                    source=loc.source,
+                    batch_index=loc.batch,
+                    first_row=loc.first_row,
+                    row_groups=loc.row_groups,
+                )
             bar.update(batch.num_rows)
     finally:
         bar.close()
@@ -296,7 +296,6 @@ def finish(state: PartialState, config: Config) -> BackfillResult:
 
 def _finish(state: PartialState, config: Config, reuse: bool) -> BackfillResult:
     """`reuse`: the result may share the state's arrays (the state is thrown away)."""
-    _core = core()
 
     _, _, pairs = _slo_specs(config)
     keys = tuple((s.name, o.id) for s, o in pairs)

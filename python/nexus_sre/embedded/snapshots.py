@@ -86,7 +86,7 @@ def encode_counters(counters: Iterable[tuple[str, str, _core.WindowedCounter]]) 
     items = list(counters)
     return encode_segment(
         counters_table(items),
-        {(s, o): _core.counter_cumulative(c) for s, o, c in items},
+        {(s, o): c.cumulative() for s, o, c in items},
         {(s, o): c.bucket_seconds for s, o, c in items},
     )
 

@@ -235,7 +235,7 @@ class EmbeddedStore:
         """(counter, created): a mapped ring file in `shared_dir`, else a heap counter."""
         w = self.bucket_seconds
         if self.shared_dir is not None:
-            return _core.open_shared_counter(
+            return _core.WindowedCounter.open_shared(
                 str(self.shared_dir / ring_file_name(service, slo)),
                 bucket_seconds=w,
                 horizon_seconds=horizon,
@@ -394,7 +394,7 @@ class EmbeddedStore:
             cg, ct = seg.cumulative.get(key, (0, 0))
             # The loaded buckets already count toward the cumulative totals; add the rest.
             extra_t = max(ct - total, 0)
-            _core.add_cumulative(e.counter, min(max(cg - good, 0), extra_t), extra_t)
+            e.counter.add_cumulative(min(max(cg - good, 0), extra_t), extra_t)
             restored += total
         log.info("nexus-sre: restored %d events from %s", restored, seg.path)
         return restored
