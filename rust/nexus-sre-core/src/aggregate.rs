@@ -65,10 +65,7 @@ impl Aggregator {
             .enumerate()
             .map(|(i, s)| (s.clone(), i))
             .collect();
-        let needs_latency = plan
-            .slos
-            .iter()
-            .any(|s| matches!(s.kind, SliKind::Latency(_)));
+        let needs_latency = plan.slos.iter().any(|s| s.kind.needs_duration());
         if needs_latency && plan.latency.is_none() {
             return Err(col_err(
                 "latency",

@@ -83,7 +83,7 @@ impl Aggregator {
         // Rows are counted in a tile when the batch spans few buckets (pre-aggregated rows
         // can carry counts past the tile's 32-bit halves, so they go straight to the series).
         let mut tile = if cnt.is_none() && !ts.is_empty() {
-            let (tmin, tmax) = min_max(&ts);
+            let (tmin, tmax) = min_max(ts);
             // Only rows in [max(lo, valid_lo), min(hi, valid_hi)) are counted.
             let from = tmin.max(lo).max(valid_lo);
             let to = tmax
@@ -106,7 +106,7 @@ impl Aggregator {
         // a few passes over whole columns, then counted by a loop with no per-row checks.
         if let Some(t) = tile.as_mut() {
             let in_range = ts.first().is_some_and(|_| {
-                let (tmin, tmax) = min_max(&ts);
+                let (tmin, tmax) = min_max(ts);
                 tmin >= lo.max(valid_lo) && tmax < hi.min(valid_hi)
             });
             let clean = in_range
@@ -119,7 +119,7 @@ impl Aggregator {
                 });
             if clean {
                 let lat = lat.as_ref().map(|l| &l.1[..]);
-                self.count_clean(t, &ts, &svc, &ok, lat, p.bucket_seconds * per_s);
+                self.count_clean(t, ts, &svc, &ok, lat, p.bucket_seconds * per_s);
                 acc.rows_read += ts.len() as u64;
                 tile.take().expect("tile").fold_into(&mut acc.series);
                 return Ok(());
