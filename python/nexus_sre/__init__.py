@@ -28,8 +28,9 @@ _install_moved_paths()
 # cheap and config tooling works even where the Rust extension is not built.
 _LAZY = {
     "SLOManager": "live.manager",
-    "BudgetFigures": "live.manager",
+    "BudgetFigures": "live.budget",
     "Alert": "live.alerts",
+    "PrometheusIntegration": "live.prometheus_integration",
     "load_config": "config",
     "parse_config": "config",
     "Config": "config",
@@ -68,6 +69,7 @@ __all__ = [
     "InvalidInputError",
     "NoDataError",
     "PartialState",
+    "PrometheusIntegration",
     "QueryError",
     "SLOManager",
     "ServiceRecorder",

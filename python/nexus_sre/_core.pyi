@@ -32,6 +32,7 @@ __all__ = [
     "error_budget_from_sli",
     "evaluate_alerts",
     "parquet_layout",
+    "promql_sli",
     "rolling_burn_rates",
     "time_to_exhaustion",
     "workbook_factor",
@@ -334,9 +335,14 @@ class BackfillAggregator:
     ) -> None:
         """Decode row groups `row_groups` of a Parquet file in Rust (only `columns`) and
         aggregate them, on `threads` threads with the GIL released. A bad row raises
-        BadRowError (file, row group, row); a file that cannot be read DataError."""
+        BadRowError (file, row group, row); a file that cannot be read BadFileError."""
     def state(
         self,
     ) -> tuple[list[tuple[int, pa.Array, pa.Array]], int, int, list[tuple[str, int]]]:
         """([(first bucket, good, total) per SLO], rows read, rows outside start/end,
         [(reason, skipped rows)]); hands the state over and starts again from zero."""
+
+def promql_sli(query: str) -> dict[str, Any]:
+    """An SLI query taken apart by promql-parser: `shape` is "ratio", "bad_ratio", "counter"
+    or None (then `reason`); see rust/nexus-sre-py/src/promql.rs. Invalid PromQL raises
+    InvalidInputError."""

@@ -119,6 +119,19 @@ def _bad_row(message: str, fields: dict[str, object]) -> BadRowError:
     return BadRowError(message, **fields)  # type: ignore[arg-type]
 
 
+class BadFileError(DataError):
+    """A data file that cannot be read at all (not Parquet, truncated, unreadable): names it.
+    A backfill fails with it, or lists the file and goes on with `on_bad_file="skip"`."""
+
+    def __init__(self, message: str, path: str):
+        super().__init__(message)
+        self.path = path
+
+    def __reduce__(self) -> tuple[type[BadFileError], tuple[str, str]]:
+        # Keeps `path` when the error crosses from a Dask or Ray worker.
+        return (type(self), (str(self), self.path))
+
+
 class BackendError(SloError):
     """A monitoring backend (Prometheus, ...) failed or answered something unusable."""
 

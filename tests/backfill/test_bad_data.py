@@ -173,3 +173,17 @@ def test_unreadable_row_group_names_file_and_row_group(small_config, tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(DataError, match=re.escape(f"{path}, row group 2: cannot read")):
         backfill(small_config, str(path), columns=COLS)
+
+
+def test_zero_rows_is_a_valid_empty_result_whatever_the_format(small_config, tmp_path) -> None:
+    """A header-only CSV, a zero-row Parquet file and an empty Arrow table all give 0 rows
+    and no data (the CSV reader types its columns Null: that must not matter)."""
+    csv = tmp_path / "empty.csv"
+    csv.write_text("timestamp,service,success,latency_ms\n")
+    parquet = tmp_path / "empty.parquet"
+    empty = _table().slice(0, 0)
+    pq.write_table(empty, parquet)
+    for data in (csv, parquet, empty):
+        result = backfill(small_config, data, columns=COLS)
+        assert result.rows_read == 0 and result.rows_skipped == 0, data
+        assert all(s.total_sum == 0 and s.sli is None for s in result.slos)

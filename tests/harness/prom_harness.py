@@ -146,20 +146,24 @@ def start_prometheus(
     config: dict[str, Any] | None = None,
     *,
     data_dir: Path | None = None,
+    args: Sequence[str] = (),
 ) -> Process:
+    """`args`: more flags, e.g. --rules.alert.resend-delay=1s (alerts that fire right after
+    a reload are dropped until Alertmanager is rediscovered, then resent after that delay)."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     cfg = workdir / "prometheus.yml"
     cfg.write_text(yaml.safe_dump(config or {"global": {"evaluation_interval": "1s"}}))
-    args = [
+    argv = [
         str(bin_dir() / "prometheus"),
         f"--config.file={cfg}",
         f"--storage.tsdb.path={data_dir or workdir / 'data'}",
         f"--web.listen-address=127.0.0.1:{port}",
         "--storage.tsdb.retention.time=3650d",
         "--web.enable-lifecycle",
+        *args,
     ]
-    return _spawn("prometheus", args, workdir, f"http://127.0.0.1:{port}")
+    return _spawn("prometheus", argv, workdir, f"http://127.0.0.1:{port}")
 
 
 def start_alertmanager(workdir: Path, config: dict[str, Any]) -> Process:

@@ -20,16 +20,21 @@ def prom_bin() -> Path:
 
 @pytest.fixture
 def start_prometheus(prom_bin: Path, tmp_path: Path) -> Iterator[Callable[..., Process]]:
-    """Start a Prometheus: `start_prometheus(config=None, history=[Series...])`; history is
-    backfilled into its data dir first. Every one started is stopped by PID at teardown."""
+    """Start a Prometheus: `start_prometheus(config=None, history=[Series...], args=())`;
+    history is backfilled into its data dir first, `args` are more command-line flags.
+    Every one started is stopped by PID at teardown."""
     started: list[Process] = []
 
-    def start(config: dict[str, Any] | None = None, history: list[Series] | None = None) -> Process:
+    def start(
+        config: dict[str, Any] | None = None,
+        history: list[Series] | None = None,
+        args: tuple[str, ...] = (),
+    ) -> Process:
         workdir = tmp_path / f"prometheus-{len(started)}"
         data = workdir / "data"
         if history:
             backfill(history, data)
-        p = _start_prometheus(workdir, config, data_dir=data)
+        p = _start_prometheus(workdir, config, data_dir=data, args=args)
         started.append(p)
         return p
 

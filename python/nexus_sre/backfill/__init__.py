@@ -23,15 +23,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..config.model import Config
     from .columns import Columns
-    from .engine import PartialState
     from .result import BackfillResult
+    from .state import PartialState
 
 _LAZY = {
     "BackfillResult": "result",
     "BacktestAlert": "result",
     "SloSeries": "result",
     "Columns": "columns",
-    "PartialState": "engine",
+    "PartialState": "state",
     "finish": "engine",
     "evaluations_from_data": "evaluations",
     "to_evaluations": "evaluations",
@@ -48,6 +48,10 @@ def backfill(
     bucket_seconds: int | None = None,
     skip_bad_rows: bool = False,
     progress: bool | None = None,
+    engine: str = "local",
+    client: Any = None,
+    address: str | None = None,
+    on_bad_file: str = "raise",
 ) -> BackfillResult:
     """SLO history and alert backtest over `data`: a Parquet file or dataset directory
     (hive partitions included), a CSV file, or any Arrow producer (pyarrow Table or
@@ -55,7 +59,14 @@ def backfill(
 
     Columns and bucket width: the arguments, else the config's `backfill:` section, else
     the built-in defaults (`Columns()`, 60 s). A `Columns` replaces the config's mapping; a
-    plain mapping such as `{"latency": "dur"}` overrides single fields of it."""
+    plain mapping such as `{"latency": "dur"}` overrides single fields of it.
+
+    Past one machine: `engine="dask"` (with `client=distributed.Client(...)` or
+    `address="tcp://scheduler:8786"`) or `engine="ray"` (`address=` or a running
+    `ray.init`) split a path, glob or list of files into tasks by file and row group,
+    aggregate them on the workers and merge their states: the same result, exactly.
+    `on_bad_file="skip"` leaves unreadable files out and lists them in `result.bad_files`
+    (default: the backfill fails naming the file)."""
     from .engine import run_backfill
 
     return run_backfill(
@@ -67,6 +78,10 @@ def backfill(
         bucket_seconds=bucket_seconds,
         skip_bad_rows=skip_bad_rows,
         progress=progress,
+        engine=engine,
+        client=client,
+        address=address,
+        on_bad_file=on_bad_file,
     )
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,18 +21,14 @@ from .. import _core
 from ..config.model import SLO, Config, Service
 from ..errors import InvalidInputError
 from .columns import Columns
-from .counts import SloCounts, dense
+from .counts import dense
 from .progress import Progress
 from .result import BackfillResult, BacktestAlert, SloSeries
 from .source import RowGroups, open_source
+from .state import PartialState, reasons
 
 DEFAULT_BUCKET_SECONDS = 60
 ColumnsArg = Columns | Mapping[str, Any] | None
-
-
-def reasons() -> tuple[str, ...]:
-    """Why a row can be skipped, in the kernel's order (defined once, in the Rust core)."""
-    return tuple(_core.BACKFILL_REASONS)
 
 
 def _epoch(value: datetime | str | float | int | None, name: str) -> int | None:
@@ -52,83 +47,6 @@ def _epoch(value: datetime | str | float | int | None, name: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidInputError(f"{name}: expected a datetime, ISO text or epoch seconds")
     return int(value // 1)
-
-
-@dataclass
-class PartialState:
-    """Per-SLO good/total by bucket index (epoch seconds // bucket_seconds) plus row counts.
-
-    Plain data (numpy arrays), so it pickles across Dask/Ray workers.
-    """
-
-    bucket_seconds: int
-    slo_keys: tuple[tuple[str, str], ...]  # (service, slo id) per SLO, in config order
-    bases: list[int]
-    good: list[np.ndarray]
-    total: list[np.ndarray]
-    rows_read: int = 0
-    rows_outside: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-    start: int | None = None
-    end: int | None = None
-
-    def merge(self, other: PartialState) -> PartialState:
-        """The state of both parts together (neither input is changed)."""
-        if (self.bucket_seconds, self.slo_keys) != (other.bucket_seconds, other.slo_keys):
-            raise InvalidInputError(
-                "merge: states come from different configs or bucket widths "
-                f"({self.bucket_seconds} s vs {other.bucket_seconds} s)"
-            )
-        if (self.start, self.end) != (other.start, other.end):
-            raise InvalidInputError("merge: states were built over different --start/--end")
-        bases, good, total = [], [], []
-        for i in range(len(self.slo_keys)):
-            b, g, t = _add(
-                (self.bases[i], self.good[i], self.total[i]),
-                (other.bases[i], other.good[i], other.total[i]),
-            )
-            bases.append(b)
-            good.append(g)
-            total.append(t)
-        skipped = {r: self.skipped.get(r, 0) + other.skipped.get(r, 0) for r in reasons()}
-        return PartialState(
-            self.bucket_seconds,
-            self.slo_keys,
-            bases,
-            good,
-            total,
-            self.rows_read + other.rows_read,
-            self.rows_outside + other.rows_outside,
-            skipped,
-            self.start,
-            self.end,
-        )
-
-    @property
-    def rows_skipped(self) -> int:
-        return sum(self.skipped.values())
-
-    def dense(self, slo: int, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
-        """Good and total of SLO number `slo` over bucket indices [first, last]."""
-        return SloCounts(self.bases[slo], self.good[slo], self.total[slo]).dense(first, last)
-
-
-Series = tuple[int, np.ndarray, np.ndarray]
-
-
-def _add(a: Series, b: Series) -> Series:
-    if len(a[2]) == 0:
-        return b
-    if len(b[2]) == 0:
-        return a
-    lo = min(a[0], b[0])
-    hi = max(a[0] + len(a[2]), b[0] + len(b[2]))
-    good = np.zeros(hi - lo, dtype=np.uint64)
-    total = np.zeros(hi - lo, dtype=np.uint64)
-    for base, g, t in (a, b):
-        good[base - lo : base - lo + len(g)] += g
-        total[base - lo : base - lo + len(t)] += t
-    return lo, good, total
 
 
 def _as_config(config: Config | str | os.PathLike[str]) -> Config:
@@ -231,7 +149,10 @@ def run_partial(
     bar = Progress(source.total_rows, enabled=progress)
     try:
         for batch, loc in source.batches(columns.needed(needs_latency)):
-            # A bad row raises BadRowError (column, reason, file, row group, row) from Rust.
+            if batch.num_rows == 0:
+                continue  # no rows, and its column types are only a reader's guess (CSV: Null)
+            # A bad row raises BadRowError (column, reason, file, row group, row) and a file
+            # that cannot be read BadFileError, both from the extension (errors.rs).
             if isinstance(batch, RowGroups):
                 # Decode and aggregation together, row groups over all the cores.
                 agg.push_parquet(
@@ -380,6 +301,7 @@ def _finish(state: PartialState, config: Config, reuse: bool) -> BackfillResult:
         start=None if span is None else span[0] * bs,
         end=None if span is None else (span[1] + 1) * bs,
         unmeasured=unmeasured_slos(config),
+        bad_files=dict(state.bad_files),
     )
 
 
@@ -393,23 +315,43 @@ def run_backfill(
     bucket_seconds: int | None = None,
     skip_bad_rows: bool = False,
     progress: bool | None = None,
+    engine: str = "local",
+    client: Any = None,
+    address: str | None = None,
+    on_bad_file: str = "raise",
 ) -> BackfillResult:
-    """SLO history and alert backtest over `data`: a Parquet file or dataset directory
-    (hive partitions included), a CSV file, or any Arrow producer (pyarrow Table or
-    RecordBatchReader, polars DataFrame, DuckDB relation).
-
-    Columns and bucket width: the arguments, else the config's `backfill:` section, else
-    the built-in defaults (`Columns()`, 60 s). A `Columns` replaces the config's mapping; a
-    plain mapping such as `{"latency": "dur"}` overrides single fields of it."""
+    """The backfill (see `nexus_sre.backfill`). `engine="local"` with the default
+    `on_bad_file` reads in this process, streaming; anything else plans the data into tasks
+    (`distributed.run`) and merges their states."""
     config = _as_config(config)
-    state = run_partial(
-        config,
-        data,
+    if engine == "local" and on_bad_file == "raise":
+        state = run_partial(
+            config,
+            data,
+            columns=columns,
+            start=start,
+            end=end,
+            bucket_seconds=bucket_seconds,
+            skip_bad_rows=skip_bad_rows,
+            progress=progress,
+        )
+        return _finish(state, config, reuse=True)
+    from .distributed import TaskOptions, run
+
+    options = TaskOptions(
+        config=config,
         columns=columns,
-        start=start,
-        end=end,
+        start=_epoch(start, "start"),
+        end=_epoch(end, "end"),
         bucket_seconds=bucket_seconds,
         skip_bad_rows=skip_bad_rows,
-        progress=progress,
+        on_bad_file=on_bad_file,
+        # On a cluster a task is one core's work (the engines parallelise over tasks);
+        # in this process a task uses every core.
+        threads=None if engine == "local" else 1,
     )
-    return _finish(state, config, reuse=True)
+    state, stats = run(data, options, engine=engine, client=client, address=address)
+    result = _finish(state, config, reuse=True)
+    result.state_bytes = stats.state_bytes
+    result.tasks = stats.tasks
+    return result

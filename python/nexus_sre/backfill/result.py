@@ -81,6 +81,12 @@ class BackfillResult:
     end: int | None  # exclusive
     # `service/slo` of the config's SLOs that request rows cannot measure (ratio SLIs).
     unmeasured: list[str] = field(default_factory=list)
+    # Files left out with on_bad_file="skip": path -> why.
+    bad_files: dict[str, str] = field(default_factory=dict)
+    # A planned run (engine other than local, or skipping bad files): tasks run and the
+    # Arrow IPC bytes of partial state they sent back.
+    tasks: int = 0
+    state_bytes: int = 0
 
     @property
     def rows_skipped(self) -> int:
@@ -165,6 +171,7 @@ class BackfillResult:
             "end": self.end,
             "bucket_seconds": self.bucket_seconds,
             "slos_not_measured": self.unmeasured,
+            "files_skipped": dict(self.bad_files),
         }
 
     # -- files ------------------------------------------------------------------------

@@ -14,13 +14,16 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 
 from .. import _core
-from ..errors import DataError
+from ..errors import BadFileError, DataError
+
+if TYPE_CHECKING:
+    from .tasks import FilePart
 
 BATCH_ROWS = 1 << 18
 # Row groups per call into the Rust reader: about this many rows, so the progress bar moves.
@@ -111,15 +114,28 @@ class ParquetSource(Source):
     (benches/README.md) and memory stays at about two row groups. Hive partition values
     (directories like service=api/) become constant dictionary columns."""
 
-    def __init__(self, path: str, service: str):
+    def __init__(self, path: str, service: str, part: FilePart | None = None):
         self.path = path
         self.service = service
         # Per file: (column names, rows per row group) when the Rust reader takes it.
         self.layouts: dict[str, tuple[list[str], list[int]] | None] = {}
+        # A task of a distributed backfill: some row groups of one file, maybe remote.
+        self.only = None if part is None else part.row_groups
+        self.filesystem = None if part is None else part.filesystem
+        self.files: list[tuple[str, dict[str, Any]]]
         try:
+            if part is not None:
+                self.files = [(part.path, dict(part.partition))]
+                layout = self._layout(part.path, dict(part.partition))
+                names = (
+                    layout[0] if layout else list(self._parquet_file(part.path).schema_arrow.names)
+                )
+                names += [k for k, _ in part.partition if k not in names]
+                super().__init__(names, part.rows, part.path)
+                return
             if os.path.isfile(path):
                 # One file: no dataset discovery (and no pyarrow.dataset import) needed.
-                self.files: list[tuple[str, dict[str, Any]]] = [(path, {})]
+                self.files = [(path, {})]
                 layout = self._layout(path, {})
                 names = layout[0] if layout else list(_pq().read_schema(path).names)
             else:
@@ -135,18 +151,23 @@ class ParquetSource(Source):
                     for f in dataset.get_fragments()
                 ]
                 names = list(dataset.schema.names)
-            total = 0
-            for f, keys in self.files:
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise _bad_file_in(path, exc) from None
+        if not self.files:
+            raise DataError(f"{path}: no data files (*.parquet, *.pq, *.csv) in this directory")
+        total = 0
+        for f, keys in self.files:
+            try:
                 layout = self._layout(f, keys)
                 total += sum(layout[1]) if layout else _pq().ParquetFile(f).metadata.num_rows
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise DataError(f"{path}: cannot read as Parquet: {exc}") from None
+            except (pa.ArrowInvalid, OSError) as exc:
+                raise BadFileError(f"{f}: cannot read as Parquet: {exc}", f) from None
         super().__init__(names, total, path)
 
     def _layout(self, path: str, keys: dict[str, Any]) -> tuple[list[str], list[int]] | None:
         """Names and row-group sizes if the Rust reader takes this file (plain file, codecs
         it has), else None."""
-        if keys or not RUST_PARQUET:
+        if keys or not RUST_PARQUET or self.filesystem is not None:
             return None
         if path not in self.layouts:
             self.layouts[path] = _core.parquet_layout(path)
@@ -156,7 +177,7 @@ class ParquetSource(Source):
         try:
             return pf.read_row_group(group, columns=columns, use_threads=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, KeyError) as exc:
-            raise DataError(f"{path}, row group {group}: cannot read: {exc}") from None
+            raise BadFileError(f"{path}, row group {group}: cannot read: {exc}", path) from None
 
     def batches(self, columns: list[str]) -> Iterator[tuple[pa.RecordBatch | RowGroups, Location]]:
         _missing(self.names, columns, self.path)
@@ -168,7 +189,7 @@ class ParquetSource(Source):
                     continue
                 names, sizes = layout
                 _missing_in_file(names, columns, path)
-                yield from _row_group_calls(path, columns, sizes)
+                yield from _row_group_calls(path, columns, sizes, self.only)
 
     def _file_batches(
         self, pool: ThreadPoolExecutor, path: str, keys: dict[str, Any], columns: list[str]
@@ -176,25 +197,26 @@ class ParquetSource(Source):
         try:
             # Keep service names dictionary-encoded: rows map through codes, not strings.
             as_dict = None if self.service in keys else [self.service]
-            pf = _pq().ParquetFile(path, read_dictionary=as_dict)
+            pf = self._parquet_file(path, read_dictionary=as_dict)
         except KeyError:
             raise DataError(f"column '{self.service}' is missing from {path}") from None
         except (pa.ArrowInvalid, OSError) as exc:
-            raise DataError(f"{path}: cannot read as Parquet: {exc}") from None
+            raise BadFileError(f"{path}: cannot read as Parquet: {exc}", path) from None
         file_columns = [c for c in columns if c not in keys]
         _missing_in_file(list(pf.schema_arrow.names), file_columns, path)
         md = pf.metadata
         sizes = [md.row_group(i).num_rows for i in range(md.num_row_groups)]
+        wanted = list(range(len(sizes))) if self.only is None else list(self.only)
         pending: Future[pa.Table] | None = None
-        if sizes:
-            pending = pool.submit(self._read, pf, 0, file_columns, path)
-        first = 0
-        for g in range(len(sizes)):
+        if wanted:
+            pending = pool.submit(self._read, pf, wanted[0], file_columns, path)
+        for i, g in enumerate(wanted):
             assert pending is not None
             table = pending.result()
+            first = sum(sizes[:g])
             # Decode the next row group while this one is aggregated.
-            if g + 1 < len(sizes):
-                pending = pool.submit(self._read, pf, g + 1, file_columns, path)
+            if i + 1 < len(wanted):
+                pending = pool.submit(self._read, pf, wanted[i + 1], file_columns, path)
             for name in columns:
                 if name in keys:
                     table = table.append_column(name, _constant(keys[name], table.num_rows))
@@ -202,6 +224,33 @@ class ParquetSource(Source):
             for index, batch in enumerate(table.to_batches()):
                 yield batch, Location(path, index, first, row_groups=sizes)
                 first += batch.num_rows
+
+    def _parquet_file(self, path: str, **options: Any) -> Any:
+        if self.filesystem is None:
+            return _pq().ParquetFile(path, **options)
+        return _pq().ParquetFile(self.filesystem.open_input_file(path), **options)
+
+
+def _bad_file_in(path: str, exc: Exception) -> BadFileError:
+    """The error for a file or directory that pyarrow could not open, naming the file at
+    fault when it is one file inside a directory."""
+    if os.path.isdir(path):
+        from .tasks import _row_group_sizes, list_files
+
+        for f, _fs, _keys in list_files(path):
+            try:
+                _row_group_sizes(f, None)
+            except BadFileError as named:
+                return named
+        for root, _dirs, files in os.walk(path):
+            for name in sorted(files):
+                f = os.path.join(root, name)
+                if not name.startswith((".", "_")) and not name.endswith(DATA_FILES):
+                    return BadFileError(f"{f}: not a Parquet file (in the dataset {path})", f)
+    return BadFileError(f"{path}: cannot read as Parquet: {exc}", path)
+
+
+DATA_FILES = (".parquet", ".pq")
 
 
 def _pq() -> Any:
@@ -220,16 +269,18 @@ def _missing_in_file(names: list[str], columns: list[str], path: str) -> None:
 
 
 def _row_group_calls(
-    path: str, columns: list[str], sizes: list[int]
+    path: str, columns: list[str], sizes: list[int], only: tuple[int, ...] | None = None
 ) -> Iterator[tuple[RowGroups, Location]]:
-    """Consecutive row groups of about RUST_CALL_ROWS rows; rows in problems are file rows."""
+    """Consecutive row groups (of `only`, else all) of about RUST_CALL_ROWS rows; rows in
+    problems are file rows."""
     loc = Location(path, 0, 0, row_groups=sizes)
+    wanted = list(range(len(sizes))) if only is None else list(only)
     groups: list[int] = []
     rows = 0
-    for g, n in enumerate(sizes):
+    for i, g in enumerate(wanted):
         groups.append(g)
-        rows += n
-        if rows >= RUST_CALL_ROWS or g == len(sizes) - 1:
+        rows += sizes[g]
+        if rows >= RUST_CALL_ROWS or i == len(wanted) - 1:
             yield RowGroups(path, columns, groups, rows), loc
             groups, rows = [], 0
 
@@ -272,6 +323,12 @@ class StreamSource(Source):
 
 
 def open_source(data: Any, service_column: str) -> Source:
+    from .tasks import FilePart
+
+    if isinstance(data, FilePart):
+        if _is_csv(data.path) and data.filesystem is None:
+            return CsvSource(data.path)
+        return ParquetSource(data.path, service_column, part=data)
     if isinstance(data, str | os.PathLike):
         path = os.fspath(data)
         if not os.path.exists(path):

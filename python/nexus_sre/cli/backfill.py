@@ -1,4 +1,4 @@
-"""`nexus-sre backfill --config CONFIG --data PATH`: SLO history and alert backtest over
+"""`nexus-sre backfill CONFIG --data PATH`: SLO history and alert backtest over
 Parquet exports (a file or a hive-partitioned dataset directory) or CSV."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from ..errors import InvalidInputError
+from .common import add_config_argument, load
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -18,7 +19,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Aggregate request rows into per-SLO, per-bucket good/total, burn rates, "
         "budget remaining and the burn-rate alerts that would have fired.",
     )
-    p.add_argument("--config", required=True, help="SLO config file")
+    add_config_argument(p)
     p.add_argument("--data", required=True, help="Parquet file, dataset directory, or CSV")
     p.add_argument("--start", help="ISO date/time (UTC when no zone); rows before are ignored")
     p.add_argument("--end", help="ISO date/time, exclusive")
@@ -28,7 +29,20 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--skip-bad-rows", action="store_true", help="skip and count bad rows instead of failing"
     )
+    p.add_argument(
+        "--skip-bad-files",
+        action="store_true",
+        help="leave out files that cannot be read (listed in the totals) instead of failing",
+    )
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    e = p.add_argument_group(
+        "past one machine",
+        "Split the data (a directory, glob or file URL) into tasks by file and row group, "
+        "aggregate them on a Dask or Ray cluster, merge the partial states here.",
+    )
+    e.add_argument("--engine", choices=["local", "dask", "ray"], default="local")
+    e.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    e.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS, else local)")
     g = p.add_argument_group(
         "column mapping",
         "Each flag overrides the same field of the config's backfill.columns; what neither "
@@ -50,11 +64,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from ..backfill import backfill
-    from ..common.status_codes import parse_failure_codes
     from ..common.durations import parse_duration
-    from ..config import load_config
+    from ..common.status_codes import parse_failure_codes
 
-    config = load_config(args.config)
+    config = load(args)
     if args.format != "json" and args.output is None:
         raise InvalidInputError("--output: needed for parquet and csv output")
     codes = None if args.failure_codes is None else parse_failure_codes(args.failure_codes)
@@ -79,6 +92,9 @@ def run(args: argparse.Namespace) -> int:
         bucket_seconds=bucket,
         skip_bad_rows=args.skip_bad_rows,
         progress=False if args.no_progress else None,
+        engine=args.engine,
+        address=args.scheduler if args.engine == "dask" else args.address,
+        on_bad_file="skip" if args.skip_bad_files else "raise",
     )
     if args.output:
         for path in result.write(args.output, args.format):
@@ -91,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(fh.read())
     totals = result.totals()
     print(json.dumps(totals), file=sys.stderr)
+    for path, why in result.bad_files.items():
+        print(f"{path}: skipped ({why})", file=sys.stderr)
     for name in result.unmeasured:
         print(
             f"{name}: not measured (a ratio SLI: request rows do not hold its good/total)",

@@ -1,4 +1,5 @@
-"""`nexus-sre budgets CONFIG`: every SLO's error budget and burn rates, as a table.
+"""`nexus-sre budgets CONFIG` (alias calculate-budgets): every SLO's error budget and burn
+rates, as a table.
 
 With --check-violations it is a release gate: exit 1 when a budget is exhausted or a
 page-severity (critical) burn-rate alert is firing at the end of the period.
@@ -14,6 +15,8 @@ from typing import Any
 from .common import (
     add_source_options,
     check_period,
+    load,
+    note_time_weighted,
     note_unmeasured,
     pick_source,
     source_options,
@@ -24,7 +27,7 @@ HELP = "show error budgets and burn rates; --check-violations gates releases in 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser("budgets", help=HELP, description=HELP)
-    add_source_options(p, config_positional=True)
+    add_source_options(p)
     p.add_argument(
         "--check-violations",
         action="store_true",
@@ -85,14 +88,25 @@ def _fmt(v: float | None, spec: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..config import load_config
-    from ..sources.select import evaluations_from
 
     check_period(args)
-    config = load_config(args.config)
+    config = load(args)
     source = pick_source(args, config)
     note_unmeasured(config, source)
-    evaluations = evaluations_from(source, config, with_series=False, **source_options(args))
+    if source == "prometheus":
+        # pinned instant queries (or recorded series): a gate needs no history
+        from ..sources.prometheus_instant import prometheus_budgets
+
+        note_time_weighted(config.slos(), "nexus-sre budgets")
+        options = source_options(args)
+        evaluations = prometheus_budgets(
+            config,
+            **{k: options[k] for k in ("prometheus_url", "start", "end", "days", "services")},
+        )
+    else:
+        from ..sources.select import evaluations_from
+
+        evaluations = evaluations_from(source, config, with_series=False, **source_options(args))
     rows = [_row(e) for e in evaluations]
     problems = _violations(evaluations) if args.check_violations else []
     if args.format == "json":

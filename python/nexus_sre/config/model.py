@@ -93,6 +93,8 @@ class Dashboards(BaseModel):
 
     auto_generate: bool = False
     platform: str = "grafana"
+    folder: str = "SLOs"
+    tags: tuple[str, ...] = ("nexus-sre", "slo")
 
 
 class PrometheusSettings(BaseModel):
@@ -123,6 +125,7 @@ class GlobalSettings(BaseModel):
     budget_calculation_interval: int = 15  # minutes
     dashboards: Dashboards = Dashboards()
     prometheus: PrometheusSettings | None = None
+    allow_below_tier: bool = False  # `global.allowBelowTier`
 
 
 class BackfillColumns(BaseModel):
@@ -161,6 +164,7 @@ class SLI(BaseModel):
     model_config = _FROZEN
 
     type: SliType
+    id: str | None = None  # the seed's `sli.id`: a name for the SLI itself, shown in outputs
     query: str | None = None  # a single query returning the good share in percent
     good_query: str | None = None
     total_query: str | None = None
@@ -227,6 +231,7 @@ class Service(BaseModel):
     tier: str  # "tier-0" .. "tier-3", see tiers.py
     owner: str | None = None
     slos: list[SLO]
+    allow_below_tier: bool = False  # `allowBelowTier` of the service (or of global)
 
 
 class Config(BaseModel):

@@ -58,9 +58,12 @@ def _reload(client: httpx.Client, url: str) -> None:
 
 
 def _loaded_groups(client: httpx.Client, url: str, rule_file: Path) -> set[str]:
-    resp = client.get(f"{url}/api/v1/rules")
-    resp.raise_for_status()
-    groups = resp.json()["data"]["groups"]
+    try:
+        resp = client.get(f"{url}/api/v1/rules")
+        resp.raise_for_status()
+        groups = resp.json()["data"]["groups"]
+    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+        raise BackendError(f"cannot read the loaded rules from Prometheus at {url}: {exc}") from exc
     target = os.path.realpath(rule_file)
     return {g["name"] for g in groups if os.path.realpath(g.get("file", "")) == target}
 

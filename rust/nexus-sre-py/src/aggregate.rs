@@ -13,7 +13,7 @@ use nexus_sre_core::aggregate::{
 use pyo3::prelude::*;
 use pyo3_arrow::{PyArray, PyRecordBatch};
 
-use crate::errors::{self, invalid, raise, IntoPyResult, Place};
+use crate::errors::{self, invalid, IntoPyResult, Place};
 use crate::parquet_io::{self, ReadError};
 
 #[pyclass(module = "nexus_sre._core")]
@@ -148,7 +148,7 @@ impl BackfillAggregator {
     /// Aggregate row groups `row_groups` of the Parquet file `path` (only `columns`
     /// decoded), decoding in Rust on `threads` threads with the GIL released. A bad row
     /// raises `BadRowError` (file, row group, row); a file that cannot be read raises
-    /// DataError naming it and the row group.
+    /// `BadFileError` naming it and the row group.
     #[pyo3(signature = (path, columns, row_groups, *, threads=2, batch_rows=65_536))]
     fn push_parquet(
         &mut self,
@@ -187,7 +187,9 @@ impl BackfillAggregator {
             }) => Err(errors::aggregation(error, |row| {
                 Place::in_row_group(&path, group, group_start, row)
             })),
-            Err(ReadError::Io(message)) => Err(raise(py, "DataError", format!("{path}{message}"))),
+            Err(ReadError::Io(message)) => {
+                Err(errors::bad_file(py, format!("{path}{message}"), &path))
+            }
         }
     }
 

@@ -150,6 +150,14 @@ pub fn aggregation(err: AggError, place: impl FnOnce(Option<usize>) -> Place) ->
     })
 }
 
+/// A data file that cannot be read at all (`BadFileError`, naming the file).
+pub fn bad_file(py: Python<'_>, message: String, path: &str) -> PyErr {
+    match class(py, "BadFileError").and_then(|c| c.call1((message.clone(), path))) {
+        Ok(err) => PyErr::from_value(err),
+        Err(_) => raise(py, "DataError", message),
+    }
+}
+
 fn bad_row(
     py: Python<'_>,
     message: String,

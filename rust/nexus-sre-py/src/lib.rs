@@ -4,7 +4,8 @@
 //! Each file exposes the core module of the same name (`budget`, `burn`, `alerting`,
 //! `counter`, `recorder` for `counter::ServiceRecorder`, `storage` for
 //! `counter::storage`, `aggregate`) and registers it below; `parquet_io` decodes Parquet
-//! for `aggregate`, `arrays` converts Arrow data, `errors` maps every error.
+//! for `aggregate`, `promql` reads PromQL for the rules (no core module behind it),
+//! `arrays` converts Arrow data, `errors` maps every error.
 
 use pyo3::prelude::*;
 
@@ -16,6 +17,7 @@ mod burn;
 mod counter;
 mod errors;
 mod parquet_io;
+mod promql;
 mod recorder;
 mod storage;
 
@@ -34,5 +36,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     aggregate::register(m)?;
     parquet_io::register(m)?;
     m.add_function(wrap_pyfunction!(_empty_call, m)?)?;
+    m.add_function(wrap_pyfunction!(promql::promql_sli, m)?)?;
     Ok(())
 }

@@ -1,0 +1,101 @@
+"""The backfill past one machine: local, Dask (1 and 2 workers), Ray (1 and 2 workers), and
+Dask's own dataframe groupby, each in a fresh process over the same multi-file dataset.
+
+Quick mode (NEXUS_BENCH_QUICK=1, or benchmarks disabled): 8 files of 100k rows, each engine
+once, targets printed, not enforced. Full mode (200M rows in 40 files, generated once and
+kept with NEXUS_DIST_DATA):
+
+    NEXUS_DIST_ROWS=200000000 NEXUS_DIST_DATA=/tmp/dist200m python -m pytest \\
+        benches/test_distributed_bench.py --benchmark-enable -s -p no:cacheprovider
+
+Targets (issue 18): 2 workers >= 1.6x one worker; the driver's peak RSS independent of the
+row count; faster than the dask.dataframe version.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import make_export  # noqa: E402
+
+RUNS = [
+    ("local", 1),
+    ("dask", 1),
+    ("dask", 2),
+    ("ray", 1),
+    ("ray", 2),
+    ("dask-dataframe", 2),
+]
+
+
+@pytest.fixture(scope="session")
+def dataset(quick: bool, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, int]:
+    rows = int(os.environ.get("NEXUS_DIST_ROWS", 800_000 if quick else 200_000_000))
+    files = 8 if quick else 40
+    cached = os.environ.get("NEXUS_DIST_DATA")
+    root = Path(cached) if cached else tmp_path_factory.mktemp("dist") / f"rows-{rows}"
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(files):
+        part = root / f"part-{i:03d}.parquet"
+        if not part.exists():
+            make_export.make(part, rows=rows // files, seed=100 + i)
+    config = root.parent / "dist-slos.yaml"
+    config.write_text(make_export.config_text())
+    return str(root), str(config), rows
+
+
+def run_engine(engine: str, workers: int, data: str, config: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, str(HERE / "distributed_engines.py"), engine, str(workers), data, config],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_distributed_engines(quick: bool, dataset: tuple[str, str, int]) -> None:
+    data, config, rows = dataset
+    rounds = 1 if quick else 3
+    results: dict[tuple[str, int], list[dict]] = {}
+    for engine, workers in RUNS:
+        results[(engine, workers)] = [
+            run_engine(engine, workers, data, config) for _ in range(rounds)
+        ]
+    digests = {r["digest"] for runs in results.values() for r in runs}
+    assert len(digests) == 1, f"engines disagree on the counts: {results}"
+
+    def median(key: tuple[str, int], field: str) -> float:
+        return statistics.median(r[field] for r in results[key])
+
+    print(f"\n{rows:,} rows, {rounds} fresh-process run(s) each (medians):")
+    print(
+        "engine          workers  wall s   driver MB  worker MB (peak, largest first)  state bytes"
+    )
+    for key, runs in results.items():
+        last = runs[-1]
+        print(
+            f"{key[0]:15} {key[1]:>7}  {median(key, 'wall_s'):6.2f}   "
+            f"{median(key, 'driver_rss_mb'):8.0f}"
+            f"   {last['worker_rss_mb'][:3]!s:34} {last['state_bytes']}"
+        )
+    speedup_dask = median(("dask", 1), "wall_s") / median(("dask", 2), "wall_s")
+    speedup_ray = median(("ray", 1), "wall_s") / median(("ray", 2), "wall_s")
+    vs_dataframe = median(("dask-dataframe", 2), "wall_s") / median(("dask", 2), "wall_s")
+    print(f"dask 2 workers / 1 worker = {speedup_dask:.2f}x (target >= 1.6)")
+    print(f"ray 2 workers / 1 worker = {speedup_ray:.2f}x (target >= 1.6)")
+    print(f"dask.dataframe / ours on dask (2 workers) = {vs_dataframe:.2f}x (target > 1)")
+    if not quick:
+        assert speedup_dask >= 1.6 and speedup_ray >= 1.6
+        assert vs_dataframe > 1.0

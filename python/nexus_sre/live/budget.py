@@ -1,0 +1,143 @@
+"""`BudgetFigures`: an SLO's error budget as `SLOManager` reports it, from an achieved SLI
+or from the window readings of a backend (pure: no I/O)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .. import _core
+from ..common.figures import clean_float, to_decimal
+from ..config import SLO
+from ..errors import InvalidInputError
+from .readings import Snapshot
+
+
+@dataclass(frozen=True)
+class BudgetFigures:
+    """An SLO's error budget as a user reads it. Percentages are of the budget."""
+
+    slo_id: str
+    target: float
+    period_seconds: int
+    sli_percent: float | None  # None with no data
+    total_minutes: float  # the budget as bad minutes over the period
+    total_events: float | None  # the budget as bad events, when event counts are known
+    consumed_minutes: float
+    remaining_minutes: float
+    consumption_percentage: float
+    remaining_budget: float  # percent of the budget left (negative when overspent)
+    burn_rate: float
+    status: str  # healthy | warning | critical | exhausted | no-data
+    time_to_exhaustion_hours: float | None
+    events: int | None = None
+
+    def __post_init__(self) -> None:
+        # What users read carries no binary artefacts (1.0010000000000001 -> 1.001).
+        for name, value in self.__dict__.items():
+            if isinstance(value, float) and math.isfinite(value):
+                object.__setattr__(self, name, clean_float(value))
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def status_thresholds(slo: SLO) -> tuple[float, float, float]:
+    """Budget status thresholds from the SLO's budget-exhaustion alerts: the lowest
+    warning and critical percentages (defaults 75 and 90), exhausted at 100."""
+    warn = [float(t.percentage) for t in slo.alerting.budget_exhaustion if t.severity == "warning"]
+    crit = [
+        float(t.percentage)
+        for t in slo.alerting.budget_exhaustion
+        if t.severity == "critical" and float(t.percentage) < 100
+    ]
+    w = min(warn) / 100 if warn else 0.75
+    c = min(crit) / 100 if crit else 0.9
+    c = max(c, w)
+    return (w, c, max(1.0, c))
+
+
+def hour_window(slo: SLO, bucket: int) -> int:
+    """The window whose burn rate drives 'time to exhaustion': the shortest alert long
+    window (1h by default), else one hour."""
+    longs = [a.long_window for a in slo.alerting.burn_rate if a.long_window % bucket == 0]
+    return min(longs) if longs else max(bucket, 3600 // bucket * bucket)
+
+
+def from_sli(slo: SLO, actual_percent: float | str | Decimal) -> BudgetFigures:
+    """Budget figures for an achieved SLI in percent, computed exactly in decimal:
+    a 99.9 % SLO over 30 days has 43.2 minutes of budget; 99.95 consumes half of it."""
+    try:
+        if isinstance(actual_percent, str):
+            actual = Decimal(actual_percent)
+        else:
+            actual = to_decimal(actual_percent)
+        valid = actual.is_finite() and Decimal(0) <= actual <= Decimal(100)
+    except (InvalidOperation, ValueError, TypeError):
+        valid = False
+    if not valid:
+        raise InvalidInputError(
+            f"actual_percent: must be a percentage between 0 and 100, got {actual_percent!r}"
+        )
+    period = slo.time_window.seconds
+    total_minutes = slo.budget_fraction * period / 60
+    consumed = (Decimal(100) - actual) / (Decimal(100) - slo.target)
+    burn = consumed  # over the whole period, the burn rate is the share consumed
+    tte = _core.time_to_exhaustion(float(1 - consumed), float(burn), float(period))
+    return BudgetFigures(
+        slo_id=slo.id,
+        target=float(slo.target),
+        period_seconds=period,
+        sli_percent=float(actual),
+        total_minutes=float(total_minutes),
+        total_events=None,
+        consumed_minutes=float(consumed * total_minutes),
+        remaining_minutes=float((1 - consumed) * total_minutes),
+        consumption_percentage=float(consumed * 100),
+        remaining_budget=float((1 - consumed) * 100),
+        burn_rate=float(burn),
+        status=_core.budget_status(float(consumed), status_thresholds(slo)),
+        time_to_exhaustion_hours=None if tte is None else tte / 3600,
+    )
+
+
+def from_snapshot(slo: SLO, snap: Snapshot, period_window: int, burn_window: int) -> BudgetFigures:
+    """Budget figures from the period's reading, with time to exhaustion at the burn rate
+    of `burn_window` (the shortest alert long window)."""
+    period = slo.time_window.seconds
+    reading = snap.readings[period_window]
+    thresholds = status_thresholds(slo)
+    if reading.total is not None and reading.good is not None:
+        b = _core.error_budget(
+            float(slo.target), float(period), reading.good, reading.total, thresholds
+        )
+        has_data = reading.total > 0
+    else:  # a percent-query SLI: budget from the SLI alone, no event counts
+        has_data = reading.sli_percent is not None
+        b = _core.error_budget_from_sli(
+            float(slo.target),
+            float(period),
+            100.0 if reading.sli_percent is None else reading.sli_percent,
+            thresholds,
+        )
+    hour_burn = snap.readings[burn_window].burn_rate(slo)
+    tte = _core.time_to_exhaustion(b.remaining_fraction, hour_burn, float(period))
+    return BudgetFigures(
+        slo_id=slo.id,
+        target=float(slo.target),
+        period_seconds=period,
+        sli_percent=reading.sli_percent,
+        total_minutes=float(slo.budget_fraction * period / 60),
+        total_events=b.total_events if has_data and reading.total is not None else None,
+        consumed_minutes=b.consumed_minutes,
+        remaining_minutes=b.remaining_minutes,
+        consumption_percentage=b.consumed_fraction * 100,
+        remaining_budget=b.remaining_fraction * 100,
+        burn_rate=b.burn_rate,
+        # No traffic is "no data", never a healthy-looking 100 % budget.
+        status=b.status if has_data else "no-data",
+        time_to_exhaustion_hours=None if tte is None else tte / 3600,
+        events=reading.total,
+    )
