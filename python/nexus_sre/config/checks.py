@@ -196,6 +196,45 @@ def _sli(at: PathKey, sli: dict[str, Any], backend: Any, present: bool) -> list[
                 "the prometheus backend needs a query: give query, or goodQuery and totalQuery",
             )
         )
+    out.extend(_query_dialects(here, sli, backend))
+    return out
+
+
+_DIALECT_NAMES = {"datadog": "a Datadog metric query", "promql": "PromQL"}
+
+
+def _query_dialects(here: PathKey, sli: dict[str, Any], backend: Any) -> list[Problem]:
+    """Queries must be in the backend's language: PromQL for prometheus, Datadog metric
+    queries for datadog (the other backends do not read them)."""
+    from ..datadog.queries import dialect, problem
+
+    wanted = {"prometheus": "promql", "datadog": "datadog"}.get(backend)
+    if wanted is None:
+        return []
+    out: list[Problem] = []
+    for key in ("query", "goodQuery", "totalQuery"):
+        text = sli.get(key)
+        if not isinstance(text, str):
+            continue
+        found = dialect(text)
+        if backend == "datadog" and key == "query":
+            out.append(
+                Problem(
+                    (*here, key),
+                    "the datadog backend reads event counts: give goodQuery and totalQuery "
+                    "(Datadog metric queries), not a single query",
+                )
+            )
+        elif found != wanted:
+            out.append(
+                Problem(
+                    (*here, key),
+                    f"{text!r} is {_DIALECT_NAMES[found]}, but global.monitoringBackend is "
+                    f"{backend}, which reads {_DIALECT_NAMES[wanted]}",
+                )
+            )
+        elif found == "datadog" and (why := problem(text)):
+            out.append(Problem((*here, key), why))
     return out
 
 
