@@ -30,16 +30,18 @@ def dd_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DD_APP_KEY", APP_KEY)
 
 
+def checkout_slo() -> dict[str, Any]:
+    return {
+        "id": "checkout-availability",
+        "target": 99.9,
+        "timeWindow": "30d",
+        "sli": {"type": "availability", "goodQuery": GOOD, "totalQuery": TOTAL},
+        "alerting": {"runbookUrl": "https://runbooks.example/checkout"},
+    }
+
+
 def dd_config(url: str, *, slos: list[dict[str, Any]] | None = None, **datadog: Any) -> Config:
-    slos = slos or [
-        {
-            "id": "checkout-availability",
-            "target": 99.9,
-            "timeWindow": "30d",
-            "sli": {"type": "availability", "goodQuery": GOOD, "totalQuery": TOTAL},
-            "alerting": {"runbookUrl": "https://runbooks.example/checkout"},
-        }
-    ]
+    slos = slos or [checkout_slo()]
     return parse_config(
         {
             "version": "1.0",

@@ -33,8 +33,11 @@ class Connection:
         """A `datadog_api_client.Configuration`: the site as its server variable, or the
         `url` as the host; the client's own retries off (ours say what went wrong)."""
         from datadog_api_client import Configuration
+        from urllib3.util.retry import Retry
 
         conf = Configuration(request_timeout=self.timeout, enable_retry=False)
+        # No retries below ours either (urllib3 would retry timeouts thrice, unseen).
+        conf.retry_policy = Retry(total=0, redirect=0, raise_on_status=False)
         conf.api_key["apiKeyAuth"] = self.api_key
         conf.api_key["appKeyAuth"] = self.app_key
         if self.url:
