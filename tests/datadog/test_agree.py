@@ -7,10 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from conftest import dd_config
-from fake_datadog import minutes
 from prom_harness import Series, make_config, make_slo
 
+from conftest import dd_config
 from nexus_sre.datadog.queries import GOOD_METRIC, TOTAL_METRIC
 from nexus_sre.datadog.source import evaluations
 from nexus_sre.sources.select import evaluations_from
@@ -39,7 +38,10 @@ EVENTS = _events()
 
 def test_prometheus_and_datadog_agree_on_every_figure(start_prometheus, fake) -> None:
     labels = {"service": "api", "slo": "availability"}
-    good_s, total_s = Series("nexus_sre_requests_good_total", labels), Series("nexus_sre_requests_total", labels)
+    good_s, total_s = (
+        Series("nexus_sre_requests_good_total", labels),
+        Series("nexus_sre_requests_total", labels),
+    )
     g = t = 1000
     dd_good: dict[int, float] = {}
     dd_total: dict[int, float] = {}
@@ -57,9 +59,15 @@ def test_prometheus_and_datadog_agree_on_every_figure(start_prometheus, fake) ->
     slo = make_slo(target="99.5", runbook_url="https://runbooks.example/api")
     start = datetime.fromtimestamp(T_END - 8 * 3600, UTC)
     end = datetime.fromtimestamp(T_END, UTC)
-    (p,) = evaluations_from("prometheus", make_config([slo]), prometheus_url=prom.url, start=start, end=end)
-    dd = dd_config(fake.url, slos=[{"id": "availability", "target": 99.5, "sli": {"type": "availability"}}])
-    dd = dd.model_copy(update={"services": [dd.services[0].model_copy(update={"name": "api", "slos": [slo]})]})
+    (p,) = evaluations_from(
+        "prometheus", make_config([slo]), prometheus_url=prom.url, start=start, end=end
+    )
+    dd = dd_config(
+        fake.url, slos=[{"id": "availability", "target": 99.5, "sli": {"type": "availability"}}]
+    )
+    dd = dd.model_copy(
+        update={"services": [dd.services[0].model_copy(update={"name": "api", "slos": [slo]})]}
+    )
     (d,) = evaluations(dd, start=start, end=end)
 
     inside = [(g, t) for ts, g, t in EVENTS if start.timestamp() < ts <= end.timestamp()]

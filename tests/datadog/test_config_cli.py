@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import GOOD, TOTAL, checkout_slo
 from fake_datadog import minutes
 
+from conftest import GOOD, TOTAL, checkout_slo
 from nexus_sre import SLOManager
 from nexus_sre.cli import main
 from nexus_sre.config import load_config
 from nexus_sre.errors import ConfigError
 
-PROMQL = "sum(increase(http_requests_total{job=\"checkout\"}[{{window}}]))"
+PROMQL = 'sum(increase(http_requests_total{job="checkout"}[{{window}}]))'
 
 
 def _write(tmp_path: Path, backend: str, good: str, total: str, **datadog) -> Path:
@@ -29,7 +29,12 @@ def _write(tmp_path: Path, backend: str, good: str, total: str, **datadog) -> Pa
             {
                 "name": "checkout",
                 "tier": "tier-2",
-                "slos": [{**checkout_slo(), "sli": {"type": "availability", "goodQuery": good, "totalQuery": total}}],
+                "slos": [
+                    {
+                        **checkout_slo(),
+                        "sli": {"type": "availability", "goodQuery": good, "totalQuery": total},
+                    }
+                ],
             }
         ],
     }
@@ -41,11 +46,23 @@ def _write(tmp_path: Path, backend: str, good: str, total: str, **datadog) -> Pa
 
 
 def test_the_datadog_section_is_read_into_the_model(tmp_path) -> None:
-    path = _write(tmp_path, "datadog", GOOD, TOTAL, site="us5.datadoghq.com", apiKeyEnv="K1", appKeyEnv="K2", url="https://dd-proxy.internal")
+    path = _write(
+        tmp_path,
+        "datadog",
+        GOOD,
+        TOTAL,
+        site="us5.datadoghq.com",
+        apiKeyEnv="K1",
+        appKeyEnv="K2",
+        url="https://dd-proxy.internal",
+    )
     g = load_config(path).global_
     assert g.datadog is not None
     assert (g.datadog.site, g.datadog.api_key_env, g.datadog.app_key_env, g.datadog.url) == (
-        "us5.datadoghq.com", "K1", "K2", "https://dd-proxy.internal"
+        "us5.datadoghq.com",
+        "K1",
+        "K2",
+        "https://dd-proxy.internal",
     )
 
 
@@ -111,7 +128,10 @@ def test_budgets_and_report_read_from_datadog(fake, tmp_path, capsys) -> None:
     assert row["sli"] == pytest.approx(100 * good / total)
     # 1 bad in 200 against a 0.1 % budget: 5x the budget, consumed 500 %
     assert row["budgetConsumedPercent"] == pytest.approx(500.0)
-    assert main(["report", "--config", str(path), "--source", "datadog", "--end", end, "--exit-zero"]) == 0
+    assert (
+        main(["report", "--config", str(path), "--source", "datadog", "--end", end, "--exit-zero"])
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     (slo,) = report["services"][0]["slos"]
     assert slo["targetMet"] is False

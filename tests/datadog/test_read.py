@@ -3,14 +3,15 @@ requests pinned to one end, no data as no data, and every failure a clear error.
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from datetime import UTC, datetime
 
 import pytest
-from conftest import GOOD, TOTAL, checkout_slo, dd_config
 from fake_datadog import API_KEY, FakeDatadog, minutes
 
+from conftest import GOOD, TOTAL, checkout_slo, dd_config
 from nexus_sre.datadog.metrics import MAX_POINTS, MetricsReader
 from nexus_sre.datadog.queries import DatadogSli
 from nexus_sre.datadog.settings import connect
@@ -26,7 +27,10 @@ def _scenario(fake: FakeDatadog, days: int = 30, seed: int = 7) -> tuple[list, l
     rnd = random.Random(seed)
     n = days * DAY
     total = [None if rnd.random() < 0.02 else float(rnd.randint(0, 90)) for _ in range(n)]
-    good = [None if t is None else float(t - (rnd.random() < 0.05) * rnd.randint(0, int(t))) for t in total]
+    good = [
+        None if t is None else float(t - (rnd.random() < 0.05) * rnd.randint(0, int(t)))
+        for t in total
+    ]
     start = END - n * 60
     fake.define(TOTAL, minutes(start, total))
     fake.define(GOOD, minutes(start, good))
@@ -49,7 +53,7 @@ def test_a_30_day_period_is_read_exactly_in_chunks_pinned_to_one_end(fake) -> No
     assert len(spans) == -(-30 * DAY // MAX_POINTS)
     assert all((to - frm + 1) // 60 <= MAX_POINTS for frm, to in spans)
     assert spans[0][0] == END - 30 * 86400 and spans[-1][1] == END - 1
-    assert all(a[1] + 1 == b[0] for a, b in zip(spans, spans[1:], strict=False))
+    assert all(a[1] + 1 == b[0] for a, b in itertools.pairwise(spans))
     assert fake.rejected == []
 
 
@@ -57,7 +61,7 @@ def test_both_queries_go_in_one_request_as_exact_per_minute_sums(fake) -> None:
     _scenario(fake, days=1)
     with _reader(fake) as r:
         r.counts(DatadogSli(GOOD, TOTAL), END - 3600, END)
-    (_, _, params), = [x for x in fake.requests if x[1] == "query_metrics"]
+    ((_, _, params),) = [x for x in fake.requests if x[1] == "query_metrics"]
     assert params["query"] == f"{GOOD}.rollup(sum, 60), {TOTAL}.rollup(sum, 60)"
 
 
@@ -151,9 +155,9 @@ def test_a_server_that_never_answers_times_out_with_a_clear_error(fake) -> None:
     fake.fail_next(None, times=2)
     config = dd_config(fake.url, timeout=1)
     began = time.monotonic()
-    with MetricsReader(connect(config), retries=1, sleep=lambda s: None) as r:
-        with pytest.raises(BackendError) as err:
-            r.counts(DatadogSli(GOOD, TOTAL), END - 600, END)
+    reader = MetricsReader(connect(config), retries=1, sleep=lambda s: None)
+    with reader as r, pytest.raises(BackendError) as err:
+        r.counts(DatadogSli(GOOD, TOTAL), END - 600, END)
     assert time.monotonic() - began < 10
     assert "no answer" in str(err.value) and "after 2 attempt(s)" in str(err.value)
 
@@ -162,9 +166,9 @@ def test_an_unreachable_api_is_a_clear_error() -> None:
     dead = FakeDatadog()
     url = dead.url
     dead.close()
-    with MetricsReader(connect(dd_config(url)), retries=1, sleep=lambda s: None) as r:
-        with pytest.raises(BackendError) as err:
-            r.counts(DatadogSli(GOOD, TOTAL), END - 600, END)
+    reader = MetricsReader(connect(dd_config(url)), retries=1, sleep=lambda s: None)
+    with reader as r, pytest.raises(BackendError) as err:
+        r.counts(DatadogSli(GOOD, TOTAL), END - 600, END)
     assert url in str(err.value) and "unreachable" in str(err.value)
 
 
@@ -176,7 +180,9 @@ def test_a_query_the_api_rejects_is_a_query_error(fake) -> None:
 def test_the_keys_go_in_headers_and_the_site_picks_the_host() -> None:
     from nexus_sre.config.model import DatadogSettings
 
-    conn = connect(DatadogSettings(site="datadoghq.eu"), env={"DD_API_KEY": API_KEY, "DD_APP_KEY": "k"})
+    conn = connect(
+        DatadogSettings(site="datadoghq.eu"), env={"DD_API_KEY": API_KEY, "DD_APP_KEY": "k"}
+    )
     assert conn.base_url == "https://api.datadoghq.eu"
     assert conn.configuration().host == "https://api.datadoghq.eu"
     assert API_KEY not in repr(conn)

@@ -86,7 +86,9 @@ def check_value(value: Any, types: tuple[Any, ...], path: str) -> None:
             problems.append(str(exc))
     if len(problems) == 1:
         raise Invalid(problems[0])
-    raise Invalid(f"{path}: {value!r:.80} matches none of the allowed types ({' | '.join(problems)})")
+    raise Invalid(
+        f"{path}: {value!r:.80} matches none of the allowed types ({' | '.join(problems)})"
+    )
 
 
 def _check_one(value: Any, kind: Any, path: str) -> None:

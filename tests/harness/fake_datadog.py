@@ -89,8 +89,8 @@ def split_queries(text: str) -> list[str]:
     """`q1, q2` at top level (commas inside {scope} and (args) belong to their query)."""
     depth, start, out = 0, 0, []
     for i, ch in enumerate(text):
-        depth += ch in "{(" and 1 or 0
-        depth -= ch in "})" and 1 or 0
+        depth += ch in "{("
+        depth -= ch in "})"
         if ch == "," and depth == 0:
             out.append(text[start:i].strip())
             start = i + 1
@@ -160,7 +160,10 @@ class FakeDatadog:
         self.series[query.strip()] = [dict(g) for g in groups]
 
     def fail_next(
-        self, status: int | None, times: int = 1, headers: dict[str, str] | None = None,
+        self,
+        status: int | None,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
         path_prefix: str = "",
     ) -> None:
         """Answer the next `times` requests (under `path_prefix`) with `status`, or, with
@@ -173,7 +176,13 @@ class FakeDatadog:
 
     # --- serving ---------------------------------------------------------------------
 
-    def _send(self, h: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        h: BaseHTTPRequestHandler,
+        status: int,
+        body: Any,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         data = b"" if body is None else json.dumps(body).encode()
         h.send_response(status)
         h.send_header("Content-Type", "application/json")
@@ -200,7 +209,9 @@ class FakeDatadog:
             if fault.status is None:
                 self._release.wait(120)  # hang: the client's timeout must end this
                 return
-            self._send(h, fault.status, {"errors": [f"injected HTTP {fault.status}"]}, fault.headers)
+            self._send(
+                h, fault.status, {"errors": [f"injected HTTP {fault.status}"]}, fault.headers
+            )
             return
         for route in self._routes:
             m = route.pattern.match(parts.path)
@@ -351,7 +362,12 @@ class FakeDatadog:
     def op_update_slo(self, body: Any, _p: Any, a: dict[str, str]) -> tuple[int, Any]:
         self._slo_checks(body)
         old = self._slo(a)
-        slo = {**body, "id": old["id"], "created_at": old["created_at"], "modified_at": int(time.time())}
+        slo = {
+            **body,
+            "id": old["id"],
+            "created_at": old["created_at"],
+            "modified_at": int(time.time()),
+        }
         self.slos[old["id"]] = slo
         return 200, {"data": [slo], "errors": []}
 
@@ -408,7 +424,12 @@ class FakeDatadog:
     def op_list_dashboards(self, _b: Any, _p: Any, _a: Any) -> tuple[int, Any]:
         return 200, {
             "dashboards": [
-                {"id": d["id"], "title": d["title"], "layout_type": d["layout_type"], "url": d["url"]}
+                {
+                    "id": d["id"],
+                    "title": d["title"],
+                    "layout_type": d["layout_type"],
+                    "url": d["url"],
+                }
                 for d in self.dashboards.values()
             ]
         }

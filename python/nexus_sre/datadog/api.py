@@ -78,8 +78,9 @@ def call(
                 if reset is not None:
                     if reset > max_wait:
                         raise BackendError(
-                            f"{where}: {what} is rate limited for {reset:g}s more{_limit_text(exc.headers)}"
-                            f", beyond the {max_wait:g}s this waits; try again later"
+                            f"{where}: {what} is rate limited for {reset:g}s more"
+                            f"{_limit_text(exc.headers)}, beyond the {max_wait:g}s this "
+                            "waits; try again later"
                         ) from None
                     pause = reset
             elif status >= 500:

@@ -130,7 +130,7 @@ class MetricsReader:
                     "points per series)"
                 )
             for ts_ms, value in series.get("pointlist") or []:
-                t = int(round(ts_ms / 1000))
+                t = round(ts_ms / 1000)
                 if value is None or not lo <= t < hi:
                     continue
                 i = (t - start) // STEP_SECONDS

@@ -21,13 +21,15 @@ GOOD_METRIC = "nexus_sre.requests.good"
 TOTAL_METRIC = "nexus_sre.requests"
 
 # `sum:metric.name{scope}`, `count:dist{...}`, `p99:dist{...}`, `count(v: v<=0.3):dist{...}`.
-_DATADOG = re.compile(r"(?<![\w.])(?:sum|avg|min|max|count|p\d+(?:\.\d+)?)(?:\([^)]*\))?:\s*[A-Za-z][\w.]*\s*\{")
+_DATADOG = re.compile(
+    r"(?<![\w.])(?:sum|avg|min|max|count|p\d+(?:\.\d+)?)(?:\([^)]*\))?:\s*[A-Za-z][\w.]*\s*\{"
+)
 # What only PromQL has: label matchers with quotes, range selectors, our {{window}} template.
 _PROMQL = re.compile(r"=\s*\"|=~|!~|\[\s*\d+[smhdwy]\s*\]|\{\{\s*window\s*\}\}")
 
 
 def dialect(query: str) -> str:
-    """"datadog" for a Datadog metric query, else "promql"."""
+    """ "datadog" for a Datadog metric query, else "promql"."""
     if _DATADOG.search(query) and not _PROMQL.search(query):
         return "datadog"
     return "promql"
