@@ -17,7 +17,17 @@ from types import ModuleType
 
 from ..errors import SloError
 
-COMMANDS = ("validate", "schema_cmd", "budgets", "report", "rules", "deploy", "backfill", "demo")
+COMMANDS = (
+    "validate",
+    "schema_cmd",
+    "budgets",
+    "report",
+    "rules",
+    "deploy",
+    "backfill",
+    "demo",
+    "datadog",
+)
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 

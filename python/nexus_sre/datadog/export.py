@@ -68,7 +68,8 @@ def timeframe(slo: SLO) -> str:
         )
     if w.seconds not in TIMEFRAMES:
         raise InvalidInputError(
-            f"SLO {slo.id!r}: its window {format_duration(w.seconds)} is not a Datadog SLO "
+            f"SLO {slo.id!r}: its window {format_duration(w.seconds)} ({w.seconds / 86400:g} "
+            "days) is not a Datadog SLO "
             "timeframe (7d, 30d or 90d rolling); change timeWindow to one of those"
         )
     return TIMEFRAMES[w.seconds]
