@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import GOOD, TOTAL, checkout_slo
 from dd_validate import check_body
 from fake_datadog import FakeDatadog
 
+from conftest import GOOD, TOTAL, checkout_slo
 from nexus_sre.cli import main
 from nexus_sre.config import load_config
 from nexus_sre.datadog.export import export, timeframe
