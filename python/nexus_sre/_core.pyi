@@ -33,6 +33,7 @@ __all__ = [
     "evaluate_alerts",
     "open_shared_counter",
     "parquet_layout",
+    "promql_sli",
     "rolling_burn_rates",
     "time_to_exhaustion",
     "workbook_factor",
@@ -330,3 +331,8 @@ class BackfillAggregator:
     ) -> tuple[list[tuple[int, pa.Array, pa.Array]], int, int, list[tuple[str, int]]]:
         """([(first bucket, good, total) per SLO], rows read, rows outside start/end,
         [(reason, skipped rows)]); hands the state over and starts again from zero."""
+
+def promql_sli(query: str) -> dict[str, Any]:
+    """An SLI query taken apart by promql-parser: `shape` is "ratio", "bad_ratio", "counter"
+    or None (then `reason`); see rust/nexus-sre-py/src/promql.rs. Invalid PromQL raises
+    InvalidInputError."""

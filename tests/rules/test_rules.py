@@ -15,7 +15,7 @@ from prom_harness import Series, make_config, make_slo, promtool
 
 from nexus_sre.config.model import BudgetThreshold, BurnRateAlert
 from nexus_sre.rules import burn_alert_name, cost, generate, promtool_tests, render
-from nexus_sre.rules.output import dump_yaml
+from nexus_sre.rules.promtool import promtool_test_files
 from nexus_sre.rules.sli import CounterSli, le_matcher, sli_queries
 
 pytestmark = pytest.mark.prometheus
@@ -66,14 +66,10 @@ def _write_all(tmp_path: Path, fmt: str = "prometheus") -> tuple[Path, list[Path
     rules = generate(_config())
     rule_file = tmp_path / "slos.rules.yml"
     rule_file.write_text(render([g for r in rules for g in r.groups], fmt))
-    tests = []
-    for r in rules:
-        doc = promtool_tests(r, rule_file.name)
-        if doc is not None:
-            path = tmp_path / f"{r.slo.id}.test.yml"
-            path.write_text(dump_yaml(doc))
-            tests.append(path)
-    return rule_file, tests
+    files, _ = promtool_test_files(rules)
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    return rule_file, sorted(tmp_path / n for n in files if n.endswith(".test.yaml"))
 
 
 def test_rule_file_passes_promtool_check(tmp_path: Path) -> None:
@@ -102,12 +98,10 @@ def test_prometheus_operator_resource_holds_the_same_groups(tmp_path: Path) -> N
 
 def test_generated_promtool_tests_pass(tmp_path: Path) -> None:
     _, tests = _write_all(tmp_path)
-    # percent and free-form queries have no concrete series to feed: no test for them
-    assert sorted(p.stem.removesuffix(".test") for p in tests) == [
-        "availability",
-        "latency",
-        "loose",
-        "strict",
+    # every SLI here reads concrete counters: the percent query decomposes into two, the
+    # `{{window}}` template of one counter is read as one
+    assert [p.stem.removesuffix(".test") for p in tests] == [
+        f"api-{s}" for s in ("availability", "custom", "latency", "loose", "ratio", "strict")
     ]
     out = promtool("test", "rules", *tests)
     assert out.returncode == 0, out.stdout + out.stderr
@@ -116,7 +110,7 @@ def test_generated_promtool_tests_pass(tmp_path: Path) -> None:
 def test_a_wrong_expectation_fails(tmp_path: Path) -> None:
     """Asking for a page one evaluation before it can fire must fail: the tests have teeth."""
     _, tests = _write_all(tmp_path)
-    path = next(p for p in tests if p.stem == "loose.test")
+    path = next(p for p in tests if p.stem == "api-loose.test")
     doc = yaml.safe_load(path.read_text())
     checks = doc["tests"][0]["alert_rule_test"]
     firing = next(c for c in checks if c["exp_alerts"])

@@ -136,7 +136,8 @@ def test_config_credentials_reach_prometheus(tmp_path: Path) -> None:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             seen.append(self.headers.get("Authorization"))
-            body = b'{"status":"success","data":{"resultType":"matrix","result":[]}}'
+            kind = b"vector" if self.path.startswith("/api/v1/query?") else b"matrix"
+            body = b'{"status":"success","data":{"resultType":"%s","result":[]}}' % kind
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))

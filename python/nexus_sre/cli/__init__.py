@@ -24,8 +24,10 @@ COMMANDS = (
     "report",
     "rules",
     "deploy",
+    "dashboards",
     "backfill",
     "demo",
+    "convert",
     "datadog",
 )
 EXIT_OK, EXIT_BAD_INPUT = 0, 2

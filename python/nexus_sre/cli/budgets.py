@@ -14,6 +14,7 @@ from typing import Any
 from .common import (
     add_source_options,
     check_period,
+    note_time_weighted,
     note_unmeasured,
     pick_source,
     source_options,
@@ -86,13 +87,25 @@ def _fmt(v: float | None, spec: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from ..config import load_config
-    from ..sources.select import evaluations_from
 
     check_period(args)
     config = load_config(args.config)
     source = pick_source(args, config)
     note_unmeasured(config, source)
-    evaluations = evaluations_from(source, config, with_series=False, **source_options(args))
+    if source == "prometheus":
+        # pinned instant queries (or recorded series): a gate needs no history
+        from ..sources.prometheus_instant import prometheus_budgets
+
+        note_time_weighted(config.slos(), "nexus-sre budgets")
+        options = source_options(args)
+        evaluations = prometheus_budgets(
+            config,
+            **{k: options[k] for k in ("prometheus_url", "start", "end", "days", "services")},
+        )
+    else:
+        from ..sources.select import evaluations_from
+
+        evaluations = evaluations_from(source, config, with_series=False, **source_options(args))
     rows = [_row(e) for e in evaluations]
     problems = _violations(evaluations) if args.check_violations else []
     if args.format == "json":

@@ -127,3 +127,11 @@ def note_unmeasured(config: Config, source: str) -> None:
             f"left out of this {source} report (its good/total come from its queries)",
             file=sys.stderr,
         )
+
+
+def note_time_weighted(pairs: Any, command: str = "nexus-sre") -> None:
+    """Say once per SLO when its percent query is not an event ratio (time-weighted)."""
+    from ..rules.sli import time_weighted_notes
+
+    for note in time_weighted_notes(pairs):
+        print(f"{command}: note: {note}", file=sys.stderr)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from ..common.paths import make_parent_dirs
+from .common import note_time_weighted
 
 NAME = "rules"
 HELP = "generate Prometheus recording and alerting rules for the SLOs of a config"
@@ -29,7 +29,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--tests",
         metavar="DIR",
-        help="also write a promtool unit-test file per SLO into DIR (needs -o, prometheus format)",
+        help="also write a promtool unit-test file per SLO into DIR, with the rule groups it tests "
+        "(prometheus format)",
     )
     p.set_defaults(run=run)
     return p
@@ -40,18 +41,26 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def _write_dashboards(config: Any, rule_file: Path) -> None:
+    """global.dashboards.autoGenerate: the dashboards go beside the rules, in dashboards/."""
+    from ..dashboards import generate_dashboards, write_dashboards
+
+    folder = rule_file.parent / "dashboards"
+    write_dashboards(generate_dashboards(config), folder)
+    print(f"nexus-sre rules: dashboards written to {folder} (autoGenerate)", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     from ..config import load_config
     from ..errors import SloError
-    from ..rules import cost, generate, promtool_tests, render
-    from ..rules.output import dump_yaml
+    from ..rules import cost, generate, render
+    from ..rules.promtool import promtool_test_files
 
     try:
-        if args.tests and not args.output:
-            raise SloError("--tests needs -o FILE: the tests load the rule file from disk")
         if args.tests and args.format != "prometheus":
             raise SloError("--tests works with --format prometheus (promtool reads rule files)")
         config = load_config(args.config)
+        note_time_weighted(config.slos(), "nexus-sre rules")
         rules = generate(config)
         groups = [g for r in rules for g in r.groups]
         text = render(groups, args.format, name=args.name, namespace=args.namespace)
@@ -60,19 +69,18 @@ def run(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(text)
         if args.tests:
-            tests_dir = Path(args.tests)
-            rule_file = os.path.relpath(Path(args.output).resolve(), tests_dir.resolve())
-            for r in rules:
-                doc = promtool_tests(r, rule_file)
-                if doc is None:
-                    print(
-                        f"nexus-sre rules: no promtool test for {r.service.name}/{r.slo.id}: "
-                        "its SLI has no plain good/total series to feed",
-                        file=sys.stderr,
-                    )
-                    continue
-                _write(tests_dir / f"{r.service.name}-{r.slo.id}.test.yaml", dump_yaml(doc))
+            files, skipped = promtool_test_files(rules)
+            for r in skipped:
+                print(
+                    f"nexus-sre rules: no promtool test for {r.service.name}/{r.slo.id}: "
+                    "its SLI has no plain good/total series to feed",
+                    file=sys.stderr,
+                )
+            for name, body in files.items():
+                _write(Path(args.tests) / name, body)
         print(cost(rules).summary(), file=sys.stderr)
+        if args.output and config.global_.dashboards.auto_generate:
+            _write_dashboards(config, Path(args.output))
     except SloError as exc:
         print(f"nexus-sre rules: {exc}", file=sys.stderr)
         return 2

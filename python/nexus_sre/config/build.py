@@ -39,7 +39,10 @@ def build_config(spec: ConfigSpec, source: str, warnings: list[ConfigIssue]) -> 
         alerting_enabled=g.alerting_enabled,
         budget_calculation_interval=g.budget_calculation_interval,
         dashboards=Dashboards(
-            auto_generate=g.dashboards.auto_generate, platform=g.dashboards.platform
+            auto_generate=g.dashboards.auto_generate,
+            platform=g.dashboards.platform,
+            folder=g.dashboards.folder,
+            tags=tuple(g.dashboards.tags),
         ),
         prometheus=(
             PrometheusSettings(

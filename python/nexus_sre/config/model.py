@@ -93,6 +93,8 @@ class Dashboards(BaseModel):
 
     auto_generate: bool = False
     platform: str = "grafana"
+    folder: str = "SLOs"
+    tags: tuple[str, ...] = ("nexus-sre", "slo")
 
 
 class PrometheusSettings(BaseModel):

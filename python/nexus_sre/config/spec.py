@@ -39,6 +39,8 @@ DATADOG_SITES = (
     "ddog-gov.com",
     "us2.ddog-gov.com",
 )
+# Dashboard platforms with a generator; "datadog" joins once Datadog dashboards exist.
+DASHBOARD_PLATFORMS = ("grafana",)
 
 
 def _checked(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -189,6 +191,11 @@ EnvName = Annotated[
     str,
     Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="the NAME of an environment variable"),
 ]
+Platform = Annotated[
+    str,
+    BeforeValidator(_choice("dashboard platform", DASHBOARD_PLATFORMS)),
+    _enum(DASHBOARD_PLATFORMS),
+]
 Count = Annotated[int, Field(strict=True, ge=0)]
 Minutes = Annotated[int, Field(strict=True, gt=0)]
 
@@ -216,8 +223,14 @@ class _Spec(BaseModel):
 
 
 class DashboardsSpec(_Spec):
-    auto_generate: StrictBool = False
-    platform: Text = "grafana"
+    auto_generate: StrictBool = Field(
+        default=False, description="`nexus-sre rules -o FILE` also writes the dashboards"
+    )
+    platform: Platform = "grafana"
+    folder: Text = Field(default="SLOs", description="the Grafana folder of the dashboards")
+    tags: list[Text] = Field(
+        default_factory=lambda: ["nexus-sre", "slo"], description="tags on every dashboard"
+    )
 
 
 class BasicAuthSpec(_Spec):

@@ -123,8 +123,9 @@ def _monitor(
     message: str,
 ) -> Managed:
     tag = f"nexus-sre-monitor:{tag_value(slo.id)}.{tag_value(key)}"
-    body = {
-        "name": f"[nexus-sre] {service.name}/{slo.id} {name}",
+    title = f"[nexus-sre] {service.name}/{slo.id} {name}"
+    body: dict[str, Any] = {
+        "name": title,
         "type": "slo alert",
         "query": query,
         "message": message,
@@ -138,7 +139,7 @@ def _monitor(
         "priority": _PRIORITY.get(severity, 3),
         "options": {"thresholds": {"critical": threshold}},
     }
-    return Managed("monitor", tag, body["name"], body, slo.id)
+    return Managed("monitor", tag, title, body, slo.id)
 
 
 def monitors(service: Service, slo: SLO, notes: list[str]) -> list[Managed]:

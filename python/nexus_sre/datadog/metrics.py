@@ -62,7 +62,12 @@ class MetricsReader:
             raise InvalidInputError(f"max_points: must be at least 1, got {max_points}")
         self.conn = conn
         self.max_points = max_points
-        self._retry = {"retries": retries, "backoff": backoff, "max_wait": max_wait, "sleep": sleep}
+        self._retry: dict[str, Any] = {
+            "retries": retries,
+            "backoff": backoff,
+            "max_wait": max_wait,
+            "sleep": sleep,
+        }
         conf = conn.configuration()
         conf.preload_content = False  # the raw answer: decoded below, fast
         self._client = ApiClient(conf)

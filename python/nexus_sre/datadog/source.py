@@ -1,10 +1,11 @@
-"""The datadog source: each SLO's per-minute good/total series over a period, read from
-Datadog, for the same evaluation every other source ends in (`slo.evaluate`)."""
+"""The datadog source: each SLO's per-minute good/total counts over a span, read from
+Datadog, for the one source -> evaluation loop every source shares (`DatadogSource` is a
+`sources.evaluate_all.BucketSource`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from ..config import SLO, Config, Service
@@ -16,33 +17,40 @@ from .queries import STEP_SECONDS, sli_queries
 from .settings import connect
 
 
-def bucket_series(
-    reader: MetricsReader, service: Service, slo: SLO, start: datetime, end: datetime
-) -> BucketSeries:
-    """The SLO's events per minute over [start, end) (whole minutes)."""
-    counts = reader.counts(sli_queries(service, slo), int(start.timestamp()), int(end.timestamp()))
-    return BucketSeries(
-        start=start, bucket_seconds=STEP_SECONDS, good=counts.good, total=counts.total
-    )
+class DatadogSource:
+    """Per-minute counts from Datadog's metrics API (see `metrics.MetricsReader`)."""
 
+    bucket_seconds = STEP_SECONDS
+    parallel = False  # one client, and Datadog's rate limits: one SLO at a time
+    no_data_hint = "check the goodQuery/totalQuery scopes and the period"
 
-def period_series(
-    reader: MetricsReader,
-    config: Config,
-    *,
-    services: list[str] | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    days: float | None = None,
-) -> Iterator[tuple[Service, SLO, BucketSeries, datetime]]:
-    """(service, SLO, series, period end) for every SLO (of `services`) in the config."""
-    for service, slo in config.slos():
-        if services and service.name not in services:
-            continue
-        p_start, p_end = period_bounds(
-            slo, start=start, end=end, days=days, bucket_seconds=STEP_SECONDS
+    def __init__(self, reader: MetricsReader):
+        self.reader = reader
+        self.label = f"Datadog at {reader.conn.base_url}"
+
+    def slos(self, config: Config, services: Sequence[str] | None) -> list[tuple[Service, SLO]]:
+        chosen = [(sv, s) for sv, s in config.slos() if not services or sv.name in services]
+        for service, slo in chosen:
+            sli_queries(service, slo)  # an SLO Datadog cannot read fails before any request
+        return chosen
+
+    def default_end(self) -> datetime:
+        return datetime.now(UTC)
+
+    def data_start(self, service: Service, slo: SLO, end: datetime) -> datetime | None:
+        return None  # as far back as asked: Datadog keeps the history
+
+    def check_period(self, start: datetime, end: datetime) -> None:
+        return None
+
+    def buckets(self, service: Service, slo: SLO, start: datetime, end: datetime) -> BucketSeries:
+        """The SLO's events per minute over [start, end) (whole minutes)."""
+        counts = self.reader.counts(
+            sli_queries(service, slo), int(start.timestamp()), int(end.timestamp())
         )
-        yield service, slo, bucket_series(reader, service, slo, p_start, p_end), p_end
+        return BucketSeries(
+            start=start, bucket_seconds=STEP_SECONDS, good=counts.good, total=counts.total
+        )
 
 
 def evaluations(
@@ -54,21 +62,33 @@ def evaluations(
     reader: MetricsReader | None = None,
     **window: Any,
 ) -> list[SloEvaluation]:
-    """Every SLO evaluated from Datadog metrics; NoDataError when none has any event."""
+    """Every SLO (of `services`) evaluated from Datadog metrics; NoDataError when none has
+    any event in the period."""
     own = reader is None
-    reader = reader or MetricsReader(connect(config, url=url))
+    source = DatadogSource(reader or MetricsReader(connect(config, url=url)))
     try:
-        out = [
-            evaluate_series(service, slo, series, period_end=p_end, with_series=with_series)
-            for service, slo, series, p_end in period_series(
-                reader, config, services=services, **window
-            )
-        ]
+        try:
+            from ..sources.evaluate_all import evaluate_all
+        except ImportError:  # until the shared loop is on main: the same steps, inline
+            return _evaluate(config, source, services, with_series, **window)
+        return evaluate_all(config, source, services=services, with_series=with_series, **window)
     finally:
         if own:
-            reader.close()
+            source.reader.close()
+
+
+def _evaluate(
+    config: Config,
+    source: DatadogSource,
+    services: list[str] | None,
+    with_series: bool,
+    **window: Any,
+) -> list[SloEvaluation]:
+    out = []
+    for service, slo in source.slos(config, services):
+        p_start, p_end = period_bounds(slo, bucket_seconds=STEP_SECONDS, **window)
+        series = source.buckets(service, slo, p_start, p_end)
+        out.append(evaluate_series(service, slo, series, period_end=p_end, with_series=with_series))
     if out and not any(e.total for e in out):
-        raise NoDataError(
-            f"Datadog at {reader.conn.base_url}: no events for these SLOs in the period"
-        )
+        raise NoDataError(f"{source.label}: no events for these SLOs in the period")
     return out

@@ -241,7 +241,9 @@ def slo_rules(service: Service, slo: SLO) -> SloRules:
     period = slo.time_window.seconds
     alert_windows = {w for a in slo.alerting.burn_rate for w in (a.long_window, a.short_window)}
     windows = sorted(alert_windows | {period})
-    events: list[int] = []
+    # The period's events are always recorded: with the period's error ratio they give the
+    # budget in events, so `budgets` can read recorded series instead of raw counters.
+    events = [period]
     if slo.alerting.min_events > 0:
         events = sorted({a.long_window for a in slo.alerting.burn_rate} | {period})
     current = min(alert_windows) if alert_windows else min(windows)

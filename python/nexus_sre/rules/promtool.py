@@ -20,10 +20,12 @@ from typing import Any
 from ..common.durations import format_duration
 from ..config.model import BurnRateAlert
 from .generate import SloRules, burn_alert_name, threshold
-from .sli import CounterSli, sli_queries
+from .promtool_inputs import SeriesPair, series_pair, values
+from .sli import CounterSli, PercentSli, sli_queries
 
 STEP = 60  # seconds between samples and between evaluations
 START = 10**9  # counters start high: no extrapolation to zero inside any window
+STEADY_EXTRA = 5  # minutes the 1x test runs past its longest page window
 PAGE_SEVERITIES = ("critical", "page")
 
 
@@ -92,34 +94,67 @@ def _grid_times(times: set[int], last: int) -> list[int]:
     return sorted({min(last, STEP * math.ceil(t / STEP)) for t in times})
 
 
+def _input(queries: CounterSli | PercentSli) -> tuple[SeriesPair, bool] | None:
+    """The series to feed, and whether the pair's first series counts bad events."""
+    if not isinstance(queries, CounterSli):
+        return None
+    total = queries.total_selector
+    part = queries.good_selector or queries.bad_selector
+    if total is None or part is None:
+        return None
+    pair = series_pair(part, total)
+    return (pair, queries.good_selector is None) if pair else None
+
+
+def _feed(
+    pair: SeriesPair, part_is_bad: bool, good: list[tuple[int, int]], bad: list[tuple[int, int]]
+) -> list[dict[str, str]]:
+    """Input series for per-minute good and bad increments (segments of (inc, samples))."""
+    part, rest = (bad, good) if part_is_bad else (good, bad)
+    if pair.rest_is_total:
+        rest = _add(good, bad)
+    return [
+        {"series": pair.part, "values": values(part, START)},
+        {"series": pair.rest, "values": values(rest, START)},
+    ]
+
+
+def _add(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Segment-wise sum of two increment lists with the same segment lengths."""
+    assert [n for _, n in a] == [n for _, n in b]
+    return [(x + y, n) for (x, n), (y, _) in zip(a, b, strict=True)]
+
+
 def promtool_tests(rules: SloRules, rule_file: str) -> dict[str, Any] | None:
     """A promtool test document for one SLO, or None when its SLI has no concrete series
-    to feed (arbitrary good/total expressions, percent queries)."""
-    queries = sli_queries(rules.service, rules.slo)
-    if not isinstance(queries, CounterSli) or not (queries.good_series and queries.total_series):
+    to feed (arbitrary good/total expressions, percent queries that are not event ratios).
+
+    `rule_file` should hold this SLO's groups only (`nexus-sre rules --tests` writes one per
+    SLO): the tests then see this SLO's alerts and no other's, and promtool evaluates a few
+    dozen rules per step instead of every SLO's.
+    """
+    fed = _input(sli_queries(rules.service, rules.slo))
+    if fed is None:
         return None
+    pair, part_is_bad = fed
     pages = [a for a in rules.slo.alerting.burn_rate if is_page(a)]
     rate = _traffic(rules)
     healthy = max((a.long_window for a in pages), default=3600) // STEP + 1  # minutes
     outage_start = healthy * STEP
     expectations = page_expectations(rules, outage_start)
     end = max((e.fires_at for e in expectations), default=outage_start) // STEP + 2
-    good_top = START + rate * healthy
     who = f"{rules.service.name}/{rules.slo.id}"
     checks: list[dict[str, Any]] = []
+    # healthy (all good) for `healthy` minutes, then every event fails
     outage: dict[str, Any] = {
         "name": f"{who}: total outage fires each page alert on time",
         "interval": _minutes(STEP),
-        "input_series": [
-            {
-                "series": queries.total_series,
-                "values": f"{START}+{rate}x{end}",
-            },
-            {
-                "series": queries.good_series,
-                "values": f"{START}+{rate}x{healthy} {good_top}+0x{end - healthy - 1}",
-            },
-        ],
+        "input_series": _feed(
+            pair,
+            part_is_bad,
+            good=[(rate, healthy + 1), (0, end - healthy)],
+            bad=[(0, healthy + 1), (rate, end - healthy)],
+        ),
         "alert_rule_test": checks,
     }
     for e in expectations:
@@ -137,17 +172,17 @@ def promtool_tests(rules: SloRules, rule_file: str) -> dict[str, Any] | None:
                 ],
             },
         ]
-    # 1x: exactly the budget's share of events fails, all the time.
+    # 1x: exactly the budget's share of events fails, all the time. The longest page window
+    # plus a few steps is enough: every window shorter than that is full by then.
     bad = int(rate * Fraction(str(rules.slo.budget_fraction)))
     span = max((a.long_window for a in rules.slo.alerting.burn_rate if is_page(a)), default=3600)
-    minutes = span // STEP + 60
+    minutes = span // STEP + STEADY_EXTRA
     steady = {
         "name": f"{who}: burning exactly the budget (1x) fires no burn-rate alert",
         "interval": _minutes(STEP),
-        "input_series": [
-            {"series": queries.total_series, "values": f"{START}+{rate}x{minutes}"},
-            {"series": queries.good_series, "values": f"{START}+{rate - bad}x{minutes}"},
-        ],
+        "input_series": _feed(
+            pair, part_is_bad, good=[(rate - bad, minutes + 1)], bad=[(bad, minutes + 1)]
+        ),
         "alert_rule_test": [
             {"eval_time": _minutes(t), "alertname": burn_alert_name(a), "exp_alerts": []}
             for a in rules.slo.alerting.burn_rate
@@ -163,3 +198,21 @@ def promtool_tests(rules: SloRules, rule_file: str) -> dict[str, Any] | None:
         "group_eval_order": [g["name"] for g in rules.groups],
         "tests": [outage, steady],
     }
+
+
+def promtool_test_files(rules: list[SloRules]) -> tuple[dict[str, str], list[SloRules]]:
+    """File name -> text of every promtool test and the rule file it loads (that SLO's groups
+    only, rendered as in the full rule file), and the SLOs that got no test."""
+    from .output import dump_yaml, render
+
+    files: dict[str, str] = {}
+    skipped = []
+    for r in rules:
+        stem = f"{r.service.name}-{r.slo.id}"
+        doc = promtool_tests(r, f"{stem}.rules.yaml")
+        if doc is None:
+            skipped.append(r)
+            continue
+        files[f"{stem}.rules.yaml"] = render(r.groups)
+        files[f"{stem}.test.yaml"] = dump_yaml(doc)
+    return files, skipped

@@ -7,12 +7,16 @@ Three shapes of SLI reach Prometheus (see docs/prometheus.md):
   query at all, nexus-sre's own counters `nexus_sre_requests_good_total` and
   `nexus_sre_requests_total` (labels service, slo) are used.
 * a classic histogram (latency `query` naming a histogram): good = the bucket at the threshold.
-* a percent query (`query` returning the good share in percent over its own range).
+* a percent query (`query` returning the good share in percent over its own range). When
+  PromQL's parser shows it is an event ratio, `sum(F(good[w])) / sum(F(total[w])) (* 100)` or
+  `1 - sum(F(bad[w])) / sum(F(total[w]))`, it becomes a counter SLI like the first kind;
+  otherwise it stays a `PercentSli`, averaged over time (`time_weighted_notes` says so).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,6 +24,7 @@ from ..common.durations import format_duration, parse_duration
 from ..common.figures import fmt_number, to_decimal
 from ..config.model import SLO, Service
 from ..errors import InvalidInputError
+from .promql_shape import NotARatio, RatioShape, Selector, counter_of, selector_of, shape_of
 
 WINDOW = "{{window}}"
 LE = "{{le}}"
@@ -71,14 +76,15 @@ def _merge_matchers(matchers: str | None, extra: str) -> str:
 class CounterSli:
     """Good and total event counts as templates holding the `{{window}}` placeholder.
 
-    `good_series`/`total_series` are plain selectors when we know the raw series (used to
-    write promtool test input); None when the user gave arbitrary expressions.
+    `total_selector` and one of `good_selector`/`bad_selector` are the raw counters when we
+    know them (used to write promtool test input); None for arbitrary expressions.
     """
 
     good: str
     total: str
-    good_series: str | None = None
-    total_series: str | None = None
+    good_selector: Selector | None = None
+    total_selector: Selector | None = None
+    bad_selector: Selector | None = None
 
     def good_expr(self, window_s: int) -> str:
         return self.good.replace(WINDOW, format_duration(window_s))
@@ -104,30 +110,33 @@ class CounterSli:
 
 @dataclass(frozen=True)
 class PercentSli:
-    """A query returning the good share in percent over its own range (e.g. 5m)."""
+    """A query returning the good share in percent over its own range (e.g. 5m), which does
+    not decompose into event counts: longer windows average it over time."""
 
     query: str
     own_window: int | None  # the query's range, when all its range selectors agree
+    reason: str = ""  # why it is not an event ratio
 
 
-def _wrap_counter(text: str, what: str, slo_id: str) -> str:
-    """A user good/total query as a template: `{{window}}` kept, plain selectors wrapped."""
+def _increase(sel: Selector) -> str:
+    return f"sum(increase({sel.text}[{WINDOW}]))"
+
+
+def _wrap_counter(text: str, what: str, slo_id: str) -> tuple[str, Selector | None]:
+    """A user good/total query as a template and its counter when it reads one: a
+    `{{window}}` template of one counter, or a plain selector, becomes
+    `sum(increase(sel[{{window}}]))` (so rate and increase mix safely); others are kept."""
+    where = f"SLO {slo_id!r}: {what}"
     if WINDOW in text:
-        return f"sum({text.strip()})"
+        sel = counter_of(text, where)
+        return (_increase(sel), sel) if sel else (f"sum({text.strip()})", None)
     if _SELECTOR.match(text):
-        return f"sum(increase({text.strip()}[{WINDOW}]))"
+        sel = selector_of(text.strip(), where)
+        return f"sum(increase({text.strip()}[{WINDOW}]))", sel
     raise InvalidInputError(
         f"SLO {slo_id!r}: {what} {text!r} has no {WINDOW} placeholder and is not a plain counter "
         f"selector; write e.g. sum(increase(http_requests_total[{WINDOW}]))"
     )
-
-
-def _plain_series(text: str) -> str | None:
-    """The selector itself when it names one concrete series set with `=` matchers only."""
-    m = _SELECTOR.match(text)
-    if not m or re.search(r"=~|!=|!~", m.group("matchers") or ""):
-        return None
-    return text.strip()
 
 
 def threshold_seconds(slo: SLO) -> Decimal:
@@ -147,16 +156,52 @@ def _histogram(service: Service, slo: SLO, selector: str) -> CounterSli:
     matchers = m.group("matchers")
     bucket = f"{base}_bucket{_merge_matchers(matchers, le_matcher(bound))}"
     count = f"{base}_count{matchers or ''}"
-    good_series = None
-    if not re.search(r"=~|!=|!~", matchers or ""):
-        le = le_spellings(bound)[0]
-        good_series = f"{base}_bucket{_merge_matchers(matchers, 'le=' + quote(le))}"
+    where = f"SLO {slo.id!r}: sli.query"
     return CounterSli(
         good=f"sum(increase({bucket}[{WINDOW}]))",
         total=f"sum(increase({count}[{WINDOW}]))",
-        good_series=good_series,
-        total_series=_plain_series(count),
+        good_selector=selector_of(bucket, where),
+        total_selector=selector_of(count, where),
     )
+
+
+def _from_ratio(slo: SLO, query: str) -> CounterSli | PercentSli:
+    """A percent query as event counts when it is an event ratio; else time-weighted."""
+    try:
+        shape: RatioShape | NotARatio = shape_of(query, "sli.query")
+    except InvalidInputError as exc:
+        # promql-parser may lag Prometheus's syntax: keep the query, say why
+        shape = NotARatio(str(exc).removeprefix("sli.query: "))
+    if isinstance(shape, NotARatio):
+        ranges = {parse_duration(r) for r in _RANGE.findall(query)}
+        return PercentSli(
+            query=query.strip(),
+            own_window=ranges.pop() if len(ranges) == 1 else None,
+            reason=shape.reason,
+        )
+    total = _increase(shape.total)
+    if shape.good is not None:
+        return CounterSli(_increase(shape.good), total, shape.good, shape.total)
+    assert shape.bad is not None
+    # good = total - bad; a bad counter that does not exist yet means no bad events
+    good = f"({total} - ({_increase(shape.bad)} or vector(0)))"
+    return CounterSli(good, total, None, shape.total, shape.bad)
+
+
+def time_weighted_notes(pairs: Iterable[tuple[Service, SLO]]) -> list[str]:
+    """One line per SLO whose percent query is not an event ratio: commands print these
+    once, so nobody mistakes a time-weighted average for an event-weighted SLI."""
+    notes = []
+    for service, slo in pairs:
+        if slo.sli.query is None or slo.sli.good_query is not None:
+            continue
+        q = sli_queries(service, slo)
+        if isinstance(q, PercentSli):
+            notes.append(
+                f"SLO {service.name}/{slo.id}: its query is not an event ratio ({q.reason}); "
+                "it is averaged over time (time-weighted), not counted per event"
+            )
+    return notes
 
 
 def sli_queries(service: Service, slo: SLO) -> CounterSli | PercentSli:
@@ -169,25 +214,20 @@ def sli_queries(service: Service, slo: SLO) -> CounterSli | PercentSli:
         if LE in good_text + total_text:
             le = le_matcher(threshold_seconds(slo))
             good_text, total_text = good_text.replace(LE, le), total_text.replace(LE, le)
-        return CounterSli(
-            good=_wrap_counter(good_text, "good_query", slo.id),
-            total=_wrap_counter(total_text, "total_query", slo.id),
-            good_series=_plain_series(good_text),
-            total_series=_plain_series(total_text),
-        )
+        good, good_sel = _wrap_counter(good_text, "good_query", slo.id)
+        total, total_sel = _wrap_counter(total_text, "total_query", slo.id)
+        return CounterSli(good, total, good_sel, total_sel)
     if sli.query is not None:
         if sli.type == "latency" and _SELECTOR.match(sli.query):
             return _histogram(service, slo, sli.query)
-        ranges = {parse_duration(r) for r in _RANGE.findall(sli.query)}
-        return PercentSli(
-            query=sli.query.strip(), own_window=ranges.pop() if len(ranges) == 1 else None
-        )
+        return _from_ratio(slo, sli.query)
     # No query: nexus-sre's own counters, which count per SLO (latency-good included).
     m = "{" + slo_matchers(service, slo) + "}"
     good_series, total_series = DEFAULT_GOOD_METRIC + m, DEFAULT_TOTAL_METRIC + m
+    where = f"SLO {slo.id!r}"
     return CounterSli(
         good=f"sum(increase({good_series}[{WINDOW}]))",
         total=f"sum(increase({total_series}[{WINDOW}]))",
-        good_series=good_series,
-        total_series=total_series,
+        good_selector=selector_of(good_series, where),
+        total_selector=selector_of(total_series, where),
     )

@@ -8,7 +8,7 @@ each alert window, period-to-date SLI and budget, and the alert backtest.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -18,7 +18,9 @@ from .. import _core
 from ..common.durations import format_duration
 from ..config import SLO, BurnRateAlert, Service
 from ..errors import InvalidInputError
-from .evaluation import ErrorBudget, FiredAlert, Series, SloEvaluation
+from .budget import error_budget as _budget
+from .evaluation import FiredAlert, Series, SloEvaluation
+from .period import period_bounds  # noqa: F401  (re-exported: sources import it from here)
 
 _SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 
@@ -79,22 +81,6 @@ def report_windows(slo: SLO, bucket_seconds: int, period_seconds: int) -> list[i
     if period_seconds not in seen:
         seen.append(period_seconds)
     return seen
-
-
-def _budget(slo: SLO, period_seconds: int, good: int, total: int, hour_burn: float) -> ErrorBudget:
-    b = _core.error_budget(float(slo.target), float(period_seconds), good, total)
-    tte = _core.time_to_exhaustion(b.remaining_fraction, hour_burn, float(period_seconds))
-    return ErrorBudget(
-        total_minutes=b.total_minutes,
-        # bf * events as an exact decimal: 0.001 * 1001 is 1.001, not 1.0010000000000001.
-        total_events=float(slo.budget_fraction * total) if b.has_data else None,
-        consumed_fraction=b.consumed_fraction,
-        remaining_fraction=b.remaining_fraction,
-        consumed_minutes=b.consumed_minutes,
-        remaining_minutes=b.remaining_minutes,
-        status=b.status,
-        time_to_exhaustion_hours=None if tte is None else tte / 3600.0,
-    )
 
 
 def cumulative_figures(
@@ -257,42 +243,3 @@ def evaluate_series(
 def _bucket_ends(start: datetime, bucket_seconds: int, n: int) -> tuple[datetime, ...]:
     # Shared by every SLO of a report evaluated over the same period.
     return tuple(start + timedelta(seconds=(i + 1) * bucket_seconds) for i in range(n))
-
-
-def period_bounds(
-    slo: SLO,
-    *,
-    end: datetime | None = None,
-    start: datetime | None = None,
-    days: float | None = None,
-    bucket_seconds: int = 60,
-) -> tuple[datetime, datetime]:
-    """The evaluated span: explicit start/end, the last `days`, or the SLO's own window
-    ending at `end` (default now). The end is aligned down to a bucket boundary (a period
-    never ends in the future), an explicit start up, so only whole buckets count."""
-
-    def align(t: datetime, up: bool) -> datetime:
-        ts = t.timestamp()
-        k = -(-ts // bucket_seconds) if up else ts // bucket_seconds
-        return datetime.fromtimestamp(k * bucket_seconds, UTC)
-
-    end = end or datetime.now(UTC)
-    if end.tzinfo is None:
-        end = end.replace(tzinfo=UTC)
-    if start is None and days is None and slo.time_window.calendar is not None:
-        first, last = slo.time_window.bounds(end)
-        start, end = first.astimezone(UTC), min(last.astimezone(UTC), end)
-    end = align(end, up=False)
-    if start is None:
-        span = (
-            timedelta(days=days) if days is not None else timedelta(seconds=slo.time_window.seconds)
-        )
-        start = end - span
-    elif start.tzinfo is None:
-        start = start.replace(tzinfo=UTC)
-    start = align(start, up=True)
-    if start >= end:
-        raise InvalidInputError(
-            f"period: start {start.isoformat()} is not before end {end.isoformat()}"
-        )
-    return start, end

@@ -328,3 +328,24 @@ def _value(series: dict[str, Any], promql: str) -> float:
         return _number(series["value"][1], promql)
     except (KeyError, IndexError, TypeError):
         raise BackendError(f"malformed sample {series!r:.200} for {promql!r}") from None
+
+
+def backend_from_config(config: Config, url: str | None = None) -> PrometheusBackend:
+    """A backend for the config's `global.prometheus` settings; `url` overrides theirs."""
+    settings = config.global_.prometheus
+    url = url or (settings.url if settings else None)
+    if not url:
+        raise InvalidInputError(
+            "--prometheus-url: the prometheus source needs a URL (or global.prometheus.url)"
+        )
+    if settings is None:
+        return PrometheusBackend(url, timeout=30.0, config=config)
+    return PrometheusBackend(
+        url,
+        headers=dict(settings.headers),
+        timeout=float(settings.timeout_seconds),
+        bearer_token=settings.bearer_token,
+        basic_auth=settings.basic_auth,
+        verify=settings.verify,
+        config=config,
+    )

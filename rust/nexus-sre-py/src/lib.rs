@@ -9,6 +9,7 @@ mod counter;
 mod errors;
 mod math;
 mod parquet_io;
+mod promql;
 mod shared;
 
 /// An empty function with `ServiceRecorder.record`'s arguments: the floor a PyO3 call
@@ -38,6 +39,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(math::cumulative, m)?)?;
     m.add_function(wrap_pyfunction!(_empty_call, m)?)?;
     m.add_function(wrap_pyfunction!(parquet_io::parquet_layout, m)?)?;
+    m.add_function(wrap_pyfunction!(promql::promql_sli, m)?)?;
     m.add_function(wrap_pyfunction!(shared::open_shared_counter, m)?)?;
     m.add_function(wrap_pyfunction!(shared::counter_cumulative, m)?)?;
     m.add_function(wrap_pyfunction!(shared::add_cumulative, m)?)?;
