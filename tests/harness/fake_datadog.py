@@ -23,7 +23,6 @@ import time
 import uuid
 import zlib
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -451,11 +450,3 @@ class FakeDatadog:
 def minutes(start: int, values: list[float]) -> dict[int, float]:
     """Per-minute points from `start` (unix seconds), skipping None."""
     return {start + 60 * i: v for i, v in enumerate(values) if v is not None}
-
-
-def running() -> Iterator[FakeDatadog]:
-    fake = FakeDatadog()
-    try:
-        yield fake
-    finally:
-        fake.close()
