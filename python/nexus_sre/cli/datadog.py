@@ -10,13 +10,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .common import add_config_argument, load
+
 NAME = "datadog"
 HELP = "export the SLOs to Datadog: SLOs, burn-rate monitors, a dashboard (-o, --dry-run, --apply)"
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser(NAME, help=HELP, description=HELP)
-    p.add_argument("config", help="SLO config file (YAML or JSON)")
+    add_config_argument(p, required=True)  # --apply changes Datadog: never a default config
     p.add_argument(
         "-o", "--output", metavar="DIR", help="write slos.json, monitors.json, dashboard.json here"
     )
@@ -35,14 +37,13 @@ def _dump(path: Path, value: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..config import load_config
     from ..datadog.dashboard import DEFAULT_TITLE, dashboard_body
     from ..datadog.export import export
     from ..errors import InvalidInputError
 
     if not (args.output or args.apply or args.dry_run):
         raise InvalidInputError("datadog: give -o DIR, --dry-run or --apply")
-    config = load_config(args.config)
+    config = load(args)
     objects = export(config)
     board = (
         None if args.no_dashboard else dashboard_body(config, args.dashboard_title or DEFAULT_TITLE)

@@ -139,6 +139,7 @@ class GlobalSettings(BaseModel):
     dashboards: Dashboards = Dashboards()
     prometheus: PrometheusSettings | None = None
     datadog: DatadogSettings | None = None
+    allow_below_tier: bool = False  # `global.allowBelowTier`
 
 
 class BackfillColumns(BaseModel):
@@ -244,6 +245,7 @@ class Service(BaseModel):
     tier: str  # "tier-0" .. "tier-3", see tiers.py
     owner: str | None = None
     slos: list[SLO]
+    allow_below_tier: bool = False  # `allowBelowTier` of the service (or of global)
 
 
 class Config(BaseModel):
