@@ -17,6 +17,7 @@ from nexus_sre.datadog.queries import DatadogSli
 from nexus_sre.datadog.settings import connect
 from nexus_sre.datadog.source import evaluations
 from nexus_sre.errors import BackendError, InvalidInputError, NoDataError, QueryError
+from nexus_sre.slo.windows import longest_alert_window
 
 END = 1_780_000_000 // 60 * 60
 DAY = 1440
@@ -48,11 +49,13 @@ def test_a_30_day_period_is_read_exactly_in_chunks_pinned_to_one_end(fake) -> No
     want_good = sum(g for g in good if g is not None)
     assert (e.good, e.total) == (want_good, want_total)
     assert e.sli_percent == pytest.approx(100 * want_good / want_total)
-    # 43,200 minutes in chunks of at most 1500 points, contiguous, the last ending at END.
+    # The 30 days and the lead-in of the longest alert window (3d: alerts at the period's
+    # start see full windows) in chunks of at most 1500 points, contiguous, ending at END.
+    fetched = 30 * 86400 + longest_alert_window(dd_config(fake.url).slo("checkout-availability"))
     spans = sorted((p["from"], p["to"]) for _, op, p in fake.requests if op == "query_metrics")
-    assert len(spans) == -(-30 * DAY // MAX_POINTS)
+    assert len(spans) == -(-fetched // 60 // MAX_POINTS)
     assert all((to - frm + 1) // 60 <= MAX_POINTS for frm, to in spans)
-    assert spans[0][0] == END - 30 * 86400 and spans[-1][1] == END - 1
+    assert spans[0][0] == END - fetched and spans[-1][1] == END - 1
     assert all(a[1] + 1 == b[0] for a, b in itertools.pairwise(spans))
     assert fake.rejected == []
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..config import SLO, Config, Service
-from ..errors import NoDataError
-from ..slo.evaluate import BucketSeries, evaluate_series, period_bounds
+from ..slo.evaluate import BucketSeries
 from ..slo.evaluation import SloEvaluation
+from ..sources.evaluate_all import chosen_slos, evaluate_all
 from .metrics import MetricsReader
 from .queries import STEP_SECONDS, sli_queries
 from .settings import connect
@@ -29,7 +29,7 @@ class DatadogSource:
         self.label = f"Datadog at {reader.conn.base_url}"
 
     def slos(self, config: Config, services: Sequence[str] | None) -> list[tuple[Service, SLO]]:
-        chosen = [(sv, s) for sv, s in config.slos() if not services or sv.name in services]
+        chosen = chosen_slos(list(config.slos()), services)
         for service, slo in chosen:
             sli_queries(service, slo)  # an SLO Datadog cannot read fails before any request
         return chosen
@@ -62,33 +62,12 @@ def evaluations(
     reader: MetricsReader | None = None,
     **window: Any,
 ) -> list[SloEvaluation]:
-    """Every SLO (of `services`) evaluated from Datadog metrics; NoDataError when none has
-    any event in the period."""
+    """Every SLO (of `services`) evaluated from Datadog metrics by the shared loop;
+    NoDataError when none has any event in the period."""
     own = reader is None
     source = DatadogSource(reader or MetricsReader(connect(config, url=url)))
     try:
-        try:
-            from ..sources.evaluate_all import evaluate_all
-        except ImportError:  # until the shared loop is on main: the same steps, inline
-            return _evaluate(config, source, services, with_series, **window)
         return evaluate_all(config, source, services=services, with_series=with_series, **window)
     finally:
         if own:
             source.reader.close()
-
-
-def _evaluate(
-    config: Config,
-    source: DatadogSource,
-    services: list[str] | None,
-    with_series: bool,
-    **window: Any,
-) -> list[SloEvaluation]:
-    out = []
-    for service, slo in source.slos(config, services):
-        p_start, p_end = period_bounds(slo, bucket_seconds=STEP_SECONDS, **window)
-        series = source.buckets(service, slo, p_start, p_end)
-        out.append(evaluate_series(service, slo, series, period_end=p_end, with_series=with_series))
-    if out and not any(e.total for e in out):
-        raise NoDataError(f"{source.label}: no events for these SLOs in the period")
-    return out
