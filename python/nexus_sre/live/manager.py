@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import _core
+from ..common.times import epoch as _epoch
 from ..config import SLO, Config, Service, load_config, parse_config
 from ..embedded import EmbeddedStore
 from ..errors import ConfigError, InvalidInputError
-from ..slo.evaluate import BucketSeries, evaluate_series, period_bounds
 from ..slo.evaluation import SloEvaluation
 from . import budget as budgets
 from .alert_book import AlertBook, AlertListener
@@ -38,9 +38,10 @@ BACKENDS = ("embedded", "prometheus", "parquet", "datadog")
 class SLOManager:
     """Define SLOs, record requests, read budgets and alerts.
 
-    `monitoring_backend`: "embedded" (default: the counters `record_request` feeds) or
+    `monitoring_backend`: "embedded" (default: the counters `record_request` feeds),
     "prometheus" (budgets and alerts read from Prometheus at `prometheus_url`, or the
-    config's `global.prometheus`). `shared_dir`: keep every SLO's counters in memory-mapped
+    config's `global.prometheus`) or "datadog" (read per minute from Datadog's metrics API,
+    `global.datadog`). `shared_dir`: keep every SLO's counters in memory-mapped
     files there, so that the worker processes of one service count into the same atomics.
     `clock`: "system" (default), "event" (now is the newest recorded timestamp: replays) or
     "manual" (tests; move it with `store.set_time`).
@@ -98,6 +99,12 @@ class SLOManager:
         self.last_budgets: dict[str, BudgetFigures] = {}
 
     def _make_reader(self, prometheus_url: str | None) -> WindowReader:
+        if self.monitoring_backend == "datadog" and prometheus_url is None:
+            from ..datadog.metrics import MetricsReader
+            from ..datadog.reader import DatadogReader
+            from ..datadog.settings import connect
+
+            return DatadogReader(MetricsReader(connect(self._config)))
         if self.monitoring_backend != "prometheus":
             if prometheus_url is not None:
                 raise InvalidInputError(
@@ -266,16 +273,16 @@ class SLOManager:
         with_series: bool = True,
     ) -> SloEvaluation:
         """The SLO over a period from the embedded counters (default: its own window)."""
+        from ..sources.embedded import StoreSource
+        from ..sources.evaluate_all import evaluate_one
+
         service, slo = self.find(slo_id)
-        counter = self.store.counter(slo_id)
         if end is None:
-            end = datetime.fromtimestamp(counter.now(), UTC)
-        p_start, p_end = period_bounds(
-            slo, start=start, end=end, days=days, bucket_seconds=self._bucket_seconds
+            end = datetime.fromtimestamp(self.store.counter(slo_id).now(), UTC)
+        source = StoreSource(self.store, "of this SLOManager")
+        return evaluate_one(
+            source, service, slo, start=start, end=end, days=days, with_series=with_series
         )
-        table = counter.series(p_start.timestamp(), p_end.timestamp())
-        series = BucketSeries.from_table(table, self._bucket_seconds, p_start)
-        return evaluate_series(service, slo, series, period_end=p_end, with_series=with_series)
 
     # Alerts ----------------------------------------------------------------------------
 
@@ -355,6 +362,8 @@ class SLOManager:
         self.stop()
         if isinstance(self._reader, PrometheusReader):
             self._reader.backend.close()
+        elif hasattr(self._reader, "close"):  # the Datadog reader
+            self._reader.close()
 
     def __enter__(self) -> SLOManager:
         return self
@@ -372,11 +381,3 @@ def _coerce(config: Config | str | os.PathLike[str] | dict[str, Any]) -> Config:
         return load_config(Path(config))
     except ConfigError as exc:
         raise for_python(exc) from None
-
-
-def _epoch(t: float | datetime) -> float:
-    if isinstance(t, datetime):
-        if t.tzinfo is None:
-            t = t.replace(tzinfo=UTC)
-        return t.timestamp()
-    return float(t)

@@ -6,9 +6,12 @@
 //! has counted exactly the rows before it.
 
 mod rows {
+    use super::super::errors::*;
     use super::super::*;
     use arrow_array::types::{Int16Type as I16T, Int32Type as I32T, Int8Type as I8T};
-    use arrow_array::{DictionaryArray, Float64Array, Int32Array, Int64Array, StringArray};
+    use arrow_array::{
+        ArrayRef, DictionaryArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
+    };
     use proptest::prelude::*;
     use std::collections::HashMap;
     use std::sync::Arc;
