@@ -62,13 +62,13 @@ def test_every_dictionary_encoded_column_reads_like_the_plain_one(small_config, 
     assert b.slo("web-avail").total_sum == 2 + 6  # rows 1 and 5 (row 3's count is null)
 
 
-def _statuses(codes: list[int], dtype: pa.DataType = pa.int32()) -> pa.Table:
+def _statuses(codes: list[int], dtype: pa.DataType | None = None) -> pa.Table:
     n = len(codes)
     return pa.table(
         {
             "timestamp": pa.array([T0 + i for i in range(n)], pa.timestamp("s", tz="UTC")),
             "service": pa.array(["api"] * n),
-            "status": pa.array(codes, dtype),
+            "status": pa.array(codes, dtype or pa.int32()),
             "latency_ms": pa.array([1.0] * n),
         }
     )

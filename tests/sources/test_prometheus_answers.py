@@ -32,7 +32,9 @@ END = datetime(2026, 1, 10, tzinfo=UTC)
 
 def _kinds(promql: str) -> list[tuple[str, str]]:
     """(kind, window) of every good/total part of a nexus-sre counts query."""
-    found = re.findall(r'"nexus_sre_kind", "(good|total)"(?:, "", ""\), "nexus_sre_window", "(\d+)")?', promql)
+    found = re.findall(
+        r'"nexus_sre_kind", "(good|total)"(?:, "", ""\), "nexus_sre_window", "(\d+)")?', promql
+    )
     return [(k, w) for k, w in found]
 
 
@@ -181,9 +183,9 @@ def test_cli_exits_2_without_a_traceback(
     cfg = tmp_path / "slos.yaml"
     cfg.write_text(CONFIG)
     where = ["--config", str(cfg)] if command == "report" else [str(cfg)]
+    source = ["--source", "prometheus", "--prometheus-url", url, "--days", "1"]
     r = subprocess.run(
-        [sys.executable, "-m", "nexus_sre", command, *where, "--source", "prometheus"]
-        + ["--prometheus-url", url, "--days", "1"],
+        [sys.executable, "-m", "nexus_sre", command, *where, *source],
         capture_output=True,
         text=True,
         timeout=120,

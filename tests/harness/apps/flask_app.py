@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import time
 
-from common import build_store, store_state
 from flask import Flask, Response, request
 
+from common import build_store, store_state
 from nexus_sre.middleware import WSGISLOMiddleware, flask_route_resolver, metrics_wsgi_app
 
 store = build_store()
