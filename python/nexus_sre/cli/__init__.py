@@ -21,6 +21,7 @@ COMMANDS = (
     "validate",
     "schema_cmd",
     "budgets",
+    "policy",
     "report",
     "rules",
     "deploy",
