@@ -164,3 +164,16 @@ def test_top_level_policy_and_overrides_by_service_and_slo() -> None:
 )
 def test_bad_policies_say_where_and_what(policy: str, expected: list[str]) -> None:
     assert issues(BASE + policy + "\n") == expected
+
+
+def test_the_readme_example_policy_is_valid_for_the_example_config() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+    block = readme.split("## Error budget policy")[1].split("```yaml\n")[1].split("```")[0]
+    text = (root / "examples" / "slos.yaml").read_text() + block
+    config = load_config_text(text, "README.md")
+    assert [s.name for s in config.policy.steps] == ["slow-down", "freeze", "learn"]
+    freeze = config.policy.steps[1]
+    assert freeze.freezes_releases and freeze.when.burn_rate.window == 3600
