@@ -10,7 +10,8 @@ Scenarios (each on its own shared store):
    new worker. Then /metrics and the shared store (read through the library) must equal
    what was answered: counts exactly, budget and burn rates to the float's rounding.
 3. overhead: the same app with and without the middleware, one uvicorn worker each,
-   requests alternating between them: p50 and p99 of each, and the difference.
+   requests alternating between them: p50 and p99 of each, and the difference; then the
+   same two apps called in process (tests/load/overhead.py) for the middleware's own cost.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ sys.path[:0] = [str(HERE), str(ROOT / "tests" / "harness"), str(ROOT / "python")
 from check import compare  # noqa: E402
 from drive import alternate, drive  # noqa: E402
 from embed_harness import Server, server_env, start_gunicorn, start_uvicorn  # noqa: E402
+from overhead import inprocess_overhead  # noqa: E402
 from plan import expected, make_plan  # noqa: E402
 
 
@@ -172,9 +174,10 @@ def overhead(args: argparse.Namespace, log_dir: Path) -> dict[str, Any]:
     out["added_p99_ms"] = out["with"]["p99_ms"] - out["without"]["p99_ms"]
     paired = sorted(a - b for a, b in zip(with_mw, without, strict=True))
     out["paired_median_ms"] = statistics.median(paired)
-    return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in out.items()} | {
-        n: {k: round(x, 3) for k, x in out[n].items()} for n in ("with", "without")
-    }
+    rounded = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in out.items()}
+    rounded |= {n: {k: round(x, 3) for k, x in out[n].items()} for n in ("with", "without")}
+    rounded["in_process"] = inprocess_overhead()
+    return rounded
 
 
 def main(argv: list[str] | None = None) -> int:
