@@ -165,4 +165,4 @@ def test_policy_command_prints_the_policy_and_what_is_in_force(demo: tuple[Path,
     warned = {line.split(" | ")[1] for line in table.splitlines() if line.endswith("| warn |")}
     assert "api-availability" in warned and "frontend-availability" in warned
     both = cli("policy", str(config), "--config", str(EXAMPLE), cwd=work, store=store)
-    assert both.returncode == 2 and "give the config once" in both.stderr
+    assert both.returncode == 2 and "give the config file once" in both.stderr

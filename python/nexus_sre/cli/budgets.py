@@ -1,4 +1,5 @@
-"""`nexus-sre budgets CONFIG`: every SLO's error budget and burn rates, as a table.
+"""`nexus-sre budgets CONFIG` (alias calculate-budgets): every SLO's error budget and burn
+rates, as a table.
 
 With --check-violations it is a release gate that follows the config's error budget
 policy (config/policy.py): exit 1 when a step that freezes releases is in force for some SLO
@@ -17,6 +18,7 @@ from ..common.markdown import md_escape
 from .common import (
     add_source_options,
     check_period,
+    load,
     note_time_weighted,
     note_unmeasured,
     pick_source,
@@ -28,7 +30,7 @@ HELP = "show error budgets and burn rates; --check-violations gates releases in 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser("budgets", help=HELP, description=HELP)
-    add_source_options(p, config_positional=True)
+    add_source_options(p)
     p.add_argument(
         "--check-violations",
         action="store_true",
@@ -186,10 +188,8 @@ def evaluations_now(args: argparse.Namespace, config: Any) -> list[Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..config import load_config
-
     check_period(args)
-    config = load_config(args.config)
+    config = load(args)
     evaluations = evaluations_now(args, config)
     rows = [_row(e) for e in evaluations]
     problems, warnings = _gate(config, evaluations) if args.check_violations else ([], [])

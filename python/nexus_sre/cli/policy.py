@@ -8,7 +8,6 @@ import argparse
 import sys
 from typing import Any
 
-from ..errors import InvalidInputError
 from .common import add_source_options, check_period, load
 
 HELP = "print the error budget policy as Markdown (and the steps in force now)"
@@ -17,8 +16,7 @@ _DATA_OPTIONS = ("source", "data", "store", "prometheus_url", "days", "start", "
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser("policy", help=HELP, description=HELP)
-    p.add_argument("config_arg", nargs="?", metavar="CONFIG", help="SLO config file")
-    add_source_options(p)  # --config CONFIG, the same as CONFIG
+    add_source_options(p)  # CONFIG or --config CONFIG, and where the data comes from
     p.add_argument("-o", "--output", help="write the Markdown to this file (default stdout)")
     return p
 
@@ -26,11 +24,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from ..report.policy_markdown import in_force_markdown, policy_markdown
 
-    if args.config_arg and args.config and args.config_arg != args.config:
-        raise InvalidInputError(
-            f"CONFIG {args.config_arg!r} and --config {args.config!r}: give the config once"
-        )
-    args.config = args.config_arg or args.config
     check_period(args)
     config = load(args)
     text = policy_markdown(config)

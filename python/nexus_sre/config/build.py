@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from ..errors import ConfigIssue
@@ -61,6 +62,7 @@ def build_config(spec: ConfigSpec, source: str, warnings: list[ConfigIssue]) -> 
             if prom
             else None
         ),
+        allow_below_tier=g.allow_below_tier,
     )
     top = _policy(spec.policy, "config") or DEFAULT_POLICY
     services = []
@@ -72,7 +74,15 @@ def build_config(spec: ConfigSpec, source: str, warnings: list[ConfigIssue]) -> 
             )
             for s in svc.slos
         ]
-        services.append(Service(name=svc.name, tier=svc.tier, owner=svc.owner, slos=slos))
+        services.append(
+            Service(
+                name=svc.name,
+                tier=svc.tier,
+                owner=svc.owner,
+                allow_below_tier=svc.allow_below_tier or g.allow_below_tier,
+                slos=slos,
+            )
+        )
     return Config(
         version=spec.version,
         global_=settings,
@@ -145,7 +155,7 @@ def _slo(s: SloSpec, default_window: TimeWindow, policy: Policy = DEFAULT_POLICY
 
 def _alerting(a: AlertingSpec | None, window: TimeWindow) -> Alerting:
     if a is None or a.burn_rate is None:
-        burn = workbook_burn_rates(window.seconds)
+        burn = list(_workbook(window.seconds))
     else:  # an explicit (possibly empty) mapping replaces the defaults
         burn = [
             BurnRateAlert(
@@ -159,7 +169,7 @@ def _alerting(a: AlertingSpec | None, window: TimeWindow) -> Alerting:
             for name, p in a.burn_rate.items()
         ]
     if a is None or a.budget_exhaustion is None:
-        budget = default_budget_thresholds()
+        budget = list(_default_thresholds())
     else:
         budget = [
             BudgetThreshold(percentage=tidy(t.percentage), severity=t.severity)
@@ -171,3 +181,14 @@ def _alerting(a: AlertingSpec | None, window: TimeWindow) -> Alerting:
         min_events=a.min_events if a else 0,
         runbook_url=a.runbook_url if a else None,
     )
+
+
+# The defaults are frozen models: thousands of SLOs share one copy (time and memory).
+@lru_cache(maxsize=64)
+def _workbook(period_seconds: int) -> tuple[BurnRateAlert, ...]:
+    return tuple(workbook_burn_rates(period_seconds))
+
+
+@lru_cache(maxsize=1)
+def _default_thresholds() -> tuple[BudgetThreshold, ...]:
+    return tuple(default_budget_thresholds())

@@ -266,16 +266,13 @@ def _write_indicator(
         if total and good and "le=" in good:
             return {"latency": {"success": {"metric": good}, "total": {"metric": total}}}
     queries = sli_queries(service, slo)
-    if (
-        isinstance(queries, CounterSli)
-        and queries.good_series
-        and queries.total_series
-        and "le=" in queries.good_series
-    ):
+    good_sel = queries.good_selector if isinstance(queries, CounterSli) else None
+    total_sel = queries.total_selector if isinstance(queries, CounterSli) else None
+    if good_sel is not None and total_sel is not None and "le=" in good_sel.text:
         return {
             "latency": {
-                "success": {"metric": queries.good_series},
-                "total": {"metric": queries.total_series},
+                "success": {"metric": good_sel.text},
+                "total": {"metric": total_sel.text},
             }
         }
     notes.refuse(
