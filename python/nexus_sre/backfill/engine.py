@@ -11,15 +11,18 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .. import _core
+from ..common.times import epoch
 from ..config.model import SLO, Config, Service
-from ..errors import BadFileError, DataError, InvalidInputError
-from ._native import core
+from ..errors import InvalidInputError
+from ..slo.evaluate import covered_backtest
+from ..slo.windows import alert_windows, check_alert_buckets
 from .columns import Columns
 from .counts import dense
 from .progress import Progress
@@ -32,21 +35,8 @@ ColumnsArg = Columns | Mapping[str, Any] | None
 
 
 def _epoch(value: datetime | str | float | int | None, name: str) -> int | None:
-    """Whole epoch seconds from a datetime (naive = UTC), ISO text or a number."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidInputError(f"{name}: {value!r} is not an ISO date/time") from None
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return int(value.timestamp() // 1)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInputError(f"{name}: expected a datetime, ISO text or epoch seconds")
-    return int(value // 1)
+    """Whole epoch seconds (None stays None); see `common.times.epoch`."""
+    return None if value is None else int(epoch(value, name) // 1)
 
 
 def _as_config(config: Config | str | os.PathLike[str]) -> Config:
@@ -111,7 +101,6 @@ def run_partial(
 
     `columns` and `bucket_seconds` default to the config's `backfill:` section."""
     config = _as_config(config)
-    _core = core()
     columns, bucket_seconds = _settings(config, columns, bucket_seconds)
 
     if bucket_seconds <= 0 or bucket_seconds != int(bucket_seconds):
@@ -152,25 +141,21 @@ def run_partial(
         for batch, loc in source.batches(columns.needed(needs_latency)):
             if batch.num_rows == 0:
                 continue  # no rows, and its column types are only a reader's guess (CSV: Null)
+            # A bad row raises BadRowError (column, reason, file, row group, row) and a file
+            # that cannot be read BadFileError, both from the extension (errors.rs).
             if isinstance(batch, RowGroups):
                 # Decode and aggregation together, row groups over all the cores.
-                try:
-                    problem = agg.push_parquet(
-                        batch.path,
-                        batch.columns,
-                        batch.groups,
-                        threads=threads or os.cpu_count() or 2,
-                    )
-                except DataError as exc:  # bad rows come back as `problem`: this is the file
-                    raise BadFileError(str(exc), batch.path) from None
+                agg.push_parquet(
+                    batch.path, batch.columns, batch.groups, threads=threads or os.cpu_count() or 2
+                )
             else:
-                problem = agg.push(batch)
-            if problem is not None:
-                column, reason, row, message = problem
-                where = loc.describe(row)
-                err = DataError(f"column '{column}' in {where}: {message} [{reason}]")
-                err.column, err.reason, err.location = column, reason, where  # type: ignore[attr-defined]
-                raise err
+                agg.push(
+                    batch,
+                    source=loc.source,
+                    batch_index=loc.batch,
+                    first_row=loc.first_row,
+                    row_groups=loc.row_groups,
+                )
             bar.update(batch.num_rows)
     finally:
         bar.close()
@@ -222,7 +207,6 @@ def finish(state: PartialState, config: Config) -> BackfillResult:
 
 def _finish(state: PartialState, config: Config, reuse: bool) -> BackfillResult:
     """`reuse`: the result may share the state's arrays (the state is thrown away)."""
-    _core = core()
 
     _, _, pairs = _slo_specs(config)
     keys = tuple((s.name, o.id) for s, o in pairs)
@@ -230,14 +214,9 @@ def _finish(state: PartialState, config: Config, reuse: bool) -> BackfillResult:
         raise InvalidInputError("finish: the state was built from a different config")
     bs = state.bucket_seconds
     span = _span(state)
-    windows = sorted(
-        {
-            w
-            for _, slo in pairs
-            for a in slo.alerting.burn_rate
-            for w in (a.long_window, a.short_window)
-        }
-    )
+    for _, slo in pairs:
+        check_alert_buckets(slo, bs)  # the streaming evaluation's error, word for word
+    windows = sorted({w for _, slo in pairs for w in alert_windows(slo)})
 
     def series_of(i: int) -> SloSeries:
         service, slo = pairs[i]
@@ -249,17 +228,15 @@ def _finish(state: PartialState, config: Config, reuse: bool) -> BackfillResult:
             first, last = span
             good = dense(state.bases[i], state.good[i], first, last, reuse)
             total = dense(state.bases[i], state.total[i], first, last, reuse)
-        ks = [_buckets(w, bs, f"SLO {slo.id} alert window") for w in windows]
+        ks = [w // bs for w in windows]
         k_budget = _buckets(slo.time_window.seconds, bs, f"SLO {slo.id} time window")
         if len(total):
             burns = [
                 np.asarray(a)
                 for a in _core.rolling_burn_rates(good, total, [*ks, k_budget], target)
             ]
-            tiers = [
-                (float(a.factor), a.long_window, a.short_window) for a in slo.alerting.burn_rate
-            ]
-            fired = _core.backtest(good, total, bs, target, tiers, slo.alerting.min_events)
+            # The data begins at `first`: the evaluator's rule for partial windows.
+            fired = covered_backtest(slo, good, total, bs)
         else:
             burns = [np.zeros(0) for _ in [*ks, k_budget]]
             fired = []

@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
+from .. import _core
 from ..errors import InvalidInputError
-from ._native import core
 
-Series = tuple[int, np.ndarray, np.ndarray]  # (first bucket index, good, total)
+SparseCounts = tuple[int, np.ndarray, np.ndarray]  # (first bucket index, good, total)
 _META = b"nexus_sre.partial_state"
 
 
 def reasons() -> tuple[str, ...]:
     """Why a row can be skipped, in the kernel's order (defined once, in the Rust core)."""
-    return tuple(core().BACKFILL_REASONS)
+    return tuple(_core.BACKFILL_REASONS)
 
 
 @dataclass
@@ -168,7 +168,7 @@ class PartialState:
         )
 
 
-def _add(a: Series, b: Series) -> Series:
+def _add(a: SparseCounts, b: SparseCounts) -> SparseCounts:
     if len(a[2]) == 0:
         return b
     if len(b[2]) == 0:

@@ -10,16 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from ..common.durations import format_duration
-from ..common.figures import fmt_number
+from ..common.figures import fmt_number, reaches
 from ..config.policy import ACTIONS, Policy, PolicyStep, PolicyTrigger
 from .evaluation import SloEvaluation
-
-# Figures are floats; a level of 50 % is reached at 49.9999999999 % (binary rounding).
-_DIGITS = 9
 
 
 @dataclass(frozen=True)
@@ -72,20 +68,12 @@ def facts_from_report(slo: Mapping[str, Any]) -> PolicyFacts:
     )
 
 
-def _rounded(value: float) -> Decimal:
-    return Decimal(str(round(value, _DIGITS)))
-
-
-def _reached(value: float, level: Decimal) -> bool:
-    return _rounded(value) >= level
-
-
 def reasons(when: PolicyTrigger, facts: PolicyFacts) -> list[str]:
     """Why each condition of `when` holds (empty: the step is not in force)."""
     out: list[str] = []
     consumed = facts.consumed_percent
     level = when.budget_consumed
-    if level is not None and consumed is not None and _reached(consumed, level):
+    if level is not None and consumed is not None and reaches(consumed, float(level)):
         shown = fmt_number(consumed, max_decimals=2)
         out.append(
             f"error budget exhausted ({shown} % consumed)"
@@ -108,7 +96,8 @@ def reasons(when: PolicyTrigger, facts: PolicyFacts) -> list[str]:
     if burn is not None:
         label = format_duration(burn.window)
         rate = facts.burn_rates.get(label)
-        if rate is not None and _rounded(rate) > burn.above:
+        # above, strictly: the same float tolerance as `reaches`, the other way round
+        if rate is not None and not reaches(float(burn.above), rate):
             out.append(
                 f"burn rate over {label} is {fmt_number(rate, max_decimals=2)}x "
                 f"(above {fmt_number(burn.above)}x)"
