@@ -17,7 +17,9 @@ from nexus_sre.slo.policy import AlertFact, PolicyFacts, describe_trigger, steps
 
 
 def facts(consumed=None, alerts=(), burn=None) -> PolicyFacts:
-    return PolicyFacts(consumed, list(alerts), burn or {})
+    """As the evaluation says: exhausted only when more than the whole budget is spent."""
+    exhausted = consumed is not None and consumed > 100
+    return PolicyFacts(consumed, exhausted, list(alerts), burn or {})
 
 
 def names(policy: Policy, f: PolicyFacts) -> list[str]:
@@ -76,15 +78,25 @@ def test_default_policy_freezes_on_exhaustion_or_a_page_firing_and_warns_otherwi
     now = steps_in_force(DEFAULT_POLICY, facts(10.0, [page_now]))
     assert [h.step.name for h in now] == ["release-freeze", "postmortem"]
     assert now[0].reasons == ("burn-rate alert page-1h is firing",)
-    exhausted = steps_in_force(DEFAULT_POLICY, facts(100.0))
+    # Exactly 100 % spent still meets the target (slo/budget.py): not exhausted, no freeze.
+    assert names(DEFAULT_POLICY, facts(100.0)) == []
+    exhausted = steps_in_force(DEFAULT_POLICY, facts(100.5))
     assert [h.step.name for h in exhausted] == ["release-freeze", "reliability-focus", "slo-review"]
-    assert exhausted[0].reasons == ("error budget exhausted (100 % consumed)",)
+    assert exhausted[0].reasons == ("error budget exhausted (100.5 % consumed)",)
     assert [h.freezes_releases for h in exhausted] == [True, False, False]
+
+
+def test_a_budget_level_of_100_is_reached_at_exactly_100() -> None:
+    full = Policy(
+        steps=(PolicyStep(name="all", when=PolicyTrigger(budget_consumed=Decimal(100)), text="x"),)
+    )
+    hits = steps_in_force(full, facts(100.0))
+    assert hits[0].reasons == ("100 % of the error budget consumed (level 100 %)",)
 
 
 def test_triggers_in_words() -> None:
     assert describe_trigger(DEFAULT_POLICY.steps[0].when) == (
-        "at least 100 % of the error budget consumed or a burn-rate alert of severity "
-        "critical firing now"
+        "the error budget exhausted (more than all of it spent) or a burn-rate alert of "
+        "severity critical firing now"
     )
     assert describe_trigger(HALF.steps[1].when) == "burn rate over 1h above 14.4x"

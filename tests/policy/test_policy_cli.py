@@ -78,15 +78,13 @@ def test_a_service_override_freezes_only_that_service(demo: tuple[Path, Path]) -
     assert anchor in text
     override = (
         anchor + "    policy:\n      steps:\n"
-        "        - {name: freeze, when: {budgetConsumed: 100}, actions: [freezeReleases]}\n"
+        "        - {name: freeze, when: {budgetExhausted: true}, actions: [freezeReleases]}\n"
     )
     config = work / "override.yaml"
     config.write_text(text.replace(anchor, override) + WARN_AT_HALF)
     code, out, err = _gate(work, store, config)
     assert code == 1
-    exhausted = {
-        f"{r['service']}/{r['slo']}" for r in out["slos"] if r["budgetConsumedPercent"] >= 100
-    }
+    exhausted = {f"{r['service']}/{r['slo']}" for r in out["slos"] if r["status"] == "exhausted"}
     frontend = {s for s in exhausted if s.startswith("nexus-frontend/")}
     assert frontend and frontend != exhausted  # the api's exhausted budget only warns
     assert {v.split(":")[0] for v in out["violations"]} == frontend

@@ -53,7 +53,8 @@ def test_defaults_are_the_seeds_four_steps() -> None:
         "reviewSlo",
     ]
     freeze = steps["release-freeze"].when
-    assert freeze.budget_consumed == 100 and freeze.alert_firing == AlertMatch(severity="critical")
+    assert freeze.budget_exhausted and freeze.alert_firing == AlertMatch(severity="critical")
+    assert freeze.budget_consumed is None
     assert steps["postmortem"].when.alert_fired == AlertMatch(severity="critical")
     assert all(slo.policy == DEFAULT_POLICY for _, slo in config.slos())
 
@@ -106,8 +107,8 @@ def test_top_level_policy_and_overrides_by_service_and_slo() -> None:
         (
             "policy: {steps: [{name: a, when: {}, actions: [postmortem]}]}",
             [
-                "cfg.yaml:17:34: policy.steps[0].when: give at least one of budgetConsumed, "
-                "alertFiring, alertFired, burnRate"
+                "cfg.yaml:17:34: policy.steps[0].when: give at least one of budgetExhausted, "
+                "budgetConsumed, alertFiring, alertFired, burnRate"
             ],
         ),
         (

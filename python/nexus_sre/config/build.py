@@ -118,6 +118,7 @@ def _policy(p: PolicySpec | None, origin: str) -> Policy | None:
             PolicyStep(
                 name=step.name,
                 when=PolicyTrigger(
+                    budget_exhausted=bool(w.budget_exhausted),
                     budget_consumed=tidy(w.budget_consumed) if w.budget_consumed else None,
                     alert_firing=match(w.alert_firing),
                     alert_fired=match(w.alert_fired),

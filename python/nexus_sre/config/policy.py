@@ -63,6 +63,7 @@ class PolicyTrigger(BaseModel):
 
     model_config = _FROZEN
 
+    budget_exhausted: bool = False  # more than the whole budget spent (the target missed)
     budget_consumed: Decimal | None = None  # percent of the period's budget, >=
     alert_firing: AlertMatch | None = None  # firing at the end of the period
     alert_fired: AlertMatch | None = None  # fired at any time in the period
@@ -90,18 +91,17 @@ class Policy(BaseModel):
 
 
 _PAGE = AlertMatch(severity="critical")
-_EXHAUSTED = Decimal(100)
 
 DEFAULT_POLICY = Policy(
     steps=(
         PolicyStep(
             name="release-freeze",
-            when=PolicyTrigger(budget_consumed=_EXHAUSTED, alert_firing=_PAGE),
+            when=PolicyTrigger(budget_exhausted=True, alert_firing=_PAGE),
             actions=("freezeReleases",),
         ),
         PolicyStep(
             name="reliability-focus",
-            when=PolicyTrigger(budget_consumed=_EXHAUSTED),
+            when=PolicyTrigger(budget_exhausted=True),
             actions=("focusOnReliability",),
         ),
         PolicyStep(
@@ -111,7 +111,7 @@ DEFAULT_POLICY = Policy(
         ),
         PolicyStep(
             name="slo-review",
-            when=PolicyTrigger(budget_consumed=_EXHAUSTED),
+            when=PolicyTrigger(budget_exhausted=True),
             actions=("reviewSlo",),
             text="An SLO whose budget runs out period after period is unrealistic: "
             "adjust the target or fix the service, and record the decision",

@@ -16,7 +16,7 @@ from ..common.durations import format_duration
 from .loader import PathKey
 from .model import SLO, Config
 
-TRIGGER_KEYS = ("budgetConsumed", "alertFiring", "alertFired", "burnRate")
+TRIGGER_KEYS = ("budgetExhausted", "budgetConsumed", "alertFiring", "alertFired", "burnRate")
 
 
 def _policies(data: dict[str, Any]) -> Iterator[tuple[PathKey, dict[str, Any]]]:
@@ -53,7 +53,8 @@ def check_policies(data: dict[str, Any]) -> list[tuple[PathKey, str]]:
                 out.append((here, "a policy step needs actions, text or both"))
             when = step.get("when")
             if isinstance(when, dict):
-                if not any(when.get(key) is not None for key in TRIGGER_KEYS):
+                given = [k for k in TRIGGER_KEYS if when.get(k) not in (None, False)]
+                if not given:
                     out.append(((*here, "when"), f"give at least one of {', '.join(TRIGGER_KEYS)}"))
                 for key in ("alertFiring", "alertFired"):
                     match = when.get(key)

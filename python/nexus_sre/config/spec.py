@@ -320,6 +320,10 @@ class BurnConditionSpec(_Spec):
 class TriggerSpec(_Spec):
     """A step is in force when any one of these holds."""
 
+    budget_exhausted: StrictBool | None = Field(
+        default=None,
+        description="true: more than the whole error budget spent (the target missed)",
+    )
     budget_consumed: Percentage | None = Field(
         default=None, description="at least this percent of the period's error budget consumed"
     )

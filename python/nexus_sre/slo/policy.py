@@ -28,6 +28,7 @@ class AlertFact:
 @dataclass(frozen=True)
 class PolicyFacts:
     consumed_percent: float | None  # None: no data
+    budget_exhausted: bool  # status "exhausted": more than the whole budget spent
     burn_alerts: Sequence[AlertFact]
     burn_rates: Mapping[str, float]  # window label ("1h") -> burn rate now
 
@@ -45,6 +46,7 @@ class StepInForce:
 def facts_from_evaluation(e: SloEvaluation) -> PolicyFacts:
     return PolicyFacts(
         consumed_percent=e.budget.consumed_percent if e.has_data else None,
+        budget_exhausted=e.has_data and e.budget.status == "exhausted",
         burn_alerts=[
             AlertFact(a.name, a.severity, a.end is None) for a in e.alerts if a.kind == "burn_rate"
         ],
@@ -57,6 +59,7 @@ def facts_from_report(slo: Mapping[str, Any]) -> PolicyFacts:
     has_data = slo["status"] != "no-data"
     return PolicyFacts(
         consumed_percent=slo["errorBudget"]["consumedPercent"] if has_data else None,
+        budget_exhausted=has_data and slo["errorBudget"]["status"] == "exhausted",
         burn_alerts=[
             AlertFact(a["name"], a["severity"], a["end"] is None)
             for a in slo["alerts"]
@@ -73,13 +76,11 @@ def reasons(when: PolicyTrigger, facts: PolicyFacts) -> list[str]:
     out: list[str] = []
     consumed = facts.consumed_percent
     level = when.budget_consumed
+    shown = "?" if consumed is None else fmt_number(consumed, max_decimals=2)
+    if when.budget_exhausted and facts.budget_exhausted:
+        out.append(f"error budget exhausted ({shown} % consumed)")
     if level is not None and consumed is not None and reaches(consumed, float(level)):
-        shown = fmt_number(consumed, max_decimals=2)
-        out.append(
-            f"error budget exhausted ({shown} % consumed)"
-            if level == 100
-            else f"{shown} % of the error budget consumed (level {fmt_number(level)} %)"
-        )
+        out.append(f"{shown} % of the error budget consumed (level {fmt_number(level)} %)")
     for match, firing in ((when.alert_firing, True), (when.alert_fired, False)):
         if match is None:
             continue
@@ -125,6 +126,8 @@ def action_texts(step: PolicyStep) -> list[str]:
 def describe_trigger(when: PolicyTrigger) -> str:
     """The trigger in words, for the policy's Markdown and messages."""
     parts = []
+    if when.budget_exhausted:
+        parts.append("the error budget exhausted (more than all of it spent)")
     if when.budget_consumed is not None:
         parts.append(f"at least {fmt_number(when.budget_consumed)} % of the error budget consumed")
     if when.alert_firing is not None:
