@@ -1,0 +1,35 @@
+"""mkdocs hook: the site is the repository as GitHub shows it.
+
+README.md becomes the home page (index.md) and every other page keeps its repository path
+(docs/alerting.md stays docs/alerting.md), so the relative links written for GitHub
+(`docs/prometheus.md` from the README, `../schemas/report.schema.json` from docs/) resolve
+unchanged, and `mkdocs build --strict` fails on any link that is broken on GitHub too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mkdocs.structure.files import File, Files
+
+# Besides README.md and docs/: the repository files the docs link to.
+EXTRA = ("benches/README.md", "examples/*", "schemas/*.json")
+
+
+def on_files(files: Files, config: Any) -> Files:
+    repo = Path(config["config_file_path"]).parent
+    out = Files([])
+    out.append(File.generated(config, "index.md", abs_src_path=str(repo / "README.md")))
+    paths = sorted((repo / "docs").rglob("*"))
+    for pattern in EXTRA:
+        paths += sorted(repo.glob(pattern))
+    for path in paths:
+        if path.is_file() and "__pycache__" not in path.parts:
+            rel = path.relative_to(repo).as_posix()
+            out.append(File.generated(config, rel, abs_src_path=str(path)))
+    # Theme assets (CSS, JS, fonts) come from the original collection.
+    for f in files:
+        if not f.src_uri.endswith(".md") and not (repo / "docs" / f.src_uri).exists():
+            out.append(f)
+    return out
