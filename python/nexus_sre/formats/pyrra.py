@@ -268,14 +268,14 @@ def _write_indicator(
     queries = sli_queries(service, slo)
     if (
         isinstance(queries, CounterSli)
-        and queries.good_series
-        and queries.total_series
-        and "le=" in queries.good_series
+        and queries.good_selector
+        and queries.total_selector
+        and "le=" in queries.good_selector.text
     ):
         return {
             "latency": {
-                "success": {"metric": queries.good_series},
-                "total": {"metric": queries.total_series},
+                "success": {"metric": queries.good_selector.text},
+                "total": {"metric": queries.total_selector.text},
             }
         }
     notes.refuse(
