@@ -138,10 +138,21 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], d
         for k, ts in enumerate(range(end - 3 * 3600, end + 1, 15)):
             ok.samples.append((ts, 499.0 * k))
             err.samples.append((ts, 1.0 * k))
+        # nexus-sre's own counters for the example config's nexus-api SLOs, as its /metrics
+        # would expose them: 1000 requests every 15 s, 999 good.
+        own = []
+        for slo in ("api-availability", "api-latency"):
+            labels = {"service": "nexus-api", "slo": slo}
+            total = Series("nexus_sre_requests_total", labels)
+            good = Series("nexus_sre_requests_good_total", labels)
+            for k, ts in enumerate(range(end - 3 * 3600, end + 1, 15)):
+                total.samples.append((ts, 1000.0 * k))
+                good.samples.append((ts, 999.0 * k))
+            own += [total, good]
         rules = root / "rules"
         rules.mkdir()
         data = root / "prometheus" / "data"
-        backfill([ok, err], data)
+        backfill([ok, err, *own], data)
         config = {
             "global": {"evaluation_interval": "1s"},
             "rule_files": [str(rules / "*.yml")],
