@@ -8,6 +8,7 @@ unchanged, and `mkdocs build --strict` fails on any link that is broken on GitHu
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -33,3 +34,8 @@ def on_files(files: Files, config: Any) -> Files:
         if not f.src_uri.endswith(".md") and not (repo / "docs" / f.src_uri).exists():
             out.append(f)
     return out
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
+    """Links to the README (as GitHub shows it) point at the home page it became."""
+    return re.sub(r"\]\(((?:\.\./)+)README\.md", r"](\1index.md", markdown)

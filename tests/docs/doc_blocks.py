@@ -1,6 +1,6 @@
 """Fenced code blocks of the Markdown docs, and the conventions that say how each one runs.
 
-Conventions (also in docs/contributing-docs.md):
+Conventions (also in docs/writing-docs.md):
 
 * Every fenced block names its language. ```bash, ```sh, ```console and ```python blocks
   run; every other language (yaml, json, text, promql, ...) is data and does not.
@@ -116,12 +116,13 @@ def shell_commands(block: Block) -> list[Command]:
             k += 1
             text += "\n" + lines[k]
         heredoc = re.search(r"<<-?\s*['\"]?(\w+)['\"]?", text)
+        command = text  # without the here-document's body, where `# exit` is data
         if heredoc:
             end = heredoc[1]
             while k + 1 < len(lines) and lines[k].strip() != end:
                 k += 1
                 text += "\n" + lines[k]
-        m = EXIT.search(text)
+        m = EXIT.search(command)
         out.append(Command(block.line + start, text, int(m["code"]) if m else 0))
         k += 1
     return out
