@@ -47,7 +47,7 @@ def test_unknown_key_without_close_match_lists_valid_keys() -> None:
     text = _with("    tier: tier-1", "    tier: tier-1\n    colour: blue")
     assert issues_of(text) == [
         "cfg.yaml:5:5: services[0].colour: unknown key 'colour'; expected one of name, tier, "
-        "owner, slos"
+        "owner, slos, allowBelowTier"
     ]
 
 
@@ -284,14 +284,17 @@ def test_wrong_types(line: str, replacement: str, message: str) -> None:
     assert issues_of(MINIMAL.replace(line, replacement)) == [message]
 
 
-def test_prometheus_backend_needs_queries() -> None:
+def test_prometheus_backend_reads_the_default_counters_without_a_query() -> None:
+    """docs/prometheus.md: an SLI without a query reads nexus_sre_requests_total."""
+    from nexus_sre.rules.sli import sli_queries
+
     text = MINIMAL.replace(
         'version: "1.0"', 'version: "1.0"\nglobal: {monitoringBackend: prometheus}'
     )
-    assert issues_of(text) == [
-        "cfg.yaml:10:11: services[0].slos[0].sli: the prometheus backend needs a query: give "
-        "query, or goodQuery and totalQuery"
-    ]
+    config = load_config_text(text)
+    service, slo = config.find("avail")
+    queries = sli_queries(service, slo)
+    assert "nexus_sre_requests_total{" in queries.total  # type: ignore[union-attr]
     ok = text.replace("type: availability", "type: availability\n          query: up")
     assert load_config_text(ok).slo("avail").sli.query == "up"
 
@@ -315,12 +318,14 @@ def test_tier_floor_is_an_error_unless_allowed() -> None:
     text = MINIMAL.replace("tier: tier-1", "tier: tier-0")
     assert issues_of(text) == [
         "cfg.yaml:7:17: services[0].slos[0].target: target 99.5 is below the tier-0 (critical) "
-        "floor of 99.9; raise the target, lower the service tier, or pass --allow-below-tier"
+        "floor of 99.9; raise the target, lower the service tier, or allow it: set "
+        "'allowBelowTier: true' under global (or on the service), or use the command line's "
+        "--allow-below-tier"
     ]
     config = load_config_text(text, "cfg.yaml", allow_below_tier_floor=True)
     assert [str(w) for w in config.warnings] == [
         "cfg.yaml:7:17: services[0].slos[0].target: target 99.5 is below the tier-0 (critical) "
-        "floor of 99.9 (allowed by --allow-below-tier)"
+        "floor of 99.9 (allowed by allowBelowTier)"
     ]
     assert config.warnings[0].severity == "warning"
 

@@ -185,8 +185,10 @@ def test_error_intake_records_and_limits(tmp_path: Path) -> None:
     codes = [client.post("/errors", json=beacon).status_code for _ in range(4)]
     assert codes == [204, 204, 204, 429]
     now[0] = 10.0
-    assert client.post("/errors", content=b"{oops").status_code == 422
-    assert client.post("/errors", content=b"{" + b" " * 2000 + b"}").status_code == 413
+    json_type = {"Content-Type": "application/json"}
+    assert client.post("/errors", content=b"{oops", headers=json_type).status_code == 422
+    too_big = b"{" + b" " * 2000 + b"}"
+    assert client.post("/errors", content=too_big, headers=json_type).status_code == 413
     w = store.counter("frontend", "avail").window(3600)
     assert (w.good, w.total) == (0, 3)
     assert store.counter("frontend", "lcp").window(3600).total == 0

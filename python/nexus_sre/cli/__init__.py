@@ -1,9 +1,11 @@
 """The `nexus-sre` command line: argparse with one module per subcommand.
 
-Each command module (validate.py, schema_cmd.py, and budgets.py, report.py, rules.py,
-backfill.py when present) exposes `add_parser(subparsers)` and `run(args) -> int`. Modules
-are imported one by one so a missing or broken optional command never breaks the others.
-Exit codes: 0 success, 2 bad input (always a message, never a traceback).
+Each command module (listed in COMMANDS) exposes `add_parser(subparsers)` and
+`run(args) -> int`; a command that reads a config takes it through
+`common.add_config_argument` (CONFIG or --config CONFIG, resolved before `run`). ALIASES
+adds the toolkit's original names. Modules are imported one by one so a missing or broken
+optional command never breaks the others. Exit codes: 0 success, 1 an SLO violation or
+gate, 2 bad input (always a message, never a traceback).
 """
 
 from __future__ import annotations
@@ -14,21 +16,31 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
+from typing import Any
 
 from ..errors import SloError
+from .common import resolve_config
 
 COMMANDS = (
+    "init",
     "validate",
     "schema_cmd",
     "budgets",
     "report",
     "rules",
-    "deploy",
     "dashboards",
+    "deploy",
     "backfill",
     "demo",
     "convert",
 )
+# The toolkit's original command names (its README): each also runs its command.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "validate": ("validate-slos",),
+    "budgets": ("calculate-budgets",),
+    "report": ("slo-report",),
+    "dashboards": ("generate-dashboards",),
+}
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 
@@ -51,6 +63,21 @@ def _command_modules() -> tuple[list[ModuleType], dict[str, str]]:
     return found, broken
 
 
+class _Subcommands:
+    """The subparsers action, adding each command's ALIASES (listed in --help)."""
+
+    def __init__(self, action: Any):
+        self._action = action
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        kwargs.setdefault("aliases", list(ALIASES.get(name, ())))
+        parser: argparse.ArgumentParser = self._action.add_parser(name, **kwargs)
+        return parser
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._action, attr)
+
+
 def _unavailable(reason: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         print(f"nexus-sre {args.command}: unavailable here ({reason})", file=sys.stderr)
@@ -67,14 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="SLOs, error budgets and multi-window multi-burn-rate alerting.",
     )
     parser.add_argument("--version", action="version", version=f"nexus-sre {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = _Subcommands(parser.add_subparsers(dest="command", metavar="COMMAND"))
     modules, broken = _command_modules()
     for module in modules:
         sub = module.add_parser(subparsers)
         sub.set_defaults(_run=module.run)
     # A command whose module cannot be imported still shows up, and says why when run.
     for name, reason in broken.items():
-        stub = subparsers.add_parser(name, help=f"(unavailable: {reason})", add_help=True)
+        command = name.removesuffix("_cmd")
+        stub = subparsers.add_parser(command, help=f"(unavailable: {reason})", add_help=True)
         stub.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
         stub.set_defaults(_run=_unavailable(reason))
     return parser
@@ -87,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
     try:
+        resolve_config(args)
         return int(args._run(args))
     except SloError as exc:
         print(f"nexus-sre: {exc}", file=sys.stderr)

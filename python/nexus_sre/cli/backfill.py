@@ -1,4 +1,4 @@
-"""`nexus-sre backfill --config CONFIG --data PATH`: SLO history and alert backtest over
+"""`nexus-sre backfill CONFIG --data PATH`: SLO history and alert backtest over
 Parquet exports (a file or a hive-partitioned dataset directory) or CSV."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from ..errors import InvalidInputError
+from .common import add_config_argument, load
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -18,7 +19,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Aggregate request rows into per-SLO, per-bucket good/total, burn rates, "
         "budget remaining and the burn-rate alerts that would have fired.",
     )
-    p.add_argument("--config", required=True, help="SLO config file")
+    add_config_argument(p)
     p.add_argument("--data", required=True, help="Parquet file, dataset directory, or CSV")
     p.add_argument("--start", help="ISO date/time (UTC when no zone); rows before are ignored")
     p.add_argument("--end", help="ISO date/time, exclusive")
@@ -65,9 +66,8 @@ def run(args: argparse.Namespace) -> int:
     from ..backfill import backfill
     from ..common.durations import parse_duration
     from ..common.status_codes import parse_failure_codes
-    from ..config import load_config
 
-    config = load_config(args.config)
+    config = load(args)
     if args.format != "json" and args.output is None:
         raise InvalidInputError("--output: needed for parquet and csv output")
     codes = None if args.failure_codes is None else parse_failure_codes(args.failure_codes)

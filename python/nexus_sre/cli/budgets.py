@@ -1,4 +1,5 @@
-"""`nexus-sre budgets CONFIG`: every SLO's error budget and burn rates, as a table.
+"""`nexus-sre budgets CONFIG` (alias calculate-budgets): every SLO's error budget and burn
+rates, as a table.
 
 With --check-violations it is a release gate: exit 1 when a budget is exhausted or a
 page-severity (critical) burn-rate alert is firing at the end of the period.
@@ -14,6 +15,7 @@ from typing import Any
 from .common import (
     add_source_options,
     check_period,
+    load,
     note_time_weighted,
     note_unmeasured,
     pick_source,
@@ -25,7 +27,7 @@ HELP = "show error budgets and burn rates; --check-violations gates releases in 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser("budgets", help=HELP, description=HELP)
-    add_source_options(p, config_positional=True)
+    add_source_options(p)
     p.add_argument(
         "--check-violations",
         action="store_true",
@@ -86,10 +88,9 @@ def _fmt(v: float | None, spec: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..config import load_config
 
     check_period(args)
-    config = load_config(args.config)
+    config = load(args)
     source = pick_source(args, config)
     note_unmeasured(config, source)
     if source == "prometheus":

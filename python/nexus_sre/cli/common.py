@@ -1,4 +1,5 @@
-"""Options and helpers shared by the commands that read SLO history (report, budgets)."""
+"""Options and helpers shared by the commands: the config argument (every command takes it
+the same way) and the options of the commands that read SLO history (report, budgets)."""
 
 from __future__ import annotations
 
@@ -12,18 +13,89 @@ from ..config import Config, load_config
 from ..errors import InvalidInputError
 from ..sources import SOURCES
 
-DEFAULT_CONFIG = "examples/slos.yaml"
+DEFAULT_CONFIG = "slos.yaml"  # what `nexus-sre init` writes
+CONFIG_HELP = (
+    "SLO config file, YAML or JSON (CONFIG or --config CONFIG; default: ./slos.yaml, "
+    "else the example config shipped with nexus-sre)"
+)
 
 
-def add_source_options(p: argparse.ArgumentParser, *, config_positional: bool = False) -> None:
-    if config_positional:
-        p.add_argument("config", help="SLO config file (YAML or JSON)")
-    else:
+def add_config_argument(
+    p: argparse.ArgumentParser,
+    *,
+    many: bool = False,
+    allow_below_tier: bool = True,
+    required: bool = False,
+) -> None:
+    """The config as every command takes it: a positional CONFIG or --config CONFIG (with
+    `many`, several of either). `resolve_config` (run by `main`) sets `args.config` (with
+    `many`, `args.configs`) to the path(s) to read; `load(args)` reads it. `required`:
+    no default config (a command that changes something, such as deploy)."""
+    if many:
+        p.add_argument("config_args", nargs="*", metavar="CONFIG", help=CONFIG_HELP)
         p.add_argument(
             "--config",
-            default=None,
-            help=f"SLO config file (default: {DEFAULT_CONFIG} when it exists)",
+            dest="config_options",
+            action="append",
+            default=[],
+            metavar="CONFIG",
+            help="the same as CONFIG (may be repeated)",
         )
+    else:
+        p.add_argument("config_arg", nargs="?", metavar="CONFIG", help=CONFIG_HELP)
+        p.add_argument(
+            "--config", dest="config_option", metavar="CONFIG", help="the same as CONFIG"
+        )
+    if allow_below_tier:
+        p.add_argument(
+            "--allow-below-tier",
+            action="store_true",
+            help="availability targets below their service tier's floor are warnings, not "
+            "errors (as global.allowBelowTier: true in the config)",
+        )
+    p.set_defaults(_config_many=many, _config_required=required)
+
+
+def resolve_config(args: argparse.Namespace) -> None:
+    """Fill `args.config` (or `args.configs`) from CONFIG / --config, or the default."""
+    many = getattr(args, "_config_many", None)
+    if many is None:
+        return  # a command without a config
+    if many:
+        given = [*args.config_args, *args.config_options]
+        args.configs = given or [default_config()]
+        return
+    both = [c for c in (args.config_arg, args.config_option) if c is not None]
+    if len(both) == 2 and both[0] != both[1]:
+        raise InvalidInputError(
+            f"CONFIG {both[0]!r} and --config {both[1]!r}: give the config file once"
+        )
+    fallback = getattr(args, "_config_default", None)  # init: where to write, not read
+    if not both and getattr(args, "_config_required", False):
+        raise InvalidInputError("CONFIG: give the SLO config file (CONFIG or --config CONFIG)")
+    args.config = both[0] if both else (fallback or default_config())
+
+
+def bundled_example() -> Path:
+    """The example config shipped inside the package (examples/slos.yaml of the repo)."""
+    return Path(__file__).resolve().parent.parent / "examples" / "slos.yaml"
+
+
+def default_config() -> str:
+    """./slos.yaml when there is one, else the bundled example (said on stderr)."""
+    if Path(DEFAULT_CONFIG).exists():
+        return DEFAULT_CONFIG
+    example = bundled_example()
+    print(
+        f"nexus-sre: no CONFIG given and no ./{DEFAULT_CONFIG} here: using the example config "
+        f"{example} (`nexus-sre init` writes a starter {DEFAULT_CONFIG})",
+        file=sys.stderr,
+    )
+    return str(example)
+
+
+def add_source_options(p: argparse.ArgumentParser) -> None:
+    add_config_argument(p)
     p.add_argument(
         "--source",
         choices=SOURCES,
@@ -61,13 +133,11 @@ def parse_time(text: str) -> datetime:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
-def load(args: argparse.Namespace) -> Config:
-    path = args.config
-    if path is None:
-        if not Path(DEFAULT_CONFIG).exists():
-            raise InvalidInputError("--config: no config given and no examples/slos.yaml here")
-        path = DEFAULT_CONFIG
-    return load_config(path)
+def load(args: argparse.Namespace, path: str | None = None) -> Config:
+    """The config of a command that took `add_config_argument`, with its flags."""
+    return load_config(
+        path or args.config, allow_below_tier_floor=getattr(args, "allow_below_tier", False)
+    )
 
 
 def pick_source(args: argparse.Namespace, config: Config) -> str:

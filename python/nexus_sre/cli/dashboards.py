@@ -7,17 +7,19 @@ import argparse
 import sys
 from typing import Any
 
+from .common import add_config_argument, load
+
 NAME = "dashboards"
-ALIASES = ["generate-dashboards"]
 HELP = "generate Grafana dashboards (overview + one per service) for the SLOs of a config"
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser(
-        NAME, aliases=ALIASES, help=HELP, description=HELP
+        NAME,
+        help=HELP,
+        description=HELP,  # alias generate-dashboards: cli.ALIASES
     )
-    p.add_argument("config_arg", nargs="?", metavar="CONFIG", help="SLO config file (YAML or JSON)")
-    p.add_argument("--config", dest="config_option", metavar="CONFIG", help="the same as CONFIG")
+    add_config_argument(p)
     p.add_argument("-o", "--output", metavar="DIR", help="write the dashboards here")
     p.add_argument(
         "--provision-path",
@@ -36,24 +38,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def config_path(args: argparse.Namespace) -> str:
-    from ..errors import InvalidInputError
-
-    given = [c for c in (args.config_arg, args.config_option) if c]
-    if len(given) != 1:
-        raise InvalidInputError("give the config once: CONFIG or --config CONFIG")
-    return given[0]
-
-
 def run(args: argparse.Namespace) -> int:
-    from ..config import load_config
     from ..dashboards import deploy_dashboards, generate_dashboards, write_dashboards
     from ..errors import SloError
 
     try:
         if not args.output and not args.deploy:
             raise SloError("nothing to do: give -o DIR, --deploy URL, or both")
-        generated = generate_dashboards(load_config(config_path(args)))
+        generated = generate_dashboards(load(args))
         if args.output:
             written = write_dashboards(generated, args.output, args.provision_path)
             for path in written:

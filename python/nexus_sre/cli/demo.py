@@ -6,14 +6,14 @@ import argparse
 import sys
 from typing import Any
 
-from .common import DEFAULT_CONFIG
+from .common import add_config_argument
 
 HELP = "create a deterministic 30-day demo dataset (with incidents) in the embedded store"
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser("demo", help=HELP, description=HELP)
-    p.add_argument("--config", default=None, help=f"SLO config (default: {DEFAULT_CONFIG})")
+    add_config_argument(p)
     p.add_argument(
         "--store", help="store directory (default: $NEXUS_SRE_STORE or .nexus-sre/store)"
     )

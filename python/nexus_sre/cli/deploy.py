@@ -7,6 +7,8 @@ import argparse
 import sys
 from typing import Any
 
+from .common import add_config_argument, load
+
 NAME = "deploy"
 HELP = "deploy the SLO rules to a running Prometheus (reload, verify, roll back on failure)"
 
@@ -18,8 +20,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description=HELP + ". Exit status 0 when Prometheus loaded every rule group, 2 when "
         "it rejected them or could not be reached (the previous rule file is then restored).",
     )
-    p.add_argument("config", nargs="?", metavar="CONFIG", help="SLO config file (YAML or JSON)")
-    p.add_argument("--config", dest="config_option", metavar="CONFIG", help="the same, as option")
+    add_config_argument(p, required=True)
     p.add_argument(
         "--rules-dir",
         required=True,
@@ -37,18 +38,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..config import load_config
     from ..errors import SloError
     from ..live.prometheus_integration import PrometheusIntegration
     from ..rules.deploy import DEFAULT_FILENAME
 
     try:
-        if args.config and args.config_option and args.config != args.config_option:
-            raise SloError(f"CONFIG: {args.config} and --config {args.config_option}: give one")
-        path = args.config or args.config_option
-        if not path:
-            raise SloError("CONFIG: give the SLO config file")
-        config = load_config(path)
+        path = args.config  # CONFIG or --config, resolved by cli.main
+        config = load(args)
         settings = config.global_.prometheus
         url = args.prometheus_url or (settings.url if settings else None)
         if not url:

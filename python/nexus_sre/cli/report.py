@@ -1,4 +1,5 @@
-"""`nexus-sre report`: the SLO report in JSON, HTML, CSV, YAML or Markdown.
+"""`nexus-sre report CONFIG` (alias slo-report): the SLO report in JSON, HTML, CSV, YAML or
+Markdown.
 
 Exit codes: 0 every SLO meets its target, 1 some miss (0 with --exit-zero), 2 bad input.
 """

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..common.paths import make_parent_dirs
-from .common import note_time_weighted
+from .common import add_config_argument, load, note_time_weighted
 
 NAME = "rules"
 HELP = "generate Prometheus recording and alerting rules for the SLOs of a config"
@@ -16,7 +16,7 @@ HELP = "generate Prometheus recording and alerting rules for the SLOs of a confi
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser(NAME, help=HELP, description=HELP)
-    p.add_argument("config", help="SLO config file (YAML or JSON)")
+    add_config_argument(p)
     p.add_argument("-o", "--output", help="write the rule file here (default: stdout)")
     p.add_argument(
         "--format",
@@ -51,7 +51,6 @@ def _write_dashboards(config: Any, rule_file: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..config import load_config
     from ..errors import SloError
     from ..rules import cost, generate, render
     from ..rules.promtool import promtool_test_files
@@ -59,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.tests and args.format != "prometheus":
             raise SloError("--tests works with --format prometheus (promtool reads rule files)")
-        config = load_config(args.config)
+        config = load(args)
         note_time_weighted(config.slos(), "nexus-sre rules")
         rules = generate(config)
         groups = [g for r in rules for g in r.groups]

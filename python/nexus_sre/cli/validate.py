@@ -1,4 +1,5 @@
-"""`nexus-sre validate CONFIG...`: check config files and report every problem."""
+"""`nexus-sre validate CONFIG...` (alias validate-slos): check config files and report every
+problem."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from typing import Any
 
 from ..errors import ConfigError, ConfigIssue
+from .common import add_config_argument
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -17,14 +19,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Check SLO config files (YAML or JSON) and report every problem at once. "
         "Exit status 0 when all are valid, 2 otherwise.",
     )
-    parser.add_argument("configs", nargs="+", metavar="CONFIG", help="config file(s)")
+    add_config_argument(parser, many=True)
     parser.add_argument(
         "--format", choices=["text", "json"], default="text", help="output format (default text)"
-    )
-    parser.add_argument(
-        "--allow-below-tier",
-        action="store_true",
-        help="report SLO targets below their service tier's floor as warnings, not errors",
     )
     return parser
 

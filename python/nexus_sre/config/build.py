@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from ..errors import ConfigIssue
@@ -60,12 +61,14 @@ def build_config(spec: ConfigSpec, source: str, warnings: list[ConfigIssue]) -> 
             if prom
             else None
         ),
+        allow_below_tier=g.allow_below_tier,
     )
     services = [
         Service(
             name=svc.name,
             tier=svc.tier,
             owner=svc.owner,
+            allow_below_tier=svc.allow_below_tier or g.allow_below_tier,
             slos=[_slo(s, settings.default_time_window) for s in svc.slos],
         )
         for svc in spec.services
@@ -111,7 +114,7 @@ def _slo(s: SloSpec, default_window: TimeWindow) -> SLO:
 
 def _alerting(a: AlertingSpec | None, window: TimeWindow) -> Alerting:
     if a is None or a.burn_rate is None:
-        burn = workbook_burn_rates(window.seconds)
+        burn = list(_workbook(window.seconds))
     else:  # an explicit (possibly empty) mapping replaces the defaults
         burn = [
             BurnRateAlert(
@@ -125,7 +128,7 @@ def _alerting(a: AlertingSpec | None, window: TimeWindow) -> Alerting:
             for name, p in a.burn_rate.items()
         ]
     if a is None or a.budget_exhaustion is None:
-        budget = default_budget_thresholds()
+        budget = list(_default_thresholds())
     else:
         budget = [
             BudgetThreshold(percentage=tidy(t.percentage), severity=t.severity)
@@ -137,3 +140,14 @@ def _alerting(a: AlertingSpec | None, window: TimeWindow) -> Alerting:
         min_events=a.min_events if a else 0,
         runbook_url=a.runbook_url if a else None,
     )
+
+
+# The defaults are frozen models: thousands of SLOs share one copy (time and memory).
+@lru_cache(maxsize=64)
+def _workbook(period_seconds: int) -> tuple[BurnRateAlert, ...]:
+    return tuple(workbook_burn_rates(period_seconds))
+
+
+@lru_cache(maxsize=1)
+def _default_thresholds() -> tuple[BudgetThreshold, ...]:
+    return tuple(default_budget_thresholds())

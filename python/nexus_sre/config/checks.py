@@ -7,6 +7,8 @@ parse: the field validation in spec.py reports those.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,6 +23,11 @@ from .spec import SLI_TYPES
 from .tiers import DEFAULT_TIER, TIERS
 
 T = TypeVar("T")
+
+# What one config may hold. Every command's work grows with the SLO count (rules, reports,
+# one counter per SLO in the embedded store); past these, split the config per team.
+MAX_SERVICES = 10_000
+MAX_SLOS = 10_000
 
 
 @dataclass(frozen=True)
@@ -45,10 +52,63 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+# Bidirectional controls (embeddings, overrides, isolates) make text display in another
+# order than it is stored ("Trojan Source"): a name could read as something it is not in a
+# report, a rule or an alert.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def check_text(data: Any, path: PathKey = ()) -> list[Problem]:
+    """Every key and string value holding a bidirectional control character."""
+    out: list[Problem] = []
+    stack: list[tuple[Any, PathKey]] = [(data, path)]
+    while stack:
+        value, here = stack.pop()
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if isinstance(k, str) and _BIDI.search(k):
+                    out.append(_bidi_problem((*here, k), k))
+                stack.append((v, (*here, k)))
+        elif isinstance(value, list):
+            stack.extend((v, (*here, i)) for i, v in enumerate(value))
+        elif isinstance(value, str) and _BIDI.search(value):
+            out.append(_bidi_problem(here, value))
+    return out
+
+
+def _bidi_problem(path: PathKey, text: str) -> Problem:
+    char = _BIDI.search(text).group()  # type: ignore[union-attr]
+    return Problem(
+        path,
+        f"contains the invisible bidirectional control character U+{ord(char):04X} "
+        f"({unicodedata.name(char)}), which makes text display in another order than it is "
+        "written; remove it",
+    )
+
+
+def check_size(data: dict[str, Any]) -> Problem | None:
+    """A config over MAX_SERVICES services or MAX_SLOS SLOs, before any costly validation."""
+    services = _list(data.get("services"))
+    if len(services) > MAX_SERVICES:
+        return Problem(
+            ("services",),
+            f"{len(services):,} services; one config holds at most {MAX_SERVICES:,} "
+            "(split it, e.g. one config per team)",
+        )
+    slos = sum(len(_list(_dict(s).get("slos"))) for s in services)
+    if slos > MAX_SLOS:
+        return Problem(
+            ("services",),
+            f"{slos:,} SLOs; one config holds at most {MAX_SLOS:,} (split it, e.g. one "
+            "config per team)",
+        )
+    return None
+
+
 def check_config(data: dict[str, Any], *, allow_below_tier_floor: bool = False) -> list[Problem]:
     out: list[Problem] = []
     glob = _dict(data.get("global"))
-    backend = glob.get("monitoringBackend", "embedded")
+    allow_all = allow_below_tier_floor or glob.get("allowBelowTier") is True
     default_window = TimeWindow.rolling(30 * 86400)
     if "defaultTimeWindow" in glob:
         default_window = _try(values.time_window, glob["defaultTimeWindow"]) or default_window
@@ -68,6 +128,7 @@ def check_config(data: dict[str, Any], *, allow_below_tier_floor: bool = False) 
             else:
                 service_names[name] = here
         tier = svc.get("tier", DEFAULT_TIER)
+        allowed = allow_all or svc.get("allowBelowTier") is True
         for j, slo in enumerate(_list(svc.get("slos"))):
             slo = _dict(slo)
             at: PathKey = (*here, "slos", j)
@@ -84,8 +145,9 @@ def check_config(data: dict[str, Any], *, allow_below_tier_floor: bool = False) 
                     slo_ids[slo_id] = at
             target = _try(values.target, slo.get("target"))
             if target is not None and tier in TIERS:
-                out.extend(_tier_floor(at, target, tier, allow_below_tier_floor))
-            out.extend(_sli(at, _dict(slo.get("sli")), backend, "sli" in slo))
+                kind = _dict(slo.get("sli")).get("type")
+                out.extend(_tier_floor(at, target, tier, kind, allowed))
+            out.extend(_sli(at, _dict(slo.get("sli")), "sli" in slo))
             window = default_window
             if "timeWindow" in slo:
                 window = _try(values.time_window, slo["timeWindow"]) or default_window
@@ -149,7 +211,9 @@ def check_bucket(config: Config) -> list[Problem]:
     return []
 
 
-def _tier_floor(at: PathKey, target: Decimal, tier: str, allowed: bool) -> list[Problem]:
+def _tier_floor(at: PathKey, target: Decimal, tier: str, kind: Any, allowed: bool) -> list[Problem]:
+    """Tiers promise availability (tier-0: 99.9 %+ ...): a floor binds availability SLOs;
+    a latency or ratio target under it is only worth a warning."""
     t = TIERS[tier]
     if target >= t.floor:
         return []
@@ -157,17 +221,27 @@ def _tier_floor(at: PathKey, target: Decimal, tier: str, allowed: bool) -> list[
         f"target {fmt_number(target)} is below the {tier} ({t.label}) floor of "
         f"{fmt_number(t.floor)}"
     )
+    if kind in SLI_TYPES and kind != "availability":
+        return [
+            Problem(
+                (*at, "target"),
+                f"{msg}; tier floors bind availability SLOs, so for a {kind} SLO this is a warning",
+                "warning",
+            )
+        ]
     if allowed:
-        return [Problem((*at, "target"), msg + " (allowed by --allow-below-tier)", "warning")]
+        return [Problem((*at, "target"), msg + " (allowed by allowBelowTier)", "warning")]
     return [
         Problem(
             (*at, "target"),
-            msg + "; raise the target, lower the service tier, or pass --allow-below-tier",
+            msg + "; raise the target, lower the service tier, or allow it: set "
+            "'allowBelowTier: true' under global (or on the service), or use the command "
+            "line's --allow-below-tier",
         )
     ]
 
 
-def _sli(at: PathKey, sli: dict[str, Any], backend: Any, present: bool) -> list[Problem]:
+def _sli(at: PathKey, sli: dict[str, Any], present: bool) -> list[Problem]:
     if not present:
         return []  # "missing required key" comes from the field validation
     here: PathKey = (*at, "sli")
@@ -189,13 +263,8 @@ def _sli(at: PathKey, sli: dict[str, Any], backend: Any, present: bool) -> list[
     elif has_good != has_total:
         missing = "totalQuery" if has_good else "goodQuery"
         out.append(Problem(here, f"goodQuery and totalQuery go together; {missing} is missing"))
-    elif backend == "prometheus" and not (has_query or has_good):
-        out.append(
-            Problem(
-                here,
-                "the prometheus backend needs a query: give query, or goodQuery and totalQuery",
-            )
-        )
+    # No query at all is fine with every backend: Prometheus then reads nexus-sre's own
+    # counters, nexus_sre_requests_total and nexus_sre_requests_good_total (docs/prometheus.md).
     return out
 
 
@@ -226,7 +295,7 @@ def _burn_rates(
                 )
             )
         factor = _try(lambda v: values.number(v), pair.get("threshold"))
-        if factor is not None and target is not None and factor > 0:
+        if factor is not None and target is not None and 0 < factor <= values.MAX_FACTOR:
             needed = factor * (Decimal(100) - target)
             if needed > 100:
                 out.append(

@@ -91,6 +91,10 @@ def _message(err: Any) -> tuple[PathKey, str, bool]:
         op = ">" if kind == "greater_than" else ">="
         bound = ctx.get("gt", ctx.get("ge"))
         return loc, f"must be {op} {bound}, got {got}", False
+    if kind in ("less_than", "less_than_equal"):
+        op = "<" if kind == "less_than" else "<="
+        bound = ctx.get("lt", ctx.get("le"))
+        return loc, f"must be {op} {bound}, got {got}", False
     return loc, str(err["msg"]), False
 
 

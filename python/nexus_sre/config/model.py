@@ -125,6 +125,7 @@ class GlobalSettings(BaseModel):
     budget_calculation_interval: int = 15  # minutes
     dashboards: Dashboards = Dashboards()
     prometheus: PrometheusSettings | None = None
+    allow_below_tier: bool = False  # `global.allowBelowTier`
 
 
 class BackfillColumns(BaseModel):
@@ -230,6 +231,7 @@ class Service(BaseModel):
     tier: str  # "tier-0" .. "tier-3", see tiers.py
     owner: str | None = None
     slos: list[SLO]
+    allow_below_tier: bool = False  # `allowBelowTier` of the service (or of global)
 
 
 class Config(BaseModel):

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from ..errors import ConfigError, ConfigIssue
 from .build import build_config
-from .checks import check_bucket, check_config
+from .checks import check_bucket, check_config, check_size, check_text
 from .env import expand_env
 from .issues import issues_from_validation
 from .loader import PathKey, Positions, format_path, load_document, read_config_file
@@ -32,8 +32,9 @@ def parse_config(
 ) -> Config:
     """Validate plain data (as from YAML/JSON) into a Config; ConfigError lists every problem.
 
-    `env` replaces os.environ for `${VAR}` expansion. With `allow_below_tier_floor`, a target
-    under its tier's floor is a warning (in `Config.warnings`) instead of an error.
+    `env` replaces os.environ for `${VAR}` expansion. With `allow_below_tier_floor` (as
+    `global.allowBelowTier: true` in the file), an availability target under its tier's
+    floor is a warning (in `Config.warnings`) instead of an error.
     """
     if not isinstance(data, dict):
         raise ConfigError([ConfigIssue(source, "", "expected a mapping at the top level")])
@@ -43,8 +44,15 @@ def parse_config(
         line, col = positions.locate(path) if positions else (None, None)
         issues.append(ConfigIssue(source, format_path(path), message, line, col, severity))
 
+    too_big = check_size(data)
+    if too_big is not None:
+        at(too_big.path, too_big.message)
+        _raise_errors(issues)
     data = expand_env(data, at, env)
-    for problem in check_config(data, allow_below_tier_floor=allow_below_tier_floor):
+    for problem in [
+        *check_text(data),
+        *check_config(data, allow_below_tier_floor=allow_below_tier_floor),
+    ]:
         at(problem.path, problem.message, problem.severity)
     spec: ConfigSpec | None = None
     try:

@@ -55,8 +55,14 @@ def _enum(options: tuple[str, ...]) -> WithJsonSchema:
 
 _DURATION_SCHEMA: dict[str, Any] = {
     "anyOf": [
-        {"type": "string", "pattern": r"^(\d+(ms|s|m|h|d|w|y))+$", "examples": ["5m", "1h", "30d"]},
-        {"type": "integer", "minimum": 1, "description": "seconds"},
+        {
+            "type": "string",
+            "pattern": r"^(\d+(ms|s|m|h|d|w|y))+$",
+            "maxLength": 64,
+            "examples": ["5m", "1h", "30d"],
+            "description": "at most 366d",
+        },
+        {"type": "integer", "minimum": 1, "maximum": values.MAX_SECONDS, "description": "seconds"},
     ]
 }
 
@@ -123,13 +129,18 @@ Target = Annotated[
     Decimal,
     BeforeValidator(_checked(values.target)),
     WithJsonSchema(
-        {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 100, "examples": [99.9]}
+        {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": float(100 - values.MIN_BUDGET_PERCENT),
+            "examples": [99.9],
+        }
     ),
 ]
 Factor = Annotated[
     Decimal,
-    BeforeValidator(_checked(lambda v: _positive(v, "a burn-rate factor such as 14.4"))),
-    WithJsonSchema({"type": "number", "exclusiveMinimum": 0}),
+    BeforeValidator(_checked(lambda v: _factor(v))),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": int(values.MAX_FACTOR)}),
 ]
 Percentage = Annotated[
     Decimal,
@@ -172,19 +183,34 @@ LatencyUnit = Annotated[
     str, BeforeValidator(_choice("latency unit", LATENCY_UNITS)), _enum(LATENCY_UNITS)
 ]
 EpochUnit = Annotated[str, BeforeValidator(_choice("epoch unit", EPOCH_UNITS)), _enum(EPOCH_UNITS)]
+Url = Annotated[
+    str,
+    BeforeValidator(_checked(values.http_url)),
+    WithJsonSchema({"type": "string", "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"}),
+]
 Platform = Annotated[
     str,
     BeforeValidator(_choice("dashboard platform", DASHBOARD_PLATFORMS)),
     _enum(DASHBOARD_PLATFORMS),
 ]
-Count = Annotated[int, Field(strict=True, ge=0)]
-Minutes = Annotated[int, Field(strict=True, gt=0)]
+Count = Annotated[int, Field(strict=True, ge=0, le=values.MAX_COUNT)]
+Minutes = Annotated[int, Field(strict=True, gt=0, le=values.MAX_SECONDS // 60)]
 
 
 def _positive(value: Any, what: str) -> Decimal:
     d = values.number(value, what)
     if d <= 0:
         raise values.ValueProblem(f"must be positive, got {values.describe(value)}")
+    return d
+
+
+def _factor(value: Any) -> Decimal:
+    d = _positive(value, "a burn-rate factor such as 14.4")
+    if d > values.MAX_FACTOR:
+        raise values.ValueProblem(
+            f"a burn-rate factor must be at most {values.MAX_FACTOR:,}, "
+            f"got {values.describe(value)}"
+        )
     return d
 
 
@@ -236,6 +262,10 @@ class GlobalSpec(_Spec):
     budget_calculation_interval: Minutes = 15
     dashboards: DashboardsSpec = DashboardsSpec()
     prometheus: PrometheusSpec | None = None
+    allow_below_tier: StrictBool = Field(
+        default=False,
+        description="availability targets under their tier's floor are warnings, not errors",
+    )
 
 
 class SliSpec(_Spec):
@@ -268,7 +298,7 @@ class AlertingSpec(_Spec):
     burn_rate: dict[str, BurnRatePairSpec] | None = None
     budget_exhaustion: BudgetExhaustionSpec | None = None
     min_events: Count = 0
-    runbook_url: Text | None = None
+    runbook_url: Url | None = Field(default=None, description="an http(s) URL")
 
 
 class SloSpec(_Spec):
@@ -286,6 +316,9 @@ class ServiceSpec(_Spec):
     tier: Tier = DEFAULT_TIER
     owner: Text | None = None
     slos: list[SloSpec] = Field(min_length=1)
+    allow_below_tier: StrictBool = Field(
+        default=False, description="as global.allowBelowTier, for this service only"
+    )
 
 
 class BackfillColumnsSpec(_Spec):

@@ -14,11 +14,20 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..common.durations import parse_duration
+from ..common.durations import format_duration, parse_duration
 from ..common.figures import fmt_number, to_decimal
 from ..common.status_codes import FORMS, CodeRanges, code_range
 from ..errors import InvalidInputError, WindowError
 from .model import CALENDAR_SECONDS, TimeWindow
+
+# The longest window or duration a config may give: a leap year, the longest history a
+# counter of the core keeps (its horizon limit, 31,622,400 s).
+MAX_SECONDS = 366 * 86400
+MIN_WINDOW = 60  # one bucket: an SLO window shorter than this has no complete bucket
+# The tightest target: a budget of 0.000001 % (100 - target), still exact as a float.
+MIN_BUDGET_PERCENT = Decimal("0.000001")
+MAX_FACTOR = Decimal(1_000_000)  # a burn rate beyond the tightest target's 1/budget
+MAX_COUNT = 2**53  # event counts: exact in a float, far inside the core's u64
 
 
 class ValueProblem(ValueError):
@@ -35,7 +44,10 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
     if isinstance(value, Decimal) and value.is_finite():
-        return f"the number {value:f}"  # as written: 1.0 stays 1.0
+        text = f"{value:f}"  # as written: 1.0 stays 1.0
+        return f"the number {text if len(text) <= 24 else f'{value:.3e}'}"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**24:
+        return f"the number {value:.3e}"
     if isinstance(value, int | float | Decimal):
         return f"the number {fmt_number(value) if _finite(value) else value}"
     if isinstance(value, str):
@@ -97,6 +109,11 @@ def target(value: Any) -> Decimal:
         raise ValueProblem(
             f"target must be between 0 and 100 (exclusive), got {fmt_number(t)}{extra}"
         )
+    if Decimal(100) - t < MIN_BUDGET_PERCENT:
+        raise ValueProblem(
+            f"target {fmt_number(t)} leaves an error budget under {MIN_BUDGET_PERCENT:f} %; "
+            "the tightest supported target is 99.999999"
+        )
     if t < 1:
         raise ValueProblem(
             f"target {fmt_number(t)} looks like a fraction, but targets are percentages; "
@@ -109,10 +126,21 @@ def duration(value: Any, name: str = "window") -> int:
     """Whole seconds from "5m", "1h", "30d", "4w" or an integer number of seconds."""
     if isinstance(value, Decimal):
         value = float(value)
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > MAX_SECONDS:
+        raise ValueProblem(_too_long(f"{value:g} s" if isinstance(value, float) else f"{value} s"))
+    if isinstance(value, str) and len(value) > 64:
+        raise ValueProblem(f"{describe(value)} is not a duration such as '5m' or '30d'")
     try:
-        return parse_duration(value, name=name)
+        seconds = parse_duration(value, name=name)
     except WindowError as exc:
         raise ValueProblem(str(exc).removeprefix(f"{name}: ")) from None
+    if seconds > MAX_SECONDS:
+        raise ValueProblem(_too_long(repr(value)))
+    return seconds
+
+
+def _too_long(given: str) -> str:
+    return f"{given} is longer than the longest supported duration, 366d"
 
 
 def time_window(value: Any) -> TimeWindow:
@@ -124,7 +152,13 @@ def time_window(value: Any) -> TimeWindow:
                 f"{value!r} is not a duration; for a calendar window write "
                 f"{{calendar: {unit}, timezone: UTC}}"
             )
-        return TimeWindow.rolling(duration(value, "timeWindow"))
+        seconds = duration(value, "timeWindow")
+        if seconds < MIN_WINDOW:
+            raise ValueProblem(
+                f"a time window of {format_duration(seconds)} is shorter than one bucket (1m); "
+                "SLO windows are minutes to days, e.g. '30d'"
+            )
+        return TimeWindow.rolling(seconds)
     for key in value:
         if key not in ("calendar", "timezone"):
             hint = did_you_mean(key, ["calendar", "timezone"])
@@ -167,6 +201,8 @@ def latency_ms(value: Any) -> float:
         ms = number(value, "a latency such as '300ms' or '0.3s'")
     if ms <= 0:
         raise ValueProblem(f"latency threshold must be positive, got {value}")
+    if ms > MAX_SECONDS * 1000:
+        raise ValueProblem(f"latency threshold {value} is longer than 366d")
     return float(ms)
 
 
@@ -187,3 +223,25 @@ def failure_codes(value: Any) -> CodeRanges:
         except InvalidInputError as exc:
             raise ValueProblem(str(exc), sub) from None
     return tuple(out)
+
+
+def http_url(value: Any) -> str:
+    """An absolute http(s) URL. Runbook links end up in rule annotations, alerts and reports,
+    where `javascript:` or `data:` would run in whoever clicks them."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str):
+        raise ValueProblem(f"expected an http(s) URL, got {describe(value)}")
+    shown = describe(value).removeprefix("the string ")
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueProblem(f"{shown} is not a URL: it holds spaces or control characters")
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ValueProblem(
+            f"{shown} is not an http(s) URL; write https://host/path (other schemes such as "
+            "javascript: or data: are refused: the link lands in alerts and reports)"
+        )
+    return value

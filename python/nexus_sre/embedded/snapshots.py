@@ -1,7 +1,8 @@
 """Snapshots of the embedded store on local disk, as Arrow IPC segments.
 
 A segment is one complete snapshot of every counter: columns `service`, `slo`,
-`bucket_start`, `good`, `total`, with the cumulative totals in the schema metadata. It is
+`bucket_start`, `good`, `total`, with the cumulative totals (and the browser error digest)
+in the schema metadata. What goes in is `persistence.py`'s consistent cut. It is
 written to a temporary name, fsynced, then renamed to
 `segment-<unix ns>-<pid>-<crc32>.arrow`, so a reader sees whole segments or none; the
 CRC-32 of the file's bytes in its name catches damage the IPC reader would not (a flipped
@@ -17,14 +18,13 @@ import os
 import re
 import time
 import zlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import _core
 from ..errors import DataError
 
 log = logging.getLogger("nexus_sre.embedded")
@@ -51,6 +51,7 @@ class Segment:
     cumulative: dict[tuple[str, str], tuple[int, int]]
     bucket_seconds: dict[tuple[str, str], int]
     written_ns: int
+    browser_errors: dict[str, Any] | None = None  # the store's browser error digest
 
 
 def _key(service: str, slo: str) -> str:
@@ -60,41 +61,12 @@ def _key(service: str, slo: str) -> str:
 CounterKey = tuple[str, str]  # (service, slo id)
 
 
-def counters_table(counters: Iterable[tuple[str, str, _core.WindowedCounter]]) -> pa.Table:
-    """Every counter's non-empty buckets as one table in the segment layout."""
-    parts = []
-    for service, slo, counter in counters:
-        t = counter.to_arrow()
-        n = t.num_rows
-        parts.append(
-            pa.table(
-                {
-                    "service": pa.array([service] * n, pa.string()),
-                    "slo": pa.array([slo] * n, pa.string()),
-                    "bucket_start": t.column("bucket_start"),
-                    "good": t.column("good"),
-                    "total": t.column("total"),
-                },
-                schema=SCHEMA,
-            )
-        )
-    return pa.concat_tables(parts) if parts else SCHEMA.empty_table()
-
-
-def encode_counters(counters: Iterable[tuple[str, str, _core.WindowedCounter]]) -> bytes:
-    """A whole snapshot of these counters as segment bytes."""
-    items = list(counters)
-    return encode_segment(
-        counters_table(items),
-        {(s, o): _core.counter_cumulative(c) for s, o, c in items},
-        {(s, o): c.bucket_seconds for s, o, c in items},
-    )
-
-
 def encode_segment(
     table: pa.Table,
     cumulative: dict[tuple[str, str], tuple[int, int]],
     bucket_seconds: dict[tuple[str, str], int],
+    *,
+    browser_errors: dict[str, Any] | None = None,
 ) -> bytes:
     """The IPC file bytes of a snapshot (pure: no I/O)."""
     meta = {
@@ -106,6 +78,8 @@ def encode_segment(
             {_key(*k): v for k, v in bucket_seconds.items()}
         ).encode(),
     }
+    if browser_errors:
+        meta[b"nexus_sre.browser_errors"] = json.dumps(browser_errors).encode()
     table = table.cast(SCHEMA).replace_schema_metadata(meta)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_file(sink, table.schema) as writer:
@@ -131,9 +105,11 @@ def decode_segment(data: bytes, path: Path, written_ns: int) -> Segment:
             tuple(json.loads(k)): int(v)
             for k, v in json.loads(meta[b"nexus_sre.bucket_seconds"]).items()
         }
+        digest = meta.get(b"nexus_sre.browser_errors")
+        browser_errors = json.loads(digest) if digest is not None else None
     except (KeyError, ValueError, TypeError, IndexError) as e:
         raise DataError(f"{path}: missing or malformed metadata: {e}") from e
-    return Segment(path, table, cumulative, widths, written_ns)
+    return Segment(path, table, cumulative, widths, written_ns, browser_errors)
 
 
 def write_segment(directory: Path, data: bytes, *, keep: int = 3) -> Path:

@@ -13,14 +13,15 @@ records into one.
   newest snapshot only when its file did not exist (first start, or after a reboot cleared
   /dev/shm), since an existing file already holds everything.
 
-Snapshots are the segments of `snapshots.py`: `save(dir)`/`load(dir)` write and read them
-anywhere, `flush()`/`restore()` (and the flusher thread of `start()`) keep `persist_dir`.
+Snapshots (`persistence.py`, in the segments of `snapshots.py`): `save(dir)`/`load(dir)`
+write and read them anywhere, `flush()`/`restore()` (and the flusher thread of `start()`)
+keep `persist_dir`. The store also keeps a digest of recent browser errors per service
+(`digest.py`), filled by the error intake and saved with the snapshots.
 """
 
 from __future__ import annotations
 
 import atexit
-import fcntl
 import logging
 import os
 import threading
@@ -34,11 +35,11 @@ from typing import TYPE_CHECKING, Any, overload
 from urllib.parse import quote
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .. import _core
 from ..errors import InvalidInputError, UnknownSLOError
-from . import snapshots
+from . import persistence
+from .digest import BrowserError, BrowserErrorDigest
 
 if TYPE_CHECKING:
     from ..config import SLO, Config
@@ -134,8 +135,9 @@ class EmbeddedStore:
         self._services: dict[str, dict[str, SloEntry]] = {}
         self._recorders: dict[str, _core.ServiceRecorder] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._flusher: persistence.Flusher | None = None
+        #: Recent browser errors per service (`record_browser_error`, `browser_errors`).
+        self.browser_digest = BrowserErrorDigest()
         if self.shared_dir is not None:
             self.shared_dir.mkdir(parents=True, exist_ok=True)
 
@@ -252,6 +254,11 @@ class EmbeddedStore:
 
     # -- lookup ---------------------------------------------------------------------
 
+    def services(self) -> list[str]:
+        """The services with SLOs in the store, in registration order."""
+        with self._lock:
+            return list(self._services)
+
     def entries(self, service: str | None = None) -> list[SloEntry]:
         """Every SLO of the store, or of one service (`UnknownSLOError` if it has none)."""
         with self._lock:
@@ -321,116 +328,83 @@ class EmbeddedStore:
         for e in self.entries():
             e.counter.set_time(now)
 
-    # -- snapshots and persistence --------------------------------------------------
+    # -- browser errors ---------------------------------------------------------------
 
-    def _keyed_counters(self) -> list[tuple[str, str, _core.WindowedCounter]]:
-        return [(e.service, e.slo, e.counter) for e in self.entries()]
+    def record_browser_error(
+        self,
+        service: str,
+        message: str,
+        component: str | None = None,
+        url: str | None = None,
+        *,
+        timestamp: float | None = None,
+    ) -> bool:
+        """Count one browser error as a failed event of every availability SLO of
+        `service` (at `timestamp`, or now) and add it to the service's digest. False when
+        a counter refused it as outside its horizon: then it counts as dropped."""
+        counters = self.availability_counters(service)
+        kept = all([c.record(False, timestamp) for c in counters])
+        at = time.time() if timestamp is None else timestamp
+        self.browser_digest.add(service, message, component, url, at, recorded=kept)
+        return kept
+
+    def browser_errors(self, service: str, limit: int | None = 10) -> list[BrowserError]:
+        """The most frequent recent browser errors of `service`, most first: message, count,
+        last component and URL, first and last seen (kept across restarts)."""
+        self.entries(service)  # unknown service: the usual error
+        return self.browser_digest.top(service, limit)
+
+    # -- snapshots and persistence (persistence.py) ------------------------------------
 
     def snapshot(self) -> pa.Table:
-        """Every counter's non-empty buckets as one table (the segment layout)."""
-        return snapshots.counters_table(self._keyed_counters())
+        """Every counter's non-empty buckets as one table (the segment layout), cut
+        consistently across the counters of each service."""
+        return persistence.snapshot_table(self)
 
     def save(self, directory: str | os.PathLike[str]) -> Path:
         """Write every counter as one snapshot segment in `directory` (the newest
         `keep_segments` are kept): what `flush()` writes, what reports and `load` read."""
-        data = snapshots.encode_counters(self._keyed_counters())
-        return snapshots.write_segment(Path(directory), data, keep=self.keep_segments)
+        return persistence.save(self, Path(directory))
 
     def load(self, directory: str | os.PathLike[str]) -> int:
         """Add the newest valid snapshot segment in `directory` to the counters (damaged
         segments are skipped with a warning). Returns the number of events loaded."""
-        loaded = 0
-        for (service, slo_id), table in snapshots.load_store(directory).items():
-            entry = self._services.get(service, {}).get(slo_id)
-            if entry is None:
-                log.info("%s: snapshot has %s/%s, not in this store", directory, service, slo_id)
-                continue
-            entry.counter.load_arrow(table)
-            loaded += int(pc.sum(table.column("total")).as_py() or 0)
-        return loaded
+        return persistence.load(self, directory)
 
     def flush(self) -> Path | None:
         """Write a snapshot to `persist_dir` now. In a shared store only one worker writes at
         a time (the others skip: they would write the same rings)."""
-        if self.persist_dir is None:
-            return None
-        self.persist_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.persist_dir / ".flush.lock", "a+b") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return None
-            return self.save(self.persist_dir)
+        return persistence.flush(self)
 
     def restore(self) -> int:
         """Load the newest valid snapshot in `persist_dir` into counters this process
-        created, with their cumulative totals; returns the events restored. Damaged
-        segments are skipped with a warning."""
-        if self.persist_dir is None:
-            return 0
-        seg = snapshots.latest_segment(self.persist_dir)
-        if seg is None:
-            return 0
-        tables = snapshots.split_segment(seg)
-        restored = 0
-        now = time.time()
-        for e in self.entries():
-            key = (e.service, e.slo)
-            if not e.created or key not in tables:
-                continue
-            if seg.bucket_seconds.get(key, e.counter.bucket_seconds) != e.counter.bucket_seconds:
-                log.warning(
-                    "nexus-sre: not restoring %s/%s: snapshot has %s-second buckets, not %s",
-                    e.service,
-                    e.slo,
-                    seg.bucket_seconds[key],
-                    e.counter.bucket_seconds,
-                )
-                continue
-            rows = _inside_horizon(tables[key], now, e.counter)
-            refused = e.counter.load_arrow(rows)
-            good = sum(rows.column("good").to_pylist())
-            total = sum(rows.column("total").to_pylist()) - refused
-            cg, ct = seg.cumulative.get(key, (0, 0))
-            # The loaded buckets already count toward the cumulative totals; add the rest.
-            extra_t = max(ct - total, 0)
-            _core.add_cumulative(e.counter, min(max(cg - good, 0), extra_t), extra_t)
-            restored += total
-        log.info("nexus-sre: restored %d events from %s", restored, seg.path)
-        return restored
+        created, with their cumulative totals, and the browser error digest; returns the
+        events restored. Damaged segments are skipped with a warning."""
+        return persistence.restore(self)
 
     def start(self) -> None:
-        """Restore, then flush every `flush_interval` seconds and at exit."""
-        if self.persist_dir is None or self._thread is not None:
+        """Restore, then flush every `flush_interval` seconds (fixed rate) and at exit."""
+        if self.persist_dir is None or self._flusher is not None:
             return
         try:
             self.restore()
         except Exception:  # a bad snapshot must never stop the service
             log.warning("nexus-sre: restore failed; starting empty", exc_info=True)
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="nexus-sre-flush", daemon=True)
-        self._thread.start()
+        self._flusher = persistence.Flusher(self.flush, self.flush_interval)
+        self._flusher.start()
         ref = weakref.ref(self)
         atexit.register(_close_ref, ref)
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.flush_interval):
-            self._safe_flush()
-
-    def _safe_flush(self) -> None:
+    def close(self) -> None:
+        """Stop the flusher and write a last snapshot."""
+        flusher, self._flusher = self._flusher, None
+        if flusher is None:
+            return
+        flusher.stop()
         try:
             self.flush()
         except Exception:
             log.warning("nexus-sre: flush to %s failed", self.persist_dir, exc_info=True)
-
-    def close(self) -> None:
-        """Stop the flusher and write a last snapshot."""
-        thread, self._thread = self._thread, None
-        if thread is None:
-            return
-        self._stop.set()
-        thread.join(timeout=10)
-        self._safe_flush()
 
     def __enter__(self) -> EmbeddedStore:
         return self
@@ -443,10 +417,3 @@ def _close_ref(ref: weakref.ref[EmbeddedStore]) -> None:
     store = ref()
     if store is not None:
         store.close()
-
-
-def _inside_horizon(rows: pa.Table, now: float, counter: _core.WindowedCounter) -> pa.Table:
-    """Rows the counter can still hold: older buckets would only be refused."""
-    oldest = int(now) - counter.horizon_seconds + counter.bucket_seconds
-    starts = pc.cast(rows.column("bucket_start"), pa.int64())
-    return rows.filter(pc.greater_equal(starts, oldest))

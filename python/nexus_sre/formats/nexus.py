@@ -39,7 +39,7 @@ def read(docs: list[SourceDoc], notes: Notes) -> Conversion:
         )
     doc = docs[0]
     config = parse_config(doc.data, doc.file, positions=doc.positions, allow_below_tier_floor=True)
-    origins = {p: Where(doc.file, p, *pos) for p, pos in doc.positions.values.items()}
+    origins = {p: Where(doc.file, p, *doc.positions.locate(p)) for p in doc.positions.values}
     return Conversion(config, origins, notes, {}, "nexus")
 
 

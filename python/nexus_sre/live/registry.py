@@ -26,9 +26,12 @@ class SloRegistry:
         self._on_add = on_add
         self._services: dict[str, Service] = {}
         self._slos: dict[str, tuple[Service, SLO]] = {}
+        # global.allowBelowTier of a loaded config: register() honours it too
+        self.allow_below_tier = False
 
     def add_config(self, config: Config) -> None:
         with self._lock:
+            self.allow_below_tier |= config.global_.allow_below_tier
             for _, slo in config.slos():
                 if slo.id in self._slos:
                     raise InvalidInputError(f"SLO id {slo.id!r} is already registered")
@@ -88,7 +91,12 @@ class SloRegistry:
                 service_doc: dict[str, Any] = {"name": name, "tier": svc_tier, "slos": [doc_slo]}
                 if svc_owner is not None:
                     service_doc["owner"] = svc_owner
-                doc = {"version": "1.0", "services": [service_doc]}
+                allow = self.allow_below_tier or bool(existing and existing.allow_below_tier)
+                doc = {
+                    "version": "1.0",
+                    "global": {"allowBelowTier": allow},
+                    "services": [service_doc],
+                }
                 try:
                     config = parse_config(doc, source="register_slo")
                 except ConfigError as exc:
@@ -130,7 +138,10 @@ def for_python(exc: ConfigError, *, strip: str = "") -> ConfigError:
             advice = (
                 " (allowed)"
                 if issue.severity != "error"
-                else ("; raise the target or lower the service tier")
+                else (
+                    "; raise the target, lower the service tier, or set 'allowBelowTier: "
+                    "true' in the config (under global, or on the service)"
+                )
             )
             message = head + advice
         path = issue.path

@@ -6,7 +6,15 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, MutableMap
 from time import perf_counter
 from typing import Any
 
-from .rules import DEFAULT_SKIP_PATHS, Classifier, Recorder, RecordingRules, default_classifier, log
+from .rules import (
+    DEFAULT_SKIP_PATHS,
+    SKIP_RECORDING,
+    Classifier,
+    Recorder,
+    RecordingRules,
+    default_classifier,
+    log,
+)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -90,6 +98,8 @@ class SLOMiddleware:
             self._record(0, start, scope)
 
     def _record(self, status: int, start: float, scope: Scope) -> None:
+        if SKIP_RECORDING in scope:  # the error intake's own requests
+            return
         ms = (perf_counter() - start) * 1000.0
         rules = self.rules
         if self._plain:

@@ -1,23 +1,24 @@
-"""Browser error intake: JSON beacons from a frontend (a React error boundary's
-`componentDidCatch`, `window.onerror`) recorded as failures of the frontend's availability
-SLO. Validation and rate limiting are pure; `error_intake_route` is the Starlette shell."""
+"""Browser error beacons: parsing and validating one (bounded in size, depth and time),
+the intake's rate limits, and recording one as a failure of availability SLOs. Pure; the
+HTTP shells are in `intake.py`."""
 
 from __future__ import annotations
 
 import json
 import logging
 import math
-import time
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..backfill.counts import VALID_FROM, VALID_TO
 from ..errors import InvalidInputError
 
 log = logging.getLogger("nexus_sre.middleware")
 
 MAX_BEACON_BYTES = 16 * 1024
+#: Deepest JSON nesting accepted: a beacon is a flat object (a little room for extras).
+MAX_BEACON_DEPTH = 8
 #: Longest accepted text per field (characters).
 FIELD_LIMITS = {"message": 2000, "stack": 12000, "component": 200, "url": 2000}
 
@@ -28,16 +29,48 @@ class ErrorBeacon:
     stack: str | None
     component: str | None
     url: str | None
-    timestamp: float | None  # seconds since the epoch
+    timestamp: float | None  # seconds since the epoch, as the client said
 
 
-def parse_beacon(body: bytes, *, max_bytes: int = MAX_BEACON_BYTES) -> ErrorBeacon:
-    """Validate one beacon; `InvalidInputError` names what is wrong."""
+def json_depth(body: bytes) -> int:
+    """The deepest nesting of arrays and objects in `body`, found by one linear scan that
+    skips strings (so no recursion, whatever the input). Not a validator: text that is
+    not JSON gets some number, and the JSON parser rejects it afterwards."""
+    if body.count(b"[") + body.count(b"{") <= 1:
+        return 1  # the common case: one flat object
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # closing quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
+
+
+def parse_beacon(
+    body: bytes, *, max_bytes: int = MAX_BEACON_BYTES, max_depth: int = MAX_BEACON_DEPTH
+) -> ErrorBeacon:
+    """Validate one beacon; `InvalidInputError` names what is wrong (and nothing else is
+    raised: size and nesting are checked before the JSON parser, which recurses)."""
     if len(body) > max_bytes:
         raise InvalidInputError(f"beacon: {len(body)} bytes is over the {max_bytes}-byte limit")
+    depth = json_depth(body)
+    if depth > max_depth:
+        raise InvalidInputError(f"beacon: JSON nested {depth} levels deep, over {max_depth}")
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as e:
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
         raise InvalidInputError(f"beacon: not valid JSON: {e}") from None
     if not isinstance(data, dict):
         raise InvalidInputError(f"beacon: expected a JSON object, got {type(data).__name__}")
@@ -67,10 +100,11 @@ def _timestamp(v: Any) -> float | None:
     if isinstance(v, bool):
         raise InvalidInputError("beacon.timestamp: expected a number or ISO 8601 string")
     if isinstance(v, int | float):
-        if not math.isfinite(v) or v <= 0:
-            raise InvalidInputError(f"beacon.timestamp: out of range: {v}")
-        return v / 1000.0 if v > 1e11 else float(v)
-    if isinstance(v, str):
+        try:
+            seconds = v / 1000.0 if v > 1e11 else float(v)
+        except OverflowError:  # an integer too large for a float
+            raise InvalidInputError("beacon.timestamp: out of range") from None
+    elif isinstance(v, str):
         from datetime import datetime
 
         try:
@@ -79,8 +113,12 @@ def _timestamp(v: Any) -> float | None:
             raise InvalidInputError(f"beacon.timestamp: not ISO 8601: {v[:40]!r}") from None
         if dt.tzinfo is None:
             raise InvalidInputError("beacon.timestamp: needs a time zone (e.g. a trailing Z)")
-        return dt.timestamp()
-    raise InvalidInputError("beacon.timestamp: expected a number or ISO 8601 string")
+        seconds = dt.timestamp()
+    else:
+        raise InvalidInputError("beacon.timestamp: expected a number or ISO 8601 string")
+    if not (math.isfinite(seconds) and VALID_FROM <= seconds < VALID_TO):
+        raise InvalidInputError(f"beacon.timestamp: {v!r} is outside 1990..2200")
+    return seconds
 
 
 class TokenBucket:
@@ -107,6 +145,34 @@ class TokenBucket:
         return allowed
 
 
+class IntakeLimits:
+    """The intake's rate limits: per client (`rate`/s, bursts of `burst`) and, on top, for
+    the whole intake (`total_rate`/s, bursts of `total_burst`), so that clients who each
+    look new (spoofed `X-Forwarded-For` behind a trusted proxy, or more clients than the
+    per-client table keeps) still cannot record more than the total."""
+
+    def __init__(
+        self,
+        rate: float,
+        burst: float,
+        total_rate: float,
+        total_burst: float,
+        *,
+        max_clients: int = 10_000,
+    ) -> None:
+        self.per_client = TokenBucket(rate, burst, max_clients=max_clients)
+        self.total = TokenBucket(total_rate, total_burst, max_clients=1)
+
+    def take(self, client: str, now: float) -> str | None:
+        """None when allowed, else which limit refused (the global one is only spent by
+        beacons the per-client one let through)."""
+        if not self.per_client.take(client, now):
+            return "per-client"
+        if not self.total.take("", now):
+            return "total"
+        return None
+
+
 def record_error(target: Any, *, timestamp: float | None = None) -> bool:
     """Record one failed event against availability SLOs. `target` is a `WindowedCounter`
     (one SLO), a list of them (e.g. `store.availability_counters("frontend")`), or a
@@ -129,51 +195,3 @@ def record_error(target: Any, *, timestamp: float | None = None) -> bool:
         "record_error: expected a ServiceRecorder or WindowedCounter(s), "
         f"got {type(target).__name__}"
     )
-
-
-def error_intake_route(
-    target: Any,
-    path: str = "/errors",
-    *,
-    max_bytes: int = MAX_BEACON_BYTES,
-    rate: float = 5.0,
-    burst: float = 20.0,
-    client_key: Callable[[Any], str] | None = None,
-    clock: Callable[[], float] = time.monotonic,
-) -> Any:
-    """A Starlette `Route` (POST) taking error beacons and recording each with
-    `record_error(target)`. Answers 204 when recorded, 400/422 for bad beacons, 413 when
-    over `max_bytes`, 429 over the per-client rate (`rate`/s, bursts of `burst`)."""
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse, Response
-    from starlette.routing import Route
-
-    limiter = TokenBucket(rate, burst)
-
-    def key_of(request: Request) -> str:
-        if client_key is not None:
-            return client_key(request)
-        return request.client.host if request.client else "unknown"
-
-    async def intake(request: Request) -> Response:
-        if not limiter.take(key_of(request), clock()):
-            return JSONResponse({"error": "rate limited"}, status_code=429)
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-            return JSONResponse({"error": f"over {max_bytes} bytes"}, status_code=413)
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > max_bytes:
-                return JSONResponse({"error": f"over {max_bytes} bytes"}, status_code=413)
-        try:
-            beacon = parse_beacon(bytes(body), max_bytes=max_bytes)
-        except InvalidInputError as e:
-            return JSONResponse({"error": str(e)}, status_code=422)
-        try:
-            record_error(target, timestamp=beacon.timestamp)
-        except Exception:
-            log.warning("nexus-sre: recording a browser error failed", exc_info=True)
-        return Response(status_code=204)
-
-    return Route(path, intake, methods=["POST"])

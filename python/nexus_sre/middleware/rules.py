@@ -13,6 +13,9 @@ from ..errors import InvalidInputError
 log = logging.getLogger("nexus_sre.middleware")
 
 DEFAULT_SKIP_PATHS = frozenset({"/health", "/healthz", "/ready", "/readyz", "/livez"})
+#: Set to True in the ASGI scope or WSGI environ of a request that the recording
+#: middleware must leave out (the browser error intake marks its own requests so).
+SKIP_RECORDING = "nexus_sre.skip_recording"
 
 #: Decides from the HTTP status whether a request was good.
 Classifier = Callable[[int], bool]

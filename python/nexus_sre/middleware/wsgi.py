@@ -6,7 +6,14 @@ import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
 
-from .rules import DEFAULT_SKIP_PATHS, Classifier, Recorder, RecordingRules, default_classifier
+from .rules import (
+    DEFAULT_SKIP_PATHS,
+    SKIP_RECORDING,
+    Classifier,
+    Recorder,
+    RecordingRules,
+    default_classifier,
+)
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -105,6 +112,8 @@ class WSGISLOMiddleware:
             if done:
                 return
             done = True
+            if SKIP_RECORDING in environ:  # the error intake's own requests
+                return
             ok = not failed and rules.is_good(status[0] if status else 0)
             rules.record(ok, (time.perf_counter() - start) * 1000.0, self._route(environ))
 

@@ -71,4 +71,12 @@ def store_state(store: EmbeddedStore) -> str:
             "total": w.total,
             "cumulative": list(_core.counter_cumulative(e.counter)),
         }
-    return json.dumps({"pid": os.getpid(), "slos": out})
+    digest = {
+        e.service: [
+            {"message": b.message, "count": b.count, "component": b.component, "url": b.url}
+            for b in store.browser_errors(e.service)
+        ]
+        for e in store.entries()
+        if e.sli == "availability"
+    }
+    return json.dumps({"pid": os.getpid(), "slos": out, "browser_errors": digest})

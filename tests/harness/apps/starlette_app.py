@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 from common import build_store, store_state
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from nexus_sre.middleware import SLOMiddleware, error_intake_route, metrics_app
 
 store = build_store()
+# The browser side shipped in examples/: the reporter script and a page that throws.
+BROWSER = Path(__file__).resolve().parents[3] / "examples" / "browser"
 
 
 async def ok(request: Request) -> Response:
@@ -44,6 +47,11 @@ async def health(request: Request) -> Response:
     return PlainTextResponse("healthy")
 
 
+async def browser_file(request: Request) -> Response:
+    name = {"/page": "demo.html", "/static/nexus-errors.js": "nexus-errors.js"}[request.url.path]
+    return FileResponse(BROWSER / name)
+
+
 async def state(request: Request) -> Response:
     """The store as the service sees it: window and cumulative counts per SLO."""
     return Response(store_state(store), media_type="application/json")
@@ -59,16 +67,24 @@ app = Starlette(
         Route("/pid", pid),
         Route("/state", state),
         Route("/metrics", metrics_app(store)),
-        error_intake_route(
-            store.availability_counters("web-frontend"), "/errors", rate=50, burst=100
-        ),
+        Route("/page", browser_file),
+        Route("/static/nexus-errors.js", browser_file),
+        # Not in skip_paths below: the intake keeps itself out of the API's SLOs.
+        error_intake_route(store, "/errors", service="web-frontend", rate=50, burst=100),
     ],
     middleware=[
         Middleware(
             SLOMiddleware,
             recorder=store.recorder("shop"),
             store=store,
-            skip_paths={"/health", "/metrics", "/state", "/errors", "/pid"},
+            skip_paths={
+                "/health",
+                "/metrics",
+                "/state",
+                "/pid",
+                "/page",
+                "/static/nexus-errors.js",
+            },
             route_recorders={"/items/{item_id}": store.recorder("shop-items")},
         )
     ],
