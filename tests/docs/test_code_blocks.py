@@ -30,7 +30,10 @@ REPO = Path(__file__).resolve().parents[2]
 PYTHON_PATH = str(Path(nexus_sre.__file__).resolve().parents[1])  # the package under test
 RUNNER = Path(__file__).with_name("doc_runner.py")
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
-EXAMPLES = sorted((REPO / "examples").iterdir())
+EXAMPLES = sorted(p for p in (REPO / "examples").rglob("*") if p.is_file())
+# Examples that run in a browser: the Chromium tests load them.
+BROWSER_EXAMPLES = {".js", ".jsx", ".html"}
+NOT_LOADED = {"ErrorBoundary.jsx": "a React component: it needs React and a bundler to run"}
 FILE_TIMEOUT = 300
 
 
@@ -259,7 +262,7 @@ def test_the_readme_library_example_runs() -> None:
 # --- the examples/ folder -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: str(p.relative_to(REPO / "examples")))
 def test_every_example_runs(path: Path, bin_dir, servers, tmp_path) -> None:
     if path.suffix in (".yaml", ".yml", ".json"):
         cmd = [sys.executable, "-m", "nexus_sre", "validate", str(path)]
@@ -267,6 +270,12 @@ def test_every_example_runs(path: Path, bin_dir, servers, tmp_path) -> None:
     elif path.suffix == ".py":
         urls = servers()
         cmd = [sys.executable, str(path)]
+    elif path.suffix in BROWSER_EXAMPLES:
+        if path.name in NOT_LOADED:
+            pytest.skip(f"{path.name}: {NOT_LOADED[path.name]}")
+        users = [t for t in (REPO / "tests").rglob("*.py") if path.name in t.read_text()]
+        assert users, f"{path.name}: no test loads this browser example"
+        return
     else:
         pytest.fail(f"{path.name}: the harness does not know how to run this example")
     env = _env(bin_dir, tmp_path, urls)
