@@ -25,7 +25,13 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-RUNNABLE = {"bash": "shell", "sh": "shell", "shell": "shell", "console": "shell", "python": "python"}
+RUNNABLE = {
+    "bash": "shell",
+    "sh": "shell",
+    "shell": "shell",
+    "console": "shell",
+    "python": "python",
+}
 SKIP = re.compile(r"^\s*<!--\s*not run:\s*(?P<reason>.*?)\s*-->\s*$")
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 EXIT = re.compile(r"(?:^|\s)#\s*exit\s+(?P<code>\d+)\b")

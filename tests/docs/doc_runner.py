@@ -74,7 +74,7 @@ def shell_script(commands: list[dict[str, Any]]) -> str:
         parts.append(c["text"])
         parts.append(
             f'__rc=$?; if [ "$__rc" -ne {c["expect"]} ]; then echo "[doc line {c["line"]}] '
-            f"exit $__rc, the doc expects {c['expect']}: {first}\" >&2; exit 97; fi"
+            f'exit $__rc, the doc expects {c["expect"]}: {first}" >&2; exit 97; fi'
         )
     return "\n".join(parts) + "\n"
 
@@ -90,7 +90,8 @@ def run_shell(block: dict[str, Any], workdir: str) -> str | None:
     )
     if proc.returncode == 0:
         return None
-    return f"exit {proc.returncode}\n--- stderr ---\n{proc.stderr[-3000:]}\n--- stdout ---\n{proc.stdout[-1500:]}"
+    err, out = proc.stderr[-3000:], proc.stdout[-1500:]
+    return f"exit {proc.returncode}\n--- stderr ---\n{err}\n--- stdout ---\n{out}"
 
 
 def main(plan_path: str) -> None:

@@ -3,9 +3,9 @@
 Each Markdown file runs in its own process (doc_runner.py), in a fresh temporary working
 directory holding the example config (`examples/slos.yaml`, also as `slos.yaml`), a demo
 store (`nexus-sre demo`, in `.nexus-sre/store`, also $NEXUS_SRE_STORE) and a small request
-export (`exports/day-1.parquet`, `exports/day-2.parquet`). Blocks that name the Prometheus or Alertmanager
-placeholders get a real Prometheus (with the seed API's traffic backfilled and a rules
-folder it loads) and a real Alertmanager. The conventions are in doc_blocks.py.
+export (`exports/day-1.parquet`, `exports/day-2.parquet`). Blocks that name the Prometheus
+or Alertmanager placeholders get a real Prometheus (with the seed API's traffic backfilled
+and a rules folder it loads) and a real Alertmanager. The conventions are in doc_blocks.py.
 """
 
 from __future__ import annotations
@@ -92,7 +92,13 @@ def _write_exports(folder: Path) -> None:
     folder.mkdir(parents=True)
     # dur_ms: the latency again under another name, for the docs' column-mapping examples
     table = pa.table(
-        {"timestamp": ts, "service": svc, "status": status, "latency_ms": latency, "dur_ms": latency}
+        {
+            "timestamp": ts,
+            "service": svc,
+            "status": status,
+            "latency_ms": latency,
+            "dur_ms": latency,
+        }
     )
     half = table.num_rows // 2
     pq.write_table(table.slice(0, half), folder / "day-1.parquet")

@@ -33,8 +33,14 @@ def test_the_site_builds_strictly(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr[-4000:]
     site = tmp_path / "site"
     assert (site / "index.html").exists()  # the README
-    for guide in ("slo-best-practices", "error-budget-policy", "monitoring-setup", "alerting",
-                  "dashboards", "troubleshooting"):
+    for guide in (
+        "slo-best-practices",
+        "error-budget-policy",
+        "monitoring-setup",
+        "alerting",
+        "dashboards",
+        "troubleshooting",
+    ):
         assert (site / "docs" / guide / "index.html").exists(), guide
 
 

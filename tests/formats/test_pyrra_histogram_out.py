@@ -35,4 +35,3 @@ def test_histogram_latency_becomes_a_pyrra_latency_indicator(tmp_path: Path) -> 
             "total": {"metric": 'http_request_duration_seconds_count{job="api"}'},
         }
     }
-
