@@ -260,3 +260,22 @@ def test_zero_traffic_gives_zero_not_nan_and_ratios_are_event_weighted(start_pro
         good=q.good.replace("nexus_sre", "nope"), total=q.total.replace("nexus_sre", "nope")
     )
     assert _query(prom.url, missing.error_ratio_expr(3600), T_END) == []
+
+
+def test_a_rate_expression_and_a_rate_counter_are_not_mixed_with_increase() -> None:
+    """A good expression of rates beside a one-counter rate total (what a converted Sloth
+    SLO gives): rewriting only the total to increase() divided a rate by an increase, and
+    every alert fired from the first minute. Both stay as written."""
+    from nexus_sre.rules.sli import CounterSli, sli_queries
+
+    total = 'sum(rate(http_requests_total{job="checkout"}[{{window}}]))'
+    bad = 'sum(rate(http_requests_total{job="checkout",code="500"}[{{window}}]))'
+    good = f"({total}) - ({bad} or vector(0))"
+    config = make_config(
+        [make_slo(sli={"type": "ratio", "good_query": good, "total_query": total})]
+    )
+    service, slo = next(config.slos())
+    q = sli_queries(service, slo)
+    assert isinstance(q, CounterSli)
+    assert "increase(" not in q.good_expr(300) + q.total_expr(300)
+    assert "rate(" in q.good_expr(300) and "rate(" in q.total_expr(300)

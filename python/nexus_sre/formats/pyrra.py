@@ -266,16 +266,13 @@ def _write_indicator(
         if total and good and "le=" in good:
             return {"latency": {"success": {"metric": good}, "total": {"metric": total}}}
     queries = sli_queries(service, slo)
-    if (
-        isinstance(queries, CounterSli)
-        and queries.good_selector
-        and queries.total_selector
-        and "le=" in queries.good_selector.text
-    ):
+    good_sel = queries.good_selector if isinstance(queries, CounterSli) else None
+    total_sel = queries.total_selector if isinstance(queries, CounterSli) else None
+    if good_sel is not None and total_sel is not None and "le=" in good_sel.text:
         return {
             "latency": {
-                "success": {"metric": queries.good_selector.text},
-                "total": {"metric": queries.total_selector.text},
+                "success": {"metric": good_sel.text},
+                "total": {"metric": total_sel.text},
             }
         }
     notes.refuse(

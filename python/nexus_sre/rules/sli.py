@@ -216,6 +216,16 @@ def sli_queries(service: Service, slo: SLO) -> CounterSli | PercentSli:
             good_text, total_text = good_text.replace(LE, le), total_text.replace(LE, le)
         good, good_sel = _wrap_counter(good_text, "good_query", slo.id)
         total, total_sel = _wrap_counter(total_text, "total_query", slo.id)
+        if (
+            WINDOW in good_text
+            and WINDOW in total_text
+            and (good_sel is None) != (total_sel is None)
+        ):
+            # One template became increase(), the other is an expression kept as written:
+            # mixing them would divide a rate by an increase. Keep both as the user wrote
+            # them (consistent with each other), without the counter shortcut.
+            good, total = f"sum({good_text.strip()})", f"sum({total_text.strip()})"
+            good_sel = total_sel = None
         return CounterSli(good, total, good_sel, total_sel)
     if sli.query is not None:
         if sli.type == "latency" and _SELECTOR.match(sli.query):
