@@ -82,7 +82,8 @@ def reference(
             for i in range(nb):
                 lt = total[max(0, i - kl + 1) : i + 1].sum()
                 firing = (
-                    lt >= max(1, slo.alerting.min_events)
+                    i >= kl - 1  # the whole long window is data: no cold start
+                    and lt >= max(1, slo.alerting.min_events)
                     and long_b[i] >= factor
                     and short_b[i] >= factor
                 )

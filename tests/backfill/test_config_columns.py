@@ -258,12 +258,20 @@ def test_report_source_reads_the_config_mapping(rows, export):
 
     config = load_config_text(MAPPED, "mapped.yaml")
     start = datetime.fromtimestamp(T0, UTC)
-    end = datetime.fromtimestamp(T0 + 4 * 3600, UTC)
+    end = datetime.fromtimestamp(T0 + 3 * 3600, UTC)
     evs = evaluations_from_data(config, export, start=start, end=end, with_series=False)
     want = expected(rows)
-    assert {e.slo_id: (e.good, e.total) for e in evs} == {
-        k: (int(v["good"].sum()), int(v["total"].sum())) for k, v in want.items()
-    }
+    # The SLI covers each SLO's own window ending at the period's end (1h, 1h, 2h).
+    windows = {"api-avail": 3600, "api-latency": 3600, "web-avail": 7200}
+    stop = (T0 + 3 * 3600) // BUCKET
+
+    def last(k: str, v: dict) -> tuple[int, int]:
+        lo = (T0 + 3 * 3600 - windows[k]) // BUCKET - v["first"]
+        hi = stop - v["first"]
+        return int(v["good"][lo:hi].sum()), int(v["total"][lo:hi].sum())
+
+    assert {e.slo_id: (e.good, e.total) for e in evs} == {k: last(k, v) for k, v in want.items()}
+    assert all(e.period_start == start for e in evs)  # history: the whole period
 
 
 def test_layers_of_columns():

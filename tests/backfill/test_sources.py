@@ -191,7 +191,11 @@ def test_to_evaluations_over_the_whole_range(small_config, expected):
     from nexus_sre.backfill import to_evaluations
 
     evs = to_evaluations(expected, small_config)
-    assert [(e.good, e.total) for e in evs] == [(s.good_sum, s.total_sum) for s in expected.slos]
+    # The SLI covers each SLO's own window ending at the end of the range (or the range).
+    bs = expected.bucket_seconds
+    for e, s in zip(evs, expected.slos, strict=True):
+        k = min(len(s.total), small_config.slo(s.slo_id).time_window.seconds // bs)
+        assert (e.good, e.total) == (int(s.good[-k:].sum()), int(s.total[-k:].sum()))
     assert evs[0].period_start.timestamp() == expected.start
     fired = [a for a in evs[0].alerts if a.kind == "burn_rate"]
     # The shared evaluator's backtest and ours name the same intervals.

@@ -11,14 +11,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..common.times import epoch
 from ..config.model import SLO, Config, Service
 from ..errors import BadFileError, DataError, InvalidInputError
+from ..slo.evaluate import covered_backtest
+from ..slo.windows import alert_windows, check_alert_buckets
 from ._native import core
 from .columns import Columns
 from .counts import dense
@@ -32,21 +35,8 @@ ColumnsArg = Columns | Mapping[str, Any] | None
 
 
 def _epoch(value: datetime | str | float | int | None, name: str) -> int | None:
-    """Whole epoch seconds from a datetime (naive = UTC), ISO text or a number."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidInputError(f"{name}: {value!r} is not an ISO date/time") from None
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return int(value.timestamp() // 1)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInputError(f"{name}: expected a datetime, ISO text or epoch seconds")
-    return int(value // 1)
+    """Whole epoch seconds (None stays None); see `common.times.epoch`."""
+    return None if value is None else int(epoch(value, name) // 1)
 
 
 def _as_config(config: Config | str | os.PathLike[str]) -> Config:
@@ -230,14 +220,9 @@ def _finish(state: PartialState, config: Config, reuse: bool) -> BackfillResult:
         raise InvalidInputError("finish: the state was built from a different config")
     bs = state.bucket_seconds
     span = _span(state)
-    windows = sorted(
-        {
-            w
-            for _, slo in pairs
-            for a in slo.alerting.burn_rate
-            for w in (a.long_window, a.short_window)
-        }
-    )
+    for _, slo in pairs:
+        check_alert_buckets(slo, bs)  # the streaming evaluation's error, word for word
+    windows = sorted({w for _, slo in pairs for w in alert_windows(slo)})
 
     def series_of(i: int) -> SloSeries:
         service, slo = pairs[i]
@@ -249,17 +234,15 @@ def _finish(state: PartialState, config: Config, reuse: bool) -> BackfillResult:
             first, last = span
             good = dense(state.bases[i], state.good[i], first, last, reuse)
             total = dense(state.bases[i], state.total[i], first, last, reuse)
-        ks = [_buckets(w, bs, f"SLO {slo.id} alert window") for w in windows]
+        ks = [w // bs for w in windows]
         k_budget = _buckets(slo.time_window.seconds, bs, f"SLO {slo.id} time window")
         if len(total):
             burns = [
                 np.asarray(a)
                 for a in _core.rolling_burn_rates(good, total, [*ks, k_budget], target)
             ]
-            tiers = [
-                (float(a.factor), a.long_window, a.short_window) for a in slo.alerting.burn_rate
-            ]
-            fired = _core.backtest(good, total, bs, target, tiers, slo.alerting.min_events)
+            # The data begins at `first`: the evaluator's rule for partial windows.
+            fired = covered_backtest(slo, good, total, bs)
         else:
             burns = [np.zeros(0) for _ in [*ks, k_budget]]
             fired = []

@@ -16,7 +16,7 @@ import pyarrow as pa
 from ..errors import InvalidInputError
 from ._native import core
 
-Series = tuple[int, np.ndarray, np.ndarray]  # (first bucket index, good, total)
+SparseCounts = tuple[int, np.ndarray, np.ndarray]  # (first bucket index, good, total)
 _META = b"nexus_sre.partial_state"
 
 
@@ -168,7 +168,7 @@ class PartialState:
         )
 
 
-def _add(a: Series, b: Series) -> Series:
+def _add(a: SparseCounts, b: SparseCounts) -> SparseCounts:
     if len(a[2]) == 0:
         return b
     if len(b[2]) == 0:

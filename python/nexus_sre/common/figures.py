@@ -48,3 +48,13 @@ def round_figure(value: float, decimals: int = 6) -> float:
     if not math.isfinite(value):
         raise ValueError(f"not a finite number: {value!r}")
     return float(fmt_number(value, max_decimals=decimals))
+
+
+# Relative tolerance of a figure against a threshold (a level, a target): a share computed
+# in floating point as 0.8999999999999999 has reached 90 %.
+TOLERANCE = 1e-12
+
+
+def reaches(value: float, level: float) -> bool:
+    """`value >= level`, forgiving the last float step below it."""
+    return value >= level * (1 - TOLERANCE) if level > 0 else value >= level

@@ -268,6 +268,9 @@ def _sli(at: PathKey, sli: dict[str, Any], present: bool) -> list[Problem]:
     return out
 
 
+DEFAULT_BUCKET_SECONDS = 60
+
+
 def _burn_rates(
     at: PathKey, pairs: dict[str, Any], window: TimeWindow, target: Decimal | None
 ) -> list[Problem]:
@@ -286,6 +289,16 @@ def _burn_rates(
             )
         short = pair.get("shortWindow")
         short_w = _try(values.duration, short) if short is not None else None
+        # Counters and evaluation work in 1-minute buckets (the default width).
+        for key, w in (("window", long_w), ("shortWindow", short_w)):
+            if w is not None and w % DEFAULT_BUCKET_SECONDS:
+                out.append(
+                    Problem(
+                        (*here, key),
+                        f"{key} {format_duration(w)} is not a whole number of minutes; "
+                        "alert windows are evaluated in 1-minute buckets",
+                    )
+                )
         if short_w is not None and long_w is not None and short_w >= long_w:
             out.append(
                 Problem(

@@ -12,6 +12,7 @@ from .. import _core
 from ..common.figures import clean_float, to_decimal
 from ..config import SLO
 from ..errors import InvalidInputError
+from ..slo.budget import BudgetLevels, budget_from_sli, period_budget
 from .readings import Snapshot
 
 
@@ -42,21 +43,6 @@ class BudgetFigures:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-def status_thresholds(slo: SLO) -> tuple[float, float, float]:
-    """Budget status thresholds from the SLO's budget-exhaustion alerts: the lowest
-    warning and critical percentages (defaults 75 and 90), exhausted at 100."""
-    warn = [float(t.percentage) for t in slo.alerting.budget_exhaustion if t.severity == "warning"]
-    crit = [
-        float(t.percentage)
-        for t in slo.alerting.budget_exhaustion
-        if t.severity == "critical" and float(t.percentage) < 100
-    ]
-    w = min(warn) / 100 if warn else 0.75
-    c = min(crit) / 100 if crit else 0.9
-    c = max(c, w)
-    return (w, c, max(1.0, c))
 
 
 def hour_window(slo: SLO, bucket: int) -> int:
@@ -98,7 +84,7 @@ def from_sli(slo: SLO, actual_percent: float | str | Decimal) -> BudgetFigures:
         consumption_percentage=float(consumed * 100),
         remaining_budget=float((1 - consumed) * 100),
         burn_rate=float(burn),
-        status=_core.budget_status(float(consumed), status_thresholds(slo)),
+        status=BudgetLevels.of(slo).status(consumed),
         time_to_exhaustion_hours=None if tte is None else tte / 3600,
     )
 
@@ -108,36 +94,29 @@ def from_snapshot(slo: SLO, snap: Snapshot, period_window: int, burn_window: int
     of `burn_window` (the shortest alert long window)."""
     period = slo.time_window.seconds
     reading = snap.readings[period_window]
-    thresholds = status_thresholds(slo)
+    hour_burn = snap.readings[burn_window].burn_rate(slo)
     if reading.total is not None and reading.good is not None:
-        b = _core.error_budget(
-            float(slo.target), float(period), reading.good, reading.total, thresholds
-        )
+        b = period_budget(slo, period, reading.good, reading.total, hour_burn)
         has_data = reading.total > 0
     else:  # a percent-query SLI: budget from the SLI alone, no event counts
         has_data = reading.sli_percent is not None
-        b = _core.error_budget_from_sli(
-            float(slo.target),
-            float(period),
-            100.0 if reading.sli_percent is None else reading.sli_percent,
-            thresholds,
-        )
-    hour_burn = snap.readings[burn_window].burn_rate(slo)
-    tte = _core.time_to_exhaustion(b.remaining_fraction, hour_burn, float(period))
+        sli = Decimal(100) if reading.sli_percent is None else to_decimal(reading.sli_percent)
+        b = budget_from_sli(slo, period, sli, hour_burn)
     return BudgetFigures(
         slo_id=slo.id,
         target=float(slo.target),
         period_seconds=period,
         sli_percent=reading.sli_percent,
-        total_minutes=float(slo.budget_fraction * period / 60),
+        total_minutes=b.total_minutes,
         total_events=b.total_events if has_data and reading.total is not None else None,
         consumed_minutes=b.consumed_minutes,
         remaining_minutes=b.remaining_minutes,
         consumption_percentage=b.consumed_fraction * 100,
         remaining_budget=b.remaining_fraction * 100,
-        burn_rate=b.burn_rate,
+        # Over the whole window the burn rate is the share of the budget consumed.
+        burn_rate=b.consumed_fraction,
         # No traffic is "no data", never a healthy-looking 100 % budget.
         status=b.status if has_data else "no-data",
-        time_to_exhaustion_hours=None if tte is None else tte / 3600,
+        time_to_exhaustion_hours=b.time_to_exhaustion_hours,
         events=reading.total,
     )

@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..common.durations import format_duration
+from ..common.figures import reaches
 from ..config import SLO, BurnRateAlert
 from .budget import BudgetFigures
 from .readings import Snapshot
 
 # As in the core: 0.0144 / 0.001 is 14.399999999999999 and must fire a 14.4 tier.
 BURN_TOLERANCE = 1e-9
-# Budget consumption within this share of a threshold counts as reaching it.
-BUDGET_TOLERANCE = 1e-12
+# Budget consumption reaches a threshold within `common.figures.TOLERANCE` of it.
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def budget_firing(slo: SLO, budget: BudgetFigures) -> Firing | None:
     reached = [
         t
         for t in slo.alerting.budget_exhaustion
-        if budget.consumption_percentage >= float(t.percentage) * (1 - BUDGET_TOLERANCE)
+        if reaches(budget.consumption_percentage, float(t.percentage))
     ]
     if not reached:
         return None

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import _core
+from ..common.times import epoch as _epoch
 from ..config import SLO, Config, Service, load_config, parse_config
 from ..embedded import EmbeddedStore
 from ..errors import ConfigError, InvalidInputError
-from ..slo.evaluate import BucketSeries, evaluate_series, period_bounds
 from ..slo.evaluation import SloEvaluation
 from . import budget as budgets
 from .alert_book import AlertBook, AlertListener
@@ -266,16 +266,16 @@ class SLOManager:
         with_series: bool = True,
     ) -> SloEvaluation:
         """The SLO over a period from the embedded counters (default: its own window)."""
+        from ..sources.embedded import StoreSource
+        from ..sources.evaluate_all import evaluate_one
+
         service, slo = self.find(slo_id)
-        counter = self.store.counter(slo_id)
         if end is None:
-            end = datetime.fromtimestamp(counter.now(), UTC)
-        p_start, p_end = period_bounds(
-            slo, start=start, end=end, days=days, bucket_seconds=self._bucket_seconds
+            end = datetime.fromtimestamp(self.store.counter(slo_id).now(), UTC)
+        source = StoreSource(self.store, "of this SLOManager")
+        return evaluate_one(
+            source, service, slo, start=start, end=end, days=days, with_series=with_series
         )
-        table = counter.series(p_start.timestamp(), p_end.timestamp())
-        series = BucketSeries.from_table(table, self._bucket_seconds, p_start)
-        return evaluate_series(service, slo, series, period_end=p_end, with_series=with_series)
 
     # Alerts ----------------------------------------------------------------------------
 
@@ -372,11 +372,3 @@ def _coerce(config: Config | str | os.PathLike[str] | dict[str, Any]) -> Config:
         return load_config(Path(config))
     except ConfigError as exc:
         raise for_python(exc) from None
-
-
-def _epoch(t: float | datetime) -> float:
-    if isinstance(t, datetime):
-        if t.tzinfo is None:
-            t = t.replace(tzinfo=UTC)
-        return t.timestamp()
-    return float(t)

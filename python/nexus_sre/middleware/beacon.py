@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..backfill.counts import VALID_FROM, VALID_TO
+from ..common.times import parse_iso
 from ..errors import InvalidInputError
 
 log = logging.getLogger("nexus_sre.middleware")
@@ -105,15 +106,7 @@ def _timestamp(v: Any) -> float | None:
         except OverflowError:  # an integer too large for a float
             raise InvalidInputError("beacon.timestamp: out of range") from None
     elif isinstance(v, str):
-        from datetime import datetime
-
-        try:
-            dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidInputError(f"beacon.timestamp: not ISO 8601: {v[:40]!r}") from None
-        if dt.tzinfo is None:
-            raise InvalidInputError("beacon.timestamp: needs a time zone (e.g. a trailing Z)")
-        seconds = dt.timestamp()
+        seconds = parse_iso(v, "beacon.timestamp", naive_utc=False).timestamp()
     else:
         raise InvalidInputError("beacon.timestamp: expected a number or ISO 8601 string")
     if not (math.isfinite(seconds) and VALID_FROM <= seconds < VALID_TO):

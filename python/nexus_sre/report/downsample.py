@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ..slo.evaluation import Series
+from ..slo.evaluation import ChartSeries
 
 DEFAULT_MAX_POINTS = 300
 # Chart values keep 4 decimals: enough for any chart, short in JSON.
@@ -77,7 +77,7 @@ def _iso(ts: datetime) -> str:
     return f"{ts.astimezone(UTC):%Y-%m-%dT%H:%M:%S}Z"
 
 
-def downsample_series(series: Series, max_points: int = DEFAULT_MAX_POINTS) -> dict[str, Any]:
+def downsample_series(series: ChartSeries, max_points: int = DEFAULT_MAX_POINTS) -> dict[str, Any]:
     """The report's `series` object: at most `max_points` points per line."""
     if max_points < 1:
         raise ValueError(f"max_points must be at least 1, got {max_points}")

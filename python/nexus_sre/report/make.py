@@ -32,6 +32,10 @@ def make_report(
 ) -> tuple[dict[str, Any], list[SloEvaluation]]:
     """Evaluate every SLO from `source` and build the report (see docs/report.md)."""
     evaluations = evaluations_from(source, config, **options)
+    meta = services_meta_from_config(config)
+    if options.get("services"):
+        # Services filtered out are not in the report at all (not as no-data).
+        meta = {name: m for name, m in meta.items() if name in options["services"]}
     start = min((e.period_start for e in evaluations), default=datetime.now(UTC))
     end = max((e.period_end for e in evaluations), default=datetime.now(UTC))
     report = build_report(
@@ -40,7 +44,7 @@ def make_report(
         period_start=start,
         period_end=end,
         config_hash=config_hash(config),
-        services_meta=services_meta_from_config(config),
+        services_meta=meta,
         generated_at=generated_at,
     )
     return report, evaluations

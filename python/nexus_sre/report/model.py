@@ -15,6 +15,7 @@ from typing import Any
 from .. import __version__
 from ..common.durations import format_duration
 from ..common.figures import fmt_number, to_decimal
+from ..common.times import iso
 from ..errors import InvalidInputError
 from ..slo.evaluation import FiredAlert, SloEvaluation
 from .downsample import DEFAULT_MAX_POINTS, downsample_series
@@ -40,13 +41,6 @@ def _num(value: float | int | Decimal | None, decimals: int) -> float | None:
     return float(fmt_number(value, max_decimals=decimals))
 
 
-def iso(ts: datetime) -> str:
-    """RFC 3339 in UTC with a `Z`, whole seconds: the only timestamp spelling in reports."""
-    if ts.tzinfo is None:
-        raise InvalidInputError(f"timestamp {ts!r} has no timezone; pass an aware datetime")
-    return ts.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def report_id(config_hash: str, period_start: datetime, period_end: datetime) -> str:
     """Stable id: the same config over the same period is the same report."""
     key = f"{config_hash}|{iso(period_start)}|{iso(period_end)}".encode()
@@ -54,7 +48,8 @@ def report_id(config_hash: str, period_start: datetime, period_end: datetime) ->
 
 
 def slo_status(ev: SloEvaluation) -> str:
-    """healthy | at-risk | violated | no-data, from the SLI and the budget status."""
+    """healthy | at-risk | violated | no-data, from the SLI and the budget status. The
+    budget is exhausted exactly when the target is missed (`nexus_sre.slo.budget`)."""
     if not ev.has_data:
         return "no-data"
     if ev.target_met is False or ev.budget.status == "exhausted":
@@ -139,8 +134,44 @@ def _thresholds(ev: SloEvaluation, configured: Iterable[Mapping[str, Any]]) -> l
     return sorted(out.values(), key=lambda t: (-t["factor"], t["name"]))
 
 
+def _coverage(ev: SloEvaluation, report_period: tuple[str, str]) -> dict[str, Any]:
+    """What this SLO covered, where it differs from the report's period (docs/report.md)."""
+    out: dict[str, Any] = {}
+    period = (iso(ev.period_start), iso(ev.period_end))
+    if period != report_period:
+        out["period"] = {"start": period[0], "end": period[1]}
+    if ev.window_start is not None:
+        out["sliPeriod"] = {"start": iso(ev.window_start), "end": period[1]}
+    if ev.partial_windows:
+        out["partialAlertWindows"] = [
+            {
+                "alert": p.alert,
+                "longWindow": format_duration(p.long_window_s),
+                "coveredFrom": iso(p.covered_from),
+            }
+            for p in ev.partial_windows
+        ]
+    return out
+
+
+def coverage_note(slo: Mapping[str, Any]) -> str:
+    """One sentence on what an SLO covered where it differs from the report ("" if not)."""
+    parts = []
+    if "period" in slo:
+        parts.append(f"history {slo['period']['start']} to {slo['period']['end']}")
+    if "sliPeriod" in slo:
+        sli = slo["sliPeriod"]
+        parts.append(f"SLI and budget over {sli['start']} to {sli['end']}")
+    for p in slo.get("partialAlertWindows", ()):
+        parts.append(f"{p['alert']} ({p['longWindow']} window) partial until {p['coveredFrom']}")
+    return ("Covered: " + "; ".join(parts) + ".") if parts else ""
+
+
 def _slo(
-    ev: SloEvaluation, configured_thresholds: Iterable[Mapping[str, Any]], max_points: int
+    ev: SloEvaluation,
+    configured_thresholds: Iterable[Mapping[str, Any]],
+    max_points: int,
+    report_period: tuple[str, str],
 ) -> dict[str, Any]:
     status = slo_status(ev)
     return {
@@ -160,6 +191,7 @@ def _slo(
         "burnRateThresholds": _thresholds(ev, configured_thresholds),
         "alerts": [_alert(a) for a in sorted(ev.alerts, key=lambda a: (a.start, a.name))],
         "series": downsample_series(ev.series, max_points) if ev.series and max_points else None,
+        **_coverage(ev, report_period),
     }
 
 
@@ -207,7 +239,12 @@ def build_report(
         meta = _meta(services_meta, name)
         slo_meta = meta.get("slos") or {}
         slos = [
-            _slo(ev, (slo_meta.get(ev.slo_id) or {}).get("burnRateAlerts") or (), max_points)
+            _slo(
+                ev,
+                (slo_meta.get(ev.slo_id) or {}).get("burnRateAlerts") or (),
+                max_points,
+                (start_text, end_text),
+            )
             for ev in evs
         ]
         first = evs[0] if evs else None

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..common.figures import fmt_number
+from .model import coverage_note
 from .status import HTML_SYMBOL, SERVICE_LABEL, STATUS_LABEL
 from .svg import HLine, Line, legend_swatch, line_chart
 
@@ -250,7 +251,8 @@ def _slo_detail(
         f'<article class="slo" id="{anchor}"><h4>{_status(slo["status"])} {_e(slo["name"])} '
         f'<span class="muted">({_e(slo["id"])}, {_e(slo["sliType"])})</span></h4>'
         f'<div class="figs">{fig_html}</div>'
-        f"{_charts(slo, start, end, labels)}{_alerts(slo)}</article>"
+        + (f'<p class="muted">{_e(note)}</p>' if (note := coverage_note(slo)) else "")
+        + f"{_charts(slo, start, end, labels)}{_alerts(slo)}</article>"
     )
 
 

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from ..common.figures import fmt_number
+from .model import coverage_note
 from .status import STATUS_LABEL, STATUS_SYMBOL, TYPE_SYMBOL
 
 # Characters that mean something in GitHub-flavoured Markdown.
@@ -76,6 +77,14 @@ def render_markdown(report: dict[str, Any]) -> str:
                 f"| {_pct(slo['errorBudget']['remainingPercent'])} | {burn} "
                 f"| {len(slo['alerts'])} |"
             )
+    notes = [
+        f"- {md_escape(svc['name'])} / {md_escape(slo['name'])}: {md_escape(note)}"
+        for svc in report["services"]
+        for slo in svc["slos"]
+        if (note := coverage_note(slo))
+    ]
+    if notes:
+        lines += ["", *notes]
     recs = report["recommendations"]
     if recs:
         lines.append("")

@@ -1,8 +1,9 @@
 """Turn one SLO's per-bucket good/total series into an `SloEvaluation`.
 
 Every source (embedded counters, Parquet backfill, Prometheus history) ends here, so the
-figures a report shows are computed one way, by the Rust core: budget, burn rates over
-each alert window, period-to-date SLI and budget, and the alert backtest.
+figures a report shows are computed one way: the budget (`budget.py`, exact rationals), the
+rolling burn rates, cumulative SLI and the alert backtest (the Rust core), and the burn
+rates ending at the period's end and the burndown (tail and cumulative sums in numpy).
 """
 
 from __future__ import annotations
@@ -16,11 +17,24 @@ import pyarrow as pa
 
 from .. import _core
 from ..common.durations import format_duration
-from ..config import SLO, BurnRateAlert, Service
+from ..common.figures import reaches
+from ..config import SLO, Service
 from ..errors import InvalidInputError
-from .budget import error_budget as _budget
-from .evaluation import FiredAlert, Series, SloEvaluation
-from .period import period_bounds  # noqa: F401  (re-exported: sources import it from here)
+from .budget import period_budget
+from .evaluation import ChartSeries, FiredAlert, PartialWindow, SloEvaluation
+from .period import period_bounds
+from .windows import alert_tiers, report_windows, usable_alerts
+
+__all__ = [
+    "BucketSeries",
+    "alert_tiers",
+    "covered_backtest",
+    "cumulative_figures",
+    "evaluate_series",
+    "period_bounds",
+    "report_windows",
+    "usable_alerts",
+]
 
 _SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 
@@ -52,68 +66,65 @@ class BucketSeries:
         return self.start + timedelta(seconds=index * self.bucket_seconds)
 
 
-def usable_alerts(
-    slo: SLO, bucket_seconds: int, horizon_seconds: int | None = None
-) -> list[BurnRateAlert]:
-    """The SLO's burn-rate alerts whose windows are whole buckets (and fit the horizon)."""
-    return [
-        a
-        for a in slo.alerting.burn_rate
-        if a.long_window % bucket_seconds == 0
-        and a.short_window % bucket_seconds == 0
-        and (horizon_seconds is None or a.long_window <= horizon_seconds)
-    ]
-
-
-def alert_tiers(alerts: list[BurnRateAlert]) -> list[tuple[float, int, int]]:
-    """(factor, long window, short window) per alert, as the core takes them."""
-    return [(float(a.factor), a.long_window, a.short_window) for a in alerts]
-
-
-def report_windows(slo: SLO, bucket_seconds: int, period_seconds: int) -> list[int]:
-    """The windows whose burn rate a report shows: every alert window, then the period."""
-    seen: list[int] = []
-    for a in slo.alerting.burn_rate:
-        for w in (a.short_window, a.long_window):
-            if w not in seen and w % bucket_seconds == 0 and w <= period_seconds:
-                seen.append(w)
-    seen.sort()
-    if period_seconds not in seen:
-        seen.append(period_seconds)
-    return seen
-
-
 def cumulative_figures(
     good: np.ndarray, total: np.ndarray, budget_fraction: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """After each bucket: the period-to-date SLI in percent (NaN before the first event),
-    and the budget burndown, the share of the period's budget left: 1 - bad so far /
-    (budget share of all the period's events). The burndown only falls and ends at the
-    period's figure; a period-to-date ratio would swing wildly over the first events."""
-    cum_total = np.cumsum(total, dtype=np.float64)
-    cum_good = np.cumsum(good, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sli = np.where(cum_total > 0, cum_good / cum_total * 100.0, np.nan)
-    all_events = cum_total[-1] if len(cum_total) else 0.0
+    """After each bucket: the span-to-date SLI in percent (NaN before the first event; the
+    core's `cumulative`), and the budget burndown, the share of the span's budget left:
+    1 - bad so far / (budget share of all the span's events). The burndown only falls and
+    ends at the span's figure; a span-to-date ratio would swing wildly over the first events."""
+    # The SLI does not depend on the target; the core only checks that it is one.
+    sli_fraction, _ = _core.cumulative(good, total, 100.0 * (1.0 - budget_fraction))
+    sli = sli_fraction.to_numpy(zero_copy_only=False) * 100.0  # nulls become NaN
+    all_events = int(total.sum())
     if all_events == 0:
         return sli, np.ones(len(total))
-    return sli, 1.0 - (cum_total - cum_good) / (budget_fraction * all_events)
+    bad_so_far = np.cumsum(total - good, dtype=np.float64)
+    return sli, 1.0 - bad_so_far / (budget_fraction * all_events)
 
 
-def _fired_alerts(slo: SLO, series: BucketSeries) -> list[FiredAlert]:
-    usable = usable_alerts(slo, series.bucket_seconds)
+def covered_backtest(
+    slo: SLO, good: np.ndarray, total: np.ndarray, bucket_seconds: int
+) -> list[tuple[int, int, int, float]]:
+    """The core's alert backtest over per-bucket counts whose data begins at bucket 0:
+    (alert index, first firing bucket, end bucket exclusive, peak long-window burn). An
+    alert cannot fire while its long window reaches before the data (bucket i is judged on
+    buckets i - k + 1 .. i, all data from bucket k - 1 on): no cold-start alerts."""
+    alerts = usable_alerts(slo, bucket_seconds)
+    target = float(slo.target)
     intervals = _core.backtest(
-        series.good,
-        series.total,
-        series.bucket_seconds,
-        float(slo.target),
-        alert_tiers(usable),
-        slo.alerting.min_events,
+        good, total, bucket_seconds, target, alert_tiers(alerts), slo.alerting.min_events
     )
+    out = []
+    long_burns: dict[int, np.ndarray] = {}
+    for pos, first, end, peak in intervals:
+        k = alerts[pos].long_window // bucket_seconds
+        if end <= k - 1:
+            continue  # it only ever held on a partial window
+        if first < k - 1:
+            first = k - 1
+            if k not in long_burns:
+                (arr,) = _core.rolling_burn_rates(good, total, [k], target)
+                long_burns[k] = arr.to_numpy()
+            peak = float(long_burns[k][first:end].max())
+        out.append((pos, first, end, peak))
+    return out
+
+
+def _fired_alerts(
+    slo: SLO, series: BucketSeries, first_shown: int
+) -> tuple[list[FiredAlert], list[PartialWindow]]:
+    """Burn-rate alerts over the whole series (lead-in included) that fire in the period
+    (from bucket `first_shown`). The data begins with the series: an alert whose long window
+    still reaches before it cannot fire there (its window is partial)."""
+    usable = usable_alerts(slo, series.bucket_seconds)
+    bucket = series.bucket_seconds
     n = len(series.good)
     out: list[FiredAlert] = []
-    for tier_pos, first, end, peak in intervals:
-        alert = usable[tier_pos]
+    for pos, first, end, peak in covered_backtest(slo, series.good, series.total, bucket):
+        if end <= first_shown:
+            continue  # over before the period began
+        alert = usable[pos]
         out.append(
             FiredAlert(
                 name=alert.name,
@@ -129,20 +140,30 @@ def _fired_alerts(slo: SLO, series: BucketSeries) -> list[FiredAlert]:
                 short_window_s=alert.short_window,
             )
         )
-    return out
+    partial = {}
+    for alert in usable:
+        covered = alert.long_window // bucket - 1
+        if covered > first_shown and alert.name not in partial:
+            partial[alert.name] = PartialWindow(
+                alert.name, alert.long_window, series.time_at(covered + 1)
+            )
+    return out, list(partial.values())
 
 
-def _exhaustion_alerts(slo: SLO, remaining: np.ndarray, series: BucketSeries) -> list[FiredAlert]:
-    """Budget-exhaustion thresholds crossed in the period. The burndown only falls, so a
-    crossed threshold stays crossed to the end of the period (`end` is None)."""
+def _exhaustion_alerts(
+    slo: SLO, remaining: np.ndarray, series: BucketSeries, offset: int
+) -> list[FiredAlert]:
+    """Budget-exhaustion levels reached in the SLI's span (which starts at bucket `offset`
+    of the series). The burndown only falls, so a level reached stays reached to the end of
+    the period (`end` is None)."""
     consumed = 1.0 - remaining
     out = []
     for threshold in slo.alerting.budget_exhaustion:
         level = float(threshold.percentage) / 100.0
-        hits = np.nonzero(consumed >= level * (1 - 1e-12))[0]
+        hits = np.nonzero(reaches(consumed, level))[0]  # type: ignore[arg-type]
         if len(hits) == 0:
             continue
-        first = int(hits[0])
+        first = int(hits[0]) + offset
         out.append(
             FiredAlert(
                 name=f"budget-{threshold.percentage}",
@@ -157,6 +178,13 @@ def _exhaustion_alerts(slo: SLO, remaining: np.ndarray, series: BucketSeries) ->
     return out
 
 
+def _index(series: BucketSeries, t: datetime | None, default: int) -> int:
+    if t is None:
+        return default
+    k = round((t - series.start).total_seconds()) // series.bucket_seconds
+    return min(max(int(k), 0), len(series.good))
+
+
 def evaluate_series(
     service: Service,
     slo: SLO,
@@ -164,25 +192,41 @@ def evaluate_series(
     *,
     period_end: datetime | None = None,
     with_series: bool = True,
+    period_start: datetime | None = None,
+    window_start: datetime | None = None,
+    budget_seconds: int | None = None,
 ) -> SloEvaluation:
-    """Evaluate an SLO over the period the series covers."""
+    """Evaluate an SLO over `[period_start, period_end)` of the series (default: all of it).
+
+    The series may begin before `period_start` (a lead-in): alert windows then see the data
+    before the period, while only alerts firing in the period are reported. The data is
+    taken to begin with the series, so an alert whose long window reaches before it cannot
+    fire yet (`partial_windows`). The SLI and budget cover `[window_start, period_end)`
+    (default: the period), a budget of `budget_seconds` (default: that span's length).
+    """
     n = len(series.good)
     bucket = series.bucket_seconds
-    period_start = series.start
     period_end = period_end or series.time_at(n)
-    period_seconds = max(int((period_end - period_start).total_seconds()), bucket)
-    good_sum, total_sum = int(series.good.sum()), int(series.total.sum())
+    shown = _index(series, period_start, 0)
+    period_start = series.time_at(shown) if period_start is not None else series.start
+    sli_from = max(_index(series, window_start, shown), shown)
+    window_start = series.time_at(sli_from)
+    span_seconds = max(int((period_end - window_start).total_seconds()), bucket)
+    budget_seconds = budget_seconds or span_seconds
+    good_w, total_w = series.good[sli_from:], series.total[sli_from:]
+    good_sum, total_sum = int(good_w.sum()), int(total_w.sum())
     target = float(slo.target)
+    bf = float(slo.budget_fraction)
 
-    windows = report_windows(slo, bucket, max(period_seconds, bucket))
+    # Burn rates ending at the period's end over each alert window the data covers, then
+    # over the SLI's span; each needs only its window's tail sums.
+    windows = report_windows(slo, bucket, span_seconds)
+    windows = [w for w in windows[:-1] if w <= n * bucket] + windows[-1:]
     burn_now: dict[str, float] = {}
     burn_series: dict[str, np.ndarray] = {}
-    bf = float(slo.budget_fraction)
     if n:
-        # Burn rates now need only each window's tail sums; whole rolling series are
-        # computed (by the core) only for the alert long windows the charts draw.
         for w in windows:
-            # A calendar period's window is month- or week-to-date: name it so.
+            # A calendar window is month- or week-to-date: name it so.
             if w == windows[-1] and slo.time_window.calendar is not None:
                 label = str(slo.time_window.calendar)
             else:
@@ -191,31 +235,38 @@ def evaluate_series(
             t = int(series.total[-k:].sum())
             burn_now[label] = 0.0 if t == 0 else (t - int(series.good[-k:].sum())) / t / bf
         if with_series:
+            # Whole rolling series (the core) only for the alert long windows the charts
+            # draw, over the lead-in too, so the period's first buckets see full windows.
             chart_windows = sorted({a.long_window for a in slo.alerting.burn_rate} & set(windows))
             arrays = _core.rolling_burn_rates(
                 series.good, series.total, [w // bucket for w in chart_windows], target
             )
             for w, arr in zip(chart_windows, arrays, strict=True):
-                burn_series[format_duration(w)] = arr.to_numpy()
-        sli_series, remaining = cumulative_figures(series.good, series.total, bf)
+                burn_series[format_duration(w)] = arr.to_numpy()[shown:]
+        sli_series, remaining = cumulative_figures(good_w, total_w, bf)
     else:
         sli_series, remaining = np.ones(0), np.ones(0)
-    # The budget's period is the SLO's window; the evaluated span may be shorter.
-    budget_period = slo.time_window.seconds
     longs = sorted(a.long_window for a in slo.alerting.burn_rate)
     hour_label = format_duration(longs[0]) if longs else ""
     hour_burn = burn_now.get(hour_label, 0.0)
-    budget = _budget(slo, budget_period, good_sum, total_sum, hour_burn)
-    alerts = _fired_alerts(slo, series) if n else []
-    alerts += _exhaustion_alerts(slo, remaining, series) if n else []
+    budget = period_budget(slo, budget_seconds, good_sum, total_sum, hour_burn)
+    alerts: list[FiredAlert] = []
+    partial: list[PartialWindow] = []
+    if n:
+        alerts, partial = _fired_alerts(slo, series, shown)
+        alerts += _exhaustion_alerts(slo, remaining, series, sli_from)
     alerts.sort(key=lambda a: (a.start, -_SEVERITY_RANK.get(a.severity, 0)))
 
     chart = None
     if with_series:
-        chart = Series(
-            timestamps=_bucket_ends(series.start, series.bucket_seconds, n),
-            sli_percent=sli_series,
-            budget_remaining_percent=remaining * 100.0,
+        # History before the SLI's span has no SLI or budget figures: NaN there.
+        before = np.full(sli_from - shown, np.nan)
+        chart = ChartSeries(
+            timestamps=_bucket_ends(period_start, bucket, n - shown),
+            sli_percent=np.concatenate([before, sli_series]) if len(before) else sli_series,
+            budget_remaining_percent=np.concatenate([before, remaining * 100.0])
+            if len(before)
+            else remaining * 100.0,
             burn_rate=burn_series,
         )
     return SloEvaluation(
@@ -236,6 +287,8 @@ def evaluate_series(
         alerts=alerts,
         series=chart,
         min_events=slo.alerting.min_events,
+        window_start=window_start if sli_from > shown else None,
+        partial_windows=partial,
     )
 
 

@@ -10,18 +10,20 @@ source ends in, so a report from a backfill agrees exactly with one from its exp
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from ..backfill.counts import SloCounts, split_counts
 from ..backfill.engine import backfill_slos
-from ..config import Config
+from ..common.times import from_epoch, iso
+from ..config import SLO, Config, Service
 from ..errors import InvalidInputError
-from ..slo.evaluate import BucketSeries, evaluate_series, period_bounds
+from ..slo.evaluate import BucketSeries
 from ..slo.evaluation import SloEvaluation
+from .evaluate_all import chosen_slos, evaluate_all
 
 if TYPE_CHECKING:
     from ..backfill.engine import PartialState
@@ -30,12 +32,11 @@ if TYPE_CHECKING:
 Key = tuple[str, str]  # (service, SLO id)
 
 
-def _dt(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
+_dt = from_epoch
 
 
 def _iso(seconds: int | None) -> str:
-    return "..." if seconds is None else _dt(seconds).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return "..." if seconds is None else iso(seconds)
 
 
 class BackfillSource:
@@ -119,21 +120,44 @@ class BackfillSource:
         """Each SLO of `config` (of `services`) over its period: explicit start/end, the
         last `days`, or its own window, ending at `end`, by default the end of the data.
         Buckets of the period outside the data count as no traffic."""
-        chosen = [(sv, s) for sv, s in backfill_slos(config) if not services or sv.name in services]
+        return evaluate_all(
+            config,
+            self,
+            start=start,
+            end=end,
+            days=days,
+            services=services,
+            with_series=with_series,
+        )
+
+    # The `BucketSource` side (see `evaluate_all`).
+
+    parallel = False
+    no_data_hint = "choose a period inside the data with --start/--end/--days"
+
+    def slos(self, config: Config, services: Sequence[str] | None) -> list[tuple[Service, SLO]]:
+        chosen = chosen_slos(backfill_slos(config), services)
         self._check_slos([(sv.name, s.id) for sv, s in chosen], config)
-        end = end or _dt(self._data_end())
+        return chosen
+
+    def default_end(self) -> datetime:
+        return _dt(self._data_end())
+
+    def data_start(self, service: Service, slo: SLO, end: datetime) -> datetime | None:
+        """Where the rows begin: the first bucket with events of any SLO, not before the
+        data's stated start (a backfill's --start)."""
+        nonzero = [(c.first, c.total.nonzero()[0]) for c in self.counts.values()]
+        firsts = [first + int(nz[0]) for first, nz in nonzero if len(nz)]
+        first = min(firsts) * self.bucket_seconds if firsts else None
+        if first is None:
+            return None if self.start is None else _dt(self.start)
+        return _dt(first if self.start is None else max(first, self.start))
+
+    def buckets(self, service: Service, slo: SLO, start: datetime, end: datetime) -> BucketSeries:
         bs = self.bucket_seconds
-        out = []
-        for service, slo in chosen:
-            p_start, p_end = period_bounds(slo, start=start, end=end, days=days, bucket_seconds=bs)
-            first, stop = int(p_start.timestamp()) // bs, int(p_end.timestamp()) // bs
-            self._check_period(first * bs, stop * bs)
-            good, total = self.counts[(service.name, slo.id)].dense(first, stop - 1)
-            series = BucketSeries(p_start, bs, good, total)
-            out.append(
-                evaluate_series(service, slo, series, period_end=p_end, with_series=with_series)
-            )
-        return out
+        first, stop = int(start.timestamp()) // bs, int(end.timestamp()) // bs
+        good, total = self.counts[(service.name, slo.id)].dense(first, stop - 1)
+        return BucketSeries(start, bs, good, total)
 
     def _data_end(self) -> int:
         if self.end is not None:
@@ -156,7 +180,9 @@ class BackfillSource:
             "choose services with --services"
         )
 
-    def _check_period(self, start: int, end: int) -> None:
+    def check_period(self, start_dt: datetime, end_dt: datetime) -> None:
+        """A period that misses the data entirely is a mistake, not a no-traffic report."""
+        start, end = int(start_dt.timestamp()), int(end_dt.timestamp())
         if (self.end is None or start < self.end) and (self.start is None or end > self.start):
             return
         raise InvalidInputError(

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
+from ..common.times import from_epoch
 from ..config import SLO, Config, Service
 from ..embedded import EmbeddedStore
-from ..errors import NoDataError
-from ..slo.evaluate import BucketSeries, evaluate_series, period_bounds
+from ..slo.evaluate import BucketSeries
 from ..slo.evaluation import SloEvaluation
+from .evaluate_all import chosen_slos, evaluate_all
 
 DEFAULT_STORE = ".nexus-sre/store"
 
@@ -30,6 +31,38 @@ def open_store(config: Config, directory: str | os.PathLike[str] | None = None) 
     return store
 
 
+class StoreSource:
+    """An embedded store as a `BucketSource`: its data begins a horizon before its "now"."""
+
+    parallel = True
+    no_data_hint = (
+        "record requests with SLOManager, or run `nexus-sre demo` to create a demo dataset"
+    )
+
+    def __init__(self, store: EmbeddedStore, label: str = ""):
+        self.store = store
+        self.bucket_seconds = store.bucket_seconds
+        self.label = f"embedded store {label or default_store_dir()}"
+
+    def slos(self, config: Config, services: Sequence[str] | None) -> list[tuple[Service, SLO]]:
+        return chosen_slos(list(config.slos()), services)
+
+    def default_end(self) -> datetime:
+        return datetime.now(UTC)
+
+    def data_start(self, service: Service, slo: SLO, end: datetime) -> datetime | None:
+        # The ring keeps a horizon before its newest time; one read spans at most that.
+        counter = self.store.counter(slo.id)
+        return from_epoch(max(counter.now(), end.timestamp()) - counter.horizon_seconds)
+
+    def check_period(self, start: datetime, end: datetime) -> None:
+        pass  # any period: outside the ring is no data
+
+    def buckets(self, service: Service, slo: SLO, start: datetime, end: datetime) -> BucketSeries:
+        table = self.store.counter(slo.id).series(start.timestamp(), end.timestamp())
+        return BucketSeries.from_table(table, self.bucket_seconds, start)
+
+
 def evaluate_store(
     config: Config,
     store: EmbeddedStore,
@@ -41,24 +74,12 @@ def evaluate_store(
     with_series: bool = True,
     store_label: str = "",
 ) -> list[SloEvaluation]:
-    chosen = [(sv, s) for sv, s in config.slos() if not services or sv.name in services]
-
-    def one(pair: tuple[Service, SLO]) -> SloEvaluation:
-        service, slo = pair
-        p_start, p_end = period_bounds(
-            slo, start=start, end=end, days=days, bucket_seconds=store.bucket_seconds
-        )
-        table = store.counter(slo.id).series(p_start.timestamp(), p_end.timestamp())
-        series = BucketSeries.from_table(table, store.bucket_seconds, p_start)
-        return evaluate_series(service, slo, series, period_end=p_end, with_series=with_series)
-
-    # The core's kernels and numpy release the GIL: workers keep both cores busy.
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        out = list(pool.map(one, chosen))
-    if out and not any(e.total for e in out):
-        raise NoDataError(
-            f"embedded store {store_label or default_store_dir()}: no events recorded for these "
-            "SLOs in the period; record requests with SLOManager, or run `nexus-sre demo` "
-            "to create a demo dataset"
-        )
-    return out
+    return evaluate_all(
+        config,
+        StoreSource(store, store_label),
+        start=start,
+        end=end,
+        days=days,
+        services=services,
+        with_series=with_series,
+    )

@@ -1,18 +1,24 @@
-"""Pick a source by name and turn its history into `SloEvaluation`s for reports and budgets."""
+"""Pick a source by name and turn its history into `SloEvaluation`s for reports and budgets
+(through `evaluate_all`, the one loop every source feeds)."""
 
 from __future__ import annotations
 
 import math
-from datetime import datetime
-from typing import Any
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..config import Config
-from ..errors import InvalidInputError, NoDataError
-from ..slo.evaluate import BucketSeries, evaluate_series, period_bounds
+from ..config import SLO, Config, Service
+from ..errors import InvalidInputError
+from ..slo.evaluate import BucketSeries
 from ..slo.evaluation import SloEvaluation
 from . import SOURCES
+from .evaluate_all import chosen_slos, evaluate_all
+
+if TYPE_CHECKING:
+    from .prometheus import PrometheusBackend
 
 
 def evaluations_from(
@@ -99,28 +105,52 @@ def _from_prometheus(
             "basic_auth": settings.basic_auth,
             "verify": settings.verify,
         }
-    out = []
     with PrometheusBackend(url, headers=headers, timeout=timeout, **auth) as backend:
-        for service, slo in config.slos():
-            if services and service.name not in services:
-                continue
-            p_start, p_end = period_bounds(slo, bucket_seconds=60, **window)
-            points = backend.history((service, slo), p_start.timestamp(), p_end.timestamp(), 60)
-            n = int((p_end - p_start).total_seconds()) // 60
-            good = np.zeros(n, np.uint64)
-            total = np.zeros(n, np.uint64)
-            base = p_start.timestamp()
-            for p in points:
-                # A point covers the step ending at its timestamp: bucket (ts - base)/60 - 1.
-                i = round((p.timestamp - base) / 60) - 1
-                if 0 <= i < n and math.isfinite(p.total):
-                    # increase() extrapolates: round to whole events.
-                    total[i] = round(p.total)
-                    good[i] = min(round(p.good), int(total[i]))
-            series = BucketSeries(start=p_start, bucket_seconds=60, good=good, total=total)
-            out.append(
-                evaluate_series(service, slo, series, period_end=p_end, with_series=with_series)
-            )
-    if out and not any(e.total for e in out):
-        raise NoDataError(f"Prometheus at {url}: no events for these SLOs in the period")
-    return out
+        return evaluate_all(
+            config,
+            PrometheusHistory(backend),
+            services=services,
+            with_series=with_series,
+            **window,
+        )
+
+
+class PrometheusHistory:
+    """Prometheus as a `BucketSource`: one-minute increases of the SLI's counters, as far
+    back as asked (what Prometheus no longer holds reads as no traffic)."""
+
+    bucket_seconds = 60
+    parallel = False
+    no_data_hint = "check the SLOs' queries and the time range"
+
+    def __init__(self, backend: PrometheusBackend):
+        self.backend = backend
+        self.label = f"Prometheus at {backend.url}"
+
+    def slos(self, config: Config, services: Sequence[str] | None) -> list[tuple[Service, SLO]]:
+        return chosen_slos(list(config.slos()), services)
+
+    def default_end(self) -> datetime:
+        return datetime.now(UTC)
+
+    def data_start(self, service: Service, slo: SLO, end: datetime) -> datetime | None:
+        return None
+
+    def check_period(self, start: datetime, end: datetime) -> None:
+        pass
+
+    def buckets(self, service: Service, slo: SLO, start: datetime, end: datetime) -> BucketSeries:
+        step = self.bucket_seconds
+        points = self.backend.history((service, slo), start.timestamp(), end.timestamp(), step)
+        n = int((end - start).total_seconds()) // step
+        good = np.zeros(n, np.uint64)
+        total = np.zeros(n, np.uint64)
+        base = start.timestamp()
+        for p in points:
+            # A point covers the step ending at its timestamp: bucket (ts - base)/step - 1.
+            i = round((p.timestamp - base) / step) - 1
+            if 0 <= i < n and math.isfinite(p.total):
+                # increase() extrapolates: round to whole events.
+                total[i] = round(p.total)
+                good[i] = min(round(p.good), int(total[i]))
+        return BucketSeries(start=start, bucket_seconds=step, good=good, total=total)

@@ -6,13 +6,13 @@ import os
 import time
 from pathlib import Path
 
-from common import build_store, store_state
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from common import build_store, store_state
 from nexus_sre.middleware import SLOMiddleware, error_intake_route, metrics_app
 
 store = build_store()

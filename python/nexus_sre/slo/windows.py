@@ -1,0 +1,72 @@
+"""The alert windows of an SLO, derived once: which windows a counter keeps, which burn rates
+a report shows, the tiers the core evaluates, and the check that they are whole buckets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from ..common.durations import format_duration
+from ..config import SLO, BurnRateAlert
+from ..errors import WindowError
+
+
+def alert_windows(slo: SLO) -> list[int]:
+    """Every long and short window of the SLO's burn-rate alerts, ascending, once each."""
+    return sorted({w for a in slo.alerting.burn_rate for w in (a.long_window, a.short_window)})
+
+
+def longest_alert_window(slo: SLO) -> int:
+    """The lead-in alert windows need before a period starts (0 without alerts)."""
+    return max(alert_windows(slo), default=0)
+
+
+def check_alert_buckets(slo: SLO, bucket_seconds: int) -> None:
+    """WindowError, naming the SLO, alert and window, unless every alert window is a whole
+    number of buckets: the one behaviour of streaming evaluation and backfill alike."""
+    for a in slo.alerting.burn_rate:
+        for what, w in (("window", a.long_window), ("short window", a.short_window)):
+            if w % bucket_seconds:
+                raise WindowError(
+                    f"SLO {slo.id!r}: alert {a.name!r} {what} {format_duration(w)} is not a "
+                    f"whole number of {format_duration(bucket_seconds)} buckets; use a "
+                    "window that is"
+                )
+
+
+def usable_alerts(
+    slo: SLO, bucket_seconds: int, horizon_seconds: int | None = None
+) -> list[BurnRateAlert]:
+    """The SLO's burn-rate alerts (windows checked to be whole buckets) whose long window
+    fits the horizon of the data."""
+    check_alert_buckets(slo, bucket_seconds)
+    return [
+        a
+        for a in slo.alerting.burn_rate
+        if horizon_seconds is None or a.long_window <= horizon_seconds
+    ]
+
+
+def alert_tiers(alerts: list[BurnRateAlert]) -> list[tuple[float, int, int]]:
+    """(factor, long window, short window) per alert, as the core takes them."""
+    return [(float(a.factor), a.long_window, a.short_window) for a in alerts]
+
+
+def report_windows(slo: SLO, bucket_seconds: int, period_seconds: int) -> list[int]:
+    """The windows whose burn rate a report shows: every alert window that fits the period,
+    then the period itself."""
+    check_alert_buckets(slo, bucket_seconds)
+    shown = [w for w in alert_windows(slo) if w <= period_seconds]
+    return shown if period_seconds in shown else [*shown, period_seconds]
+
+
+def own_window(slo: SLO, end: datetime) -> tuple[datetime, int]:
+    """The SLO's own window ending at `end`: its start and its full length in seconds. A
+    calendar window is the month or week containing the instant before `end`, with its
+    real length in its time zone (31 days in December, 23 or 25 hours more or less across
+    DST); a rolling window is the `seconds` before `end`."""
+    tw = slo.time_window
+    if tw.calendar is None:
+        return end - timedelta(seconds=tw.seconds), tw.seconds
+    first, last = tw.bounds(end - timedelta(seconds=1))
+    length = int((last.astimezone(UTC) - first.astimezone(UTC)).total_seconds())
+    return first.astimezone(UTC), length
