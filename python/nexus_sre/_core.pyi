@@ -2,7 +2,8 @@
 
 Hand-written; `scripts/stubtest.sh` checks it against the built extension. Errors are the
 classes of `nexus_sre.errors`: `InvalidInputError` (also a `ValueError`) for bad arguments,
-`WindowError` for bad windows, `ArrowTypeError` for Arrow data of the wrong type or shape.
+`WindowError` for bad windows, `ArrowTypeError` for Arrow data of the wrong type or shape,
+`DataError` and `BadRowError` for bad backfill input.
 """
 
 import os
@@ -13,25 +14,23 @@ import pyarrow as pa
 
 __all__ = [
     "BACKFILL_REASONS",
+    "VALID_TIME_RANGE",
+    "WORKBOOK_TIERS",
     "BackfillAggregator",
     "ErrorBudget",
     "ServiceRecorder",
     "WindowStats",
     "WindowedCounter",
     "_empty_call",
-    "add_cumulative",
     "backtest",
     "budget_fraction",
     "budget_spent",
     "budget_status",
     "burn_rate",
-    "counter_cumulative",
-    "counter_path",
     "cumulative",
     "error_budget",
     "error_budget_from_sli",
     "evaluate_alerts",
-    "open_shared_counter",
     "parquet_layout",
     "promql_sli",
     "rolling_burn_rates",
@@ -83,6 +82,25 @@ class WindowedCounter:
         clock: str = "system",
         now: float | None = None,
     ) -> WindowedCounter: ...
+    @classmethod
+    def open_shared(
+        cls,
+        path: str | os.PathLike[str],
+        bucket_seconds: int = 60,
+        horizon_seconds: int = 2592000,
+        future_skew_seconds: int = 60,
+        create: bool = True,
+    ) -> tuple[WindowedCounter, bool]:
+        """Open (or create) a counter whose ring is the memory-mapped file `path`, shared by
+        every process that opens it; returns (counter, created). A damaged header or other
+        settings raise InvalidInputError."""
+    @property
+    def path(self) -> Path | None:
+        """The file behind a shared counter; None for an in-process one."""
+    def cumulative(self) -> tuple[int, int]:
+        """(good, total) ever recorded into the counter's ring: monotonic."""
+    def add_cumulative(self, good: int, total: int) -> None:
+        """Add to the cumulative totals only (restoring a snapshot)."""
     def record(self, good: bool, timestamp: float | None = None) -> bool:
         """Record one event now or at `timestamp` (epoch seconds); False when dropped."""
     def add(self, good: int, total: int, timestamp: float | None = None) -> bool:
@@ -215,6 +233,10 @@ def workbook_factor(budget_share: float, period_seconds: int, long_seconds: int)
 def workbook_tiers(period_seconds: int) -> list[_Tier]:
     """The SRE Workbook's four tiers for a period as (factor, long_seconds, short_seconds)."""
 
+WORKBOOK_TIERS: tuple[tuple[str, str, int, int, str], ...]
+"""The Workbook's tiers as data: (name, budget share as a decimal string such as "0.02",
+long window s, short window s, severity); the one definition of them."""
+
 def evaluate_alerts(
     counter: WindowedCounter,
     target: float,
@@ -254,32 +276,11 @@ def parquet_layout(path: str) -> tuple[list[str], list[int]] | None:
     """(column names, rows per row group) of a Parquet file if the built-in reader can
     decode it (codecs: none, snappy, zstd, lz4), else None."""
 
-# Shared-memory counters (rust/nexus-sre-py/src/shared.rs)
-
-def open_shared_counter(
-    path: str | os.PathLike[str],
-    bucket_seconds: int = 60,
-    horizon_seconds: int = 2592000,
-    future_skew_seconds: int = 60,
-    create: bool = True,
-) -> tuple[WindowedCounter, bool]:
-    """Open (or create) a counter whose ring is the memory-mapped file `path`, shared by
-    every process that opens it; returns (counter, created). A damaged header or other
-    settings raise InvalidInputError."""
-
-def counter_cumulative(counter: WindowedCounter) -> tuple[int, int]:
-    """(good, total) ever recorded into the counter's ring: monotonic."""
-
-def add_cumulative(counter: WindowedCounter, good: int, total: int) -> None:
-    """Add to the cumulative totals only (restoring a snapshot)."""
-
-def counter_path(counter: WindowedCounter) -> Path | None:
-    """The file behind a shared counter; None for an in-process one."""
-
 BACKFILL_REASONS: list[str]
 """Why the backfill kernel can skip a row, in its order (`BackfillAggregator.state`)."""
 
-_Problem = tuple[str, str, int | None, str]
+VALID_TIME_RANGE: tuple[int, int]
+"""Epoch seconds [from, to) a request or bucket time may have: 1990-01-01..2200-01-01 UTC."""
 
 @final
 class BackfillAggregator:
@@ -310,9 +311,19 @@ class BackfillAggregator:
         skip_bad_rows: bool = False,
         threads: int = 2,
     ) -> BackfillAggregator: ...
-    def push(self, batch: Any) -> _Problem | None:
+    def push(
+        self,
+        batch: Any,
+        *,
+        source: str = "<batch>",
+        batch_index: int = 0,
+        first_row: int = 0,
+        row_groups: list[int] | None = None,
+    ) -> None:
         """Aggregate one record batch (anything with `__arrow_c_array__`) with the GIL
-        released; None, or (column, reason, row in batch, message) of the row that stopped it."""
+        released. The batch is number `batch_index` of `source`, starting at its row
+        `first_row` (`row_groups`: rows per row group of a Parquet source); these name a bad
+        row, which raises BadRowError (a missing or mistyped column: DataError)."""
     def push_parquet(
         self,
         path: str,
@@ -321,11 +332,10 @@ class BackfillAggregator:
         *,
         threads: int = 2,
         batch_rows: int = 65536,
-    ) -> _Problem | None:
+    ) -> None:
         """Decode row groups `row_groups` of a Parquet file in Rust (only `columns`) and
-        aggregate them, on `threads` threads with the GIL released; None, or the problem
-        that stopped it with the row counted from the start of the file. Raises DataError
-        when the file cannot be read."""
+        aggregate them, on `threads` threads with the GIL released. A bad row raises
+        BadRowError (file, row group, row); a file that cannot be read BadFileError."""
     def state(
         self,
     ) -> tuple[list[tuple[int, pa.Array, pa.Array]], int, int, list[tuple[str, int]]]:

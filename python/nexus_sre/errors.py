@@ -74,6 +74,51 @@ class DataError(SloError):
     """Bad data in an input (nulls, negative latencies, timestamps out of range, ...)."""
 
 
+class BadRowError(DataError):
+    """A bad row in backfill input (a null, a time out of range, an unknown service, ...),
+    raised by the Rust kernel (`rust/nexus-sre-py/src/errors.rs`) when not skipping.
+
+    `column` is the column at fault, `reason` one of `nexus_sre.backfill.REASONS`, and the
+    row is located as precisely as the input allows: `source` (the file path, or a label
+    such as "<pyarrow.Table>"), `row` (counted from the start of the source), `row_group`
+    (its Parquet row group, None for other inputs) and `location`, all of it in words.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        column: str,
+        reason: str,
+        location: str,
+        source: str,
+        row: int | None = None,
+        row_group: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.column = column
+        self.reason = reason
+        self.location = location
+        self.source = source
+        self.row = row
+        self.row_group = row_group
+
+    def __reduce__(self) -> tuple[object, ...]:  # keyword-only fields survive pickling
+        fields = {
+            "column": self.column,
+            "reason": self.reason,
+            "location": self.location,
+            "source": self.source,
+            "row": self.row,
+            "row_group": self.row_group,
+        }
+        return (_bad_row, (str(self), fields))
+
+
+def _bad_row(message: str, fields: dict[str, object]) -> BadRowError:
+    return BadRowError(message, **fields)  # type: ignore[arg-type]
+
+
 class BadFileError(DataError):
     """A data file that cannot be read at all (not Parquet, truncated, unreadable): names it.
     A backfill fails with it, or lists the file and goes on with `on_bad_file="skip"`."""

@@ -1,5 +1,6 @@
-"""Every kind of bad data: a DataError naming the column and where (file, row group, row),
-or with skip_bad_rows the row skipped and counted by reason. Never a silent drop."""
+"""Every kind of bad data: a BadRowError (a DataError) naming the column, reason and where
+(file, row group, row), or with skip_bad_rows the row skipped and counted by reason. Never a
+silent drop."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from nexus_sre.backfill import Columns, backfill
-from nexus_sre.errors import DataError
+from nexus_sre.errors import BadRowError, DataError
 
 from .conftest import T0
 
@@ -55,13 +56,27 @@ def test_bad_row_in_parquet_names_column_row_group_and_row(
 ):
     path = tmp_path / "export.parquet"
     pq.write_table(_with(column, 25, value), path, row_group_size=10)
-    with pytest.raises(DataError) as info:
+    with pytest.raises(BadRowError) as info:
         backfill(small_config, str(path), columns=COLS)
     msg = str(info.value)
     assert f"column '{column}'" in msg
     assert f"{path}, row group 2, row 5 (file row 25)" in msg
     assert text in msg and reason in msg
-    assert info.value.column == column and info.value.reason == reason
+    err = info.value
+    assert (err.column, err.reason) == (column, reason)
+    assert (err.source, err.row_group, err.row) == (str(path), 2, 25)
+    assert err.location == f"{path}, row group 2, row 5 (file row 25)"
+
+
+@pytest.mark.parametrize(("column", "value", "reason", "text"), CASES)
+def test_bad_row_in_arrow_data_is_typed(small_config, column, value, reason, text):
+    with pytest.raises(BadRowError) as info:
+        backfill(small_config, _with(column, 25, value), columns=COLS)
+    err = info.value
+    assert isinstance(err, DataError)
+    assert (err.column, err.reason, err.row, err.row_group) == (column, reason, 25, None)
+    assert err.location == f"{err.source}, batch 0, row 25 (row 25)"
+    assert str(err) == f"column '{column}' in {err.location}: {text} [{reason}]"
 
 
 @pytest.mark.parametrize(("column", "value", "reason", "text"), CASES)
@@ -141,10 +156,10 @@ def test_earliest_bad_row_wins_across_row_groups_and_threads(small_config, tmp_p
     t = _with("latency_ms", 33, -1.0, _with("success", 17, None))
     path = tmp_path / "two.parquet"
     pq.write_table(t, path, row_group_size=10)
-    with pytest.raises(DataError) as info:
+    with pytest.raises(BadRowError) as info:
         backfill_partial(small_config, str(path), columns=COLS, threads=threads)
     assert f"{path}, row group 1, row 7 (file row 17)" in str(info.value)
-    assert info.value.reason == "null_outcome"
+    assert (info.value.reason, info.value.row_group, info.value.row) == ("null_outcome", 1, 17)
 
 
 def test_unreadable_row_group_names_file_and_row_group(small_config, tmp_path):

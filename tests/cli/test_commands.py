@@ -87,13 +87,24 @@ def test_alias_mechanism_is_one_line() -> None:
 
 @pytest.mark.parametrize(
     "command",
-    ["validate", "budgets", "report", "rules", "dashboards", "deploy", "backfill", "demo"],
+    [
+        "validate",
+        "budgets",
+        "report",
+        "rules",
+        "dashboards",
+        "deploy",
+        "backfill",
+        "demo",
+        "datadog",
+    ],
 )
 def test_every_command_takes_config_both_ways(tmp_path: Path, command: str) -> None:
     """A missing file is the same clear error, given as CONFIG or as --config."""
     extra = {
         "backfill": ["--data", "x.parquet"],
         "dashboards": ["-o", "out"],
+        "datadog": ["-o", "out"],
         "deploy": ["--rules-dir", ".", "--prometheus-url", "http://127.0.0.1:9"],
     }.get(command, [])
     for spelling in (["nope.yaml"], ["--config", "nope.yaml"]):

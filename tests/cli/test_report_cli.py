@@ -143,7 +143,11 @@ def test_empty_store_says_what_to_do(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("backend", "message"),
-    [("prometheus", "--prometheus-url"), ("parquet", "--data"), ("datadog", "not supported")],
+    [
+        ("prometheus", "--prometheus-url"),
+        ("parquet", "--data"),
+        ("datadog", "is PromQL, but global.monitoringBackend is datadog"),
+    ],
 )
 def test_configured_backend_without_its_settings_is_an_error_not_a_fallback(
     tmp_path: Path, backend: str, message: str

@@ -51,6 +51,27 @@ def test_workbook_factor_spends_the_stated_budget_share(period: int) -> None:
         assert abs(spent - share) < Decimal("1e-20")
 
 
+def test_workbook_tiers_have_one_definition_in_the_core() -> None:
+    from nexus_sre import _core
+    from nexus_sre.config.defaults import WORKBOOK_TIERS
+
+    assert _core.WORKBOOK_TIERS == (
+        ("page-1h", "0.02", 3600, 300, "critical"),
+        ("page-6h", "0.05", 21600, 1800, "critical"),
+        ("ticket-1d", "0.10", 86400, 7200, "warning"),
+        ("ticket-3d", "0.10", 259200, 21600, "warning"),
+    )
+    assert (
+        tuple((n, Decimal(share), lw, sw, sev) for n, share, lw, sw, sev in _core.WORKBOOK_TIERS)
+        == WORKBOOK_TIERS
+    )
+    # The core's float factors are the Decimal factors rounded once.
+    for days in (7, 28, 30, 31, 90):
+        floats = [f for f, _, _ in _core.workbook_tiers(days * 86400)]
+        exact = [float(a.factor) for a in workbook_burn_rates(days * 86400)]
+        assert floats[: len(exact)] == exact
+
+
 def test_short_period_skips_longer_default_windows() -> None:
     assert [a.name for a in workbook_burn_rates(86400)] == ["page-1h", "page-6h", "ticket-1d"]
     assert burn_rate_factor(Decimal("0.02"), 86400, 3600) == Decimal("0.48")

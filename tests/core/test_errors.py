@@ -4,6 +4,7 @@ and after an error nothing already recorded is lost."""
 from __future__ import annotations
 
 import math
+import pickle
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,14 @@ import pyarrow as pa
 import pytest
 
 from nexus_sre import _core
-from nexus_sre.errors import ArrowTypeError, InvalidInputError, SloError, WindowError
+from nexus_sre.errors import (
+    ArrowTypeError,
+    BadRowError,
+    DataError,
+    InvalidInputError,
+    SloError,
+    WindowError,
+)
 
 T0 = 1_700_000_000.0
 
@@ -32,6 +40,68 @@ def test_hierarchy() -> None:
     assert issubclass(InvalidInputError, ValueError) and issubclass(InvalidInputError, SloError)
     assert issubclass(WindowError, InvalidInputError)
     assert issubclass(ArrowTypeError, InvalidInputError) and issubclass(ArrowTypeError, TypeError)
+    assert issubclass(BadRowError, DataError)
+
+
+def _kernel() -> _core.BackfillAggregator:
+    return _core.BackfillAggregator(
+        bucket_seconds=60,
+        services=["api"],
+        slos=[(0, None), (0, 300.0)],
+        timestamp="ts",
+        service="svc",
+        success="ok",
+        latency="lat",
+    )
+
+
+def test_a_bad_row_crosses_the_boundary_as_bad_row_error() -> None:
+    batch = pa.record_batch(
+        {
+            "ts": pa.array([int(T0)] * 3, pa.int64()),
+            "svc": ["api", "api", "api"],
+            "ok": [True, None, True],
+            "lat": [1.0, 2.0, 3.0],
+        }
+    )
+    with pytest.raises(BadRowError) as info:
+        _kernel().push(batch, source="day1.parquet", batch_index=3, first_row=100)
+    err = info.value
+    assert (err.column, err.reason, err.source, err.row, err.row_group) == (
+        "ok",
+        "null_outcome",
+        "day1.parquet",
+        101,
+        None,
+    )
+    assert err.location == "day1.parquet, batch 3, row 1 (row 101)"
+    assert (
+        str(err)
+        == "column 'ok' in day1.parquet, batch 3, row 1 (row 101): null outcome [null_outcome]"
+    )
+    # Rows per row group given: the row group and the row within it.
+    with pytest.raises(BadRowError) as info:
+        _kernel().push(batch, source="f.parquet", first_row=8, row_groups=[5, 5])
+    assert (info.value.row_group, info.value.row) == (1, 9)
+    assert info.value.location == "f.parquet, row group 1, row 4 (file row 9)"
+    # It pickles with its fields (process pools hand errors back so).
+    again = pickle.loads(pickle.dumps(err))
+    assert type(again) is BadRowError and str(again) == str(err)
+    assert (again.column, again.reason, again.row) == (err.column, err.reason, err.row)
+
+
+def test_valid_time_range_has_one_definition_in_the_core() -> None:
+    from nexus_sre.backfill import counts
+
+    assert _core.VALID_TIME_RANGE == (631152000, 7258118400)  # 1990-01-01, 2200-01-01 UTC
+    assert (counts.VALID_FROM, counts.VALID_TO) == _core.VALID_TIME_RANGE
+
+
+def test_a_bad_column_is_a_data_error() -> None:
+    batch = pa.record_batch({"ts": pa.array([int(T0)], pa.int64()), "svc": ["api"]})
+    with pytest.raises(DataError, match=r"column 'ok' in <batch>, batch 0: missing") as info:
+        _kernel().push(batch)
+    assert not isinstance(info.value, BadRowError)
 
 
 _GOOD = pa.array([1, 2], pa.uint64())

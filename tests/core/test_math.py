@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -35,6 +36,37 @@ def test_workbook_budget_is_43_2_minutes() -> None:
     assert b.total_minutes == pytest.approx(43.2, rel=1e-12)
     assert (b.consumed_fraction, b.remaining_fraction, b.has_data) == (0.0, 1.0, False)
     assert b.status == "healthy"
+
+
+_TARGETS = ("99", "99.5", "99.9", "99.95", "99.99")
+_PERIODS = (7 * DAY, 28 * DAY, 30 * DAY)
+
+
+def _exact_minutes(share: Decimal, period_s: int) -> float:
+    """A share of a period in minutes, exactly in decimal, then rounded once to a float."""
+    return float(share * period_s / 60)
+
+
+@pytest.mark.parametrize("target", _TARGETS)
+@pytest.mark.parametrize("period_s", _PERIODS)
+def test_budget_minutes_are_the_nearest_floats(target: str, period_s: int) -> None:
+    # 4.319999999999999 (99.99 % over 30 d) and 40.32000000000001 (99.9 % over 28 d) were
+    # one float step off: bf * period / 60 rounds twice.
+    fraction = (100 - Decimal(target)) / 100
+    b = _core.error_budget(float(target), period_s, 0, 0)
+    assert b.total_minutes == _exact_minutes(fraction, period_s)
+    assert (b.consumed_minutes, b.remaining_minutes) == (0.0, b.total_minutes)
+    # A fifth of the budget spent, from counts and from the achieved SLI.
+    total = 1_000_000
+    bad = int(fraction * total / 5)
+    c = _core.error_budget(float(target), period_s, total - bad, total)
+    assert c.consumed_minutes == _exact_minutes(Decimal(bad) / total, period_s)
+    assert c.remaining_minutes == _exact_minutes(fraction - Decimal(bad) / total, period_s)
+    sli = 100 - (100 - Decimal(target)) / 5
+    s = _core.error_budget_from_sli(float(target), period_s, float(sli))
+    assert s.total_minutes == b.total_minutes
+    assert s.consumed_minutes == _exact_minutes(fraction / 5, period_s)
+    assert s.remaining_minutes == _exact_minutes(fraction * 4 / 5, period_s)
 
 
 def test_14_4x_spends_2_percent_in_an_hour_and_all_in_50_hours() -> None:

@@ -30,12 +30,12 @@ def small_store(tmp_path: Path, **kw: object) -> EmbeddedStore:
 
 def test_shared_file_with_other_settings_is_a_clear_error(tmp_path: Path) -> None:
     path = str(tmp_path / "x.ring")
-    _core.open_shared_counter(path, bucket_seconds=60, horizon_seconds=3600)
+    _core.WindowedCounter.open_shared(path, bucket_seconds=60, horizon_seconds=3600)
     with pytest.raises(InvalidInputError, match="30-second buckets"):
-        _core.open_shared_counter(path, bucket_seconds=30, horizon_seconds=3600)
+        _core.WindowedCounter.open_shared(path, bucket_seconds=30, horizon_seconds=3600)
     Path(path).write_bytes(b"garbage" * 100)
     with pytest.raises(InvalidInputError, match="bad magic"):
-        _core.open_shared_counter(path, bucket_seconds=60, horizon_seconds=3600)
+        _core.WindowedCounter.open_shared(path, bucket_seconds=60, horizon_seconds=3600)
 
 
 def test_two_stores_on_one_directory_share_counts(tmp_path: Path) -> None:
@@ -46,8 +46,8 @@ def test_two_stores_on_one_directory_share_counts(tmp_path: Path) -> None:
     b.recorder("api").record(False, 500.0)
     w = a.counter("api", "avail").window(3600)
     assert (w.good, w.total) == (1, 2)
-    assert _core.counter_cumulative(b.counter("api", "fast")) == (1, 2)
-    assert str(_core.counter_path(a.counter("api", "avail"))).endswith("api--avail.ring")
+    assert b.counter("api", "fast").cumulative() == (1, 2)
+    assert str(a.counter("api", "avail").path).endswith("api--avail.ring")
 
 
 def test_alert_windows_longer_than_the_slo_window_widen_the_horizon() -> None:
@@ -165,7 +165,7 @@ def test_flush_and_restore_round_trip(tmp_path: Path) -> None:
     assert fresh.restore() == 80  # 40 events into each of two SLOs
     w = fresh.counter("api", "avail").window(3600)
     assert (w.good, w.total) == (30, 40)
-    assert _core.counter_cumulative(fresh.counter("api", "fast")) == (11, 40)
+    assert fresh.counter("api", "fast").cumulative() == (11, 40)
 
     tables = load_store(seg_dir)
     assert set(tables) == {("api", "avail"), ("api", "fast")}

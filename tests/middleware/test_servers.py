@@ -50,7 +50,7 @@ def metric(found: dict, name: str, **labels: str) -> float:
 
 def shared_counts(shared: Path, service: str, slo: str) -> tuple[int, int]:
     """Read the combined state straight from the mapped file, as another process."""
-    counter, created = _core.open_shared_counter(
+    counter, created = _core.WindowedCounter.open_shared(
         str(shared / f"{service}--{slo}.ring"), create=False
     )
     assert not created

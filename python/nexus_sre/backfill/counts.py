@@ -17,12 +17,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import _core
 from ..errors import DataError
 
 COLUMNS = ("service", "slo_id", "bucket_start", "good", "total")
 # Bucket starts outside 1990..2200 are bad data, as request timestamps are to the backfill
-# kernel (nexus_sre_core::aggregate): almost always a unit mix-up.
-VALID_FROM, VALID_TO = 631_152_000, 7_258_118_400
+# kernel: almost always a unit mix-up. The range is the Rust core's (clock::VALID_TIME_RANGE).
+VALID_FROM, VALID_TO = _core.VALID_TIME_RANGE
+_VALID_YEARS = (
+    f"{datetime.fromtimestamp(VALID_FROM, UTC).year}..{datetime.fromtimestamp(VALID_TO, UTC).year}"
+)
 # An SLO's buckets may leave gaps (buckets without events dropped), but a span this much
 # longer than its rows is not a backfill's (and would take that much memory).
 MAX_SPREAD, MIN_SPAN_CHECKED = 16, 1 << 20
@@ -181,7 +185,7 @@ def _epoch_seconds(table: pa.Table, label: str) -> np.ndarray:
     if len(wild):
         i = int(wild[0])
         raise DataError(
-            f"{label}: column '{name}', row {i}: {_iso(int(out[i]))} is outside 1990..2200"
+            f"{label}: column '{name}', row {i}: {_iso(int(out[i]))} is outside {_VALID_YEARS}"
         )
     return out
 

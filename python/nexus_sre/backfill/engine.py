@@ -17,12 +17,12 @@ from typing import Any
 
 import numpy as np
 
+from .. import _core
 from ..common.times import epoch
 from ..config.model import SLO, Config, Service
-from ..errors import BadFileError, DataError, InvalidInputError
+from ..errors import InvalidInputError
 from ..slo.evaluate import covered_backtest
 from ..slo.windows import alert_windows, check_alert_buckets
-from ._native import core
 from .columns import Columns
 from .counts import dense
 from .progress import Progress
@@ -101,7 +101,6 @@ def run_partial(
 
     `columns` and `bucket_seconds` default to the config's `backfill:` section."""
     config = _as_config(config)
-    _core = core()
     columns, bucket_seconds = _settings(config, columns, bucket_seconds)
 
     if bucket_seconds <= 0 or bucket_seconds != int(bucket_seconds):
@@ -142,25 +141,21 @@ def run_partial(
         for batch, loc in source.batches(columns.needed(needs_latency)):
             if batch.num_rows == 0:
                 continue  # no rows, and its column types are only a reader's guess (CSV: Null)
+            # A bad row raises BadRowError (column, reason, file, row group, row) and a file
+            # that cannot be read BadFileError, both from the extension (errors.rs).
             if isinstance(batch, RowGroups):
                 # Decode and aggregation together, row groups over all the cores.
-                try:
-                    problem = agg.push_parquet(
-                        batch.path,
-                        batch.columns,
-                        batch.groups,
-                        threads=threads or os.cpu_count() or 2,
-                    )
-                except DataError as exc:  # bad rows come back as `problem`: this is the file
-                    raise BadFileError(str(exc), batch.path) from None
+                agg.push_parquet(
+                    batch.path, batch.columns, batch.groups, threads=threads or os.cpu_count() or 2
+                )
             else:
-                problem = agg.push(batch)
-            if problem is not None:
-                column, reason, row, message = problem
-                where = loc.describe(row)
-                err = DataError(f"column '{column}' in {where}: {message} [{reason}]")
-                err.column, err.reason, err.location = column, reason, where  # type: ignore[attr-defined]
-                raise err
+                agg.push(
+                    batch,
+                    source=loc.source,
+                    batch_index=loc.batch,
+                    first_row=loc.first_row,
+                    row_groups=loc.row_groups,
+                )
             bar.update(batch.num_rows)
     finally:
         bar.close()
@@ -212,7 +207,6 @@ def finish(state: PartialState, config: Config) -> BackfillResult:
 
 def _finish(state: PartialState, config: Config, reuse: bool) -> BackfillResult:
     """`reuse`: the result may share the state's arrays (the state is thrown away)."""
-    _core = core()
 
     _, _, pairs = _slo_specs(config)
     keys = tuple((s.name, o.id) for s, o in pairs)

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from .. import _core
 from ..errors import BadFileError, DataError
-from ._native import core
 
 if TYPE_CHECKING:
     from .tasks import FilePart
@@ -34,25 +34,13 @@ RUST_PARQUET = True
 
 @dataclass
 class Location:
-    """Where a batch came from; `describe(row)` names the file, row group and row."""
+    """Where a batch came from, handed to the kernel with the batch so that a bad row's
+    `BadRowError` names the file, row group and row (worded in rust/nexus-sre-py/src/errors.rs)."""
 
     source: str  # file path or "<pyarrow.Table>" ...
     batch: int  # batch index within the source (file)
     first_row: int  # row offset of the batch within the source
     row_groups: list[int] | None = field(default=None, repr=False)  # rows per row group
-
-    def describe(self, row: int | None = None) -> str:
-        where = f"{self.source}"
-        if row is None:
-            return f"{where}, batch {self.batch}"
-        absolute = self.first_row + row
-        if self.row_groups is not None:
-            start = 0
-            for g, n in enumerate(self.row_groups):
-                if absolute < start + n:
-                    return f"{where}, row group {g}, row {absolute - start} (file row {absolute})"
-                start += n
-        return f"{where}, batch {self.batch}, row {row} (row {absolute})"
 
 
 @dataclass
@@ -182,7 +170,7 @@ class ParquetSource(Source):
         if keys or not RUST_PARQUET or self.filesystem is not None:
             return None
         if path not in self.layouts:
-            self.layouts[path] = core().parquet_layout(path)
+            self.layouts[path] = _core.parquet_layout(path)
         return self.layouts[path]
 
     def _read(self, pf: Any, group: int, columns: list[str], path: str) -> pa.Table:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
+from .. import _core
 from ..errors import InvalidInputError
-from ._native import core
 
 SparseCounts = tuple[int, np.ndarray, np.ndarray]  # (first bucket index, good, total)
 _META = b"nexus_sre.partial_state"
@@ -22,7 +22,7 @@ _META = b"nexus_sre.partial_state"
 
 def reasons() -> tuple[str, ...]:
     """Why a row can be skipped, in the kernel's order (defined once, in the Rust core)."""
-    return tuple(core().BACKFILL_REASONS)
+    return tuple(_core.BACKFILL_REASONS)
 
 
 @dataclass

@@ -33,6 +33,7 @@ COMMANDS = (
     "backfill",
     "demo",
     "convert",
+    "datadog",
 )
 # The toolkit's original command names (its README): each also runs its command.
 ALIASES: dict[str, tuple[str, ...]] = {

@@ -159,10 +159,7 @@ def pick_source(args: argparse.Namespace, config: Config) -> str:
             )
         return "prometheus"
     if backend == "datadog":
-        raise InvalidInputError(
-            f"{config.source}: the datadog backend is not supported yet; pass --source "
-            "embedded, parquet or prometheus"
-        )
+        return "datadog"
     return "embedded"
 
 

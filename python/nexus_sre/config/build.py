@@ -22,6 +22,7 @@ from .model import (
     BurnRateAlert,
     Config,
     Dashboards,
+    DatadogSettings,
     GlobalSettings,
     PrometheusSettings,
     Service,
@@ -59,6 +60,17 @@ def build_config(spec: ConfigSpec, source: str, warnings: list[ConfigIssue]) -> 
                 tls_verify=prom.tls_verify,
             )
             if prom
+            else None
+        ),
+        datadog=(
+            DatadogSettings(
+                site=g.datadog.site,
+                url=g.datadog.url,
+                api_key_env=g.datadog.api_key_env,
+                app_key_env=g.datadog.app_key_env,
+                timeout_seconds=g.datadog.timeout,
+            )
+            if g.datadog
             else None
         ),
         allow_below_tier=g.allow_below_tier,

@@ -148,6 +148,8 @@ def check_config(data: dict[str, Any], *, allow_below_tier_floor: bool = False) 
                 kind = _dict(slo.get("sli")).get("type")
                 out.extend(_tier_floor(at, target, tier, kind, allowed))
             out.extend(_sli(at, _dict(slo.get("sli")), "sli" in slo))
+            backend = glob.get("monitoringBackend", "embedded")
+            out.extend(_query_dialects((*at, "sli"), _dict(slo.get("sli")), backend))
             window = default_window
             if "timeWindow" in slo:
                 window = _try(values.time_window, slo["timeWindow"]) or default_window
@@ -265,6 +267,44 @@ def _sli(at: PathKey, sli: dict[str, Any], present: bool) -> list[Problem]:
         out.append(Problem(here, f"goodQuery and totalQuery go together; {missing} is missing"))
     # No query at all is fine with every backend: Prometheus then reads nexus-sre's own
     # counters, nexus_sre_requests_total and nexus_sre_requests_good_total (docs/prometheus.md).
+    return out
+
+
+_DIALECT_NAMES = {"datadog": "a Datadog metric query", "promql": "PromQL"}
+
+
+def _query_dialects(here: PathKey, sli: dict[str, Any], backend: Any) -> list[Problem]:
+    """Queries must be in the backend's language: PromQL for prometheus, Datadog metric
+    queries for datadog (the other backends do not read them)."""
+    from ..datadog.queries import dialect, problem
+
+    wanted = {"prometheus": "promql", "datadog": "datadog"}.get(backend)
+    if wanted is None:
+        return []
+    out: list[Problem] = []
+    for key in ("query", "goodQuery", "totalQuery"):
+        text = sli.get(key)
+        if not isinstance(text, str):
+            continue
+        found = dialect(text)
+        if backend == "datadog" and key == "query":
+            out.append(
+                Problem(
+                    (*here, key),
+                    "the datadog backend reads event counts: give goodQuery and totalQuery "
+                    "(Datadog metric queries), not a single query",
+                )
+            )
+        elif found != wanted:
+            out.append(
+                Problem(
+                    (*here, key),
+                    f"{text!r} is {_DIALECT_NAMES[found]}, but global.monitoringBackend is "
+                    f"{backend}, which reads {_DIALECT_NAMES[wanted]}",
+                )
+            )
+        elif found == "datadog" and (why := problem(text)):
+            out.append(Problem((*here, key), why))
     return out
 
 

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from .. import _core
 from .model import BudgetThreshold, BurnRateAlert
 
-# (name, budget share, long window s, short window s, severity)
-WORKBOOK_TIERS: tuple[tuple[str, Decimal, int, int, str], ...] = (
-    ("page-1h", Decimal("0.02"), 3600, 300, "critical"),
-    ("page-6h", Decimal("0.05"), 6 * 3600, 1800, "critical"),
-    ("ticket-1d", Decimal("0.10"), 86400, 2 * 3600, "warning"),
-    ("ticket-3d", Decimal("0.10"), 3 * 86400, 6 * 3600, "warning"),
+# (name, budget share, long window s, short window s, severity), read once from their one
+# definition in the Rust core (nexus_sre_core::alerting::WORKBOOK_TIERS), where the share
+# is a decimal string so that it is exact here.
+WORKBOOK_TIERS: tuple[tuple[str, Decimal, int, int, str], ...] = tuple(
+    (name, Decimal(share), long_w, short_w, severity)
+    for name, share, long_w, short_w, severity in _core.WORKBOOK_TIERS
 )
 
 DEFAULT_BUDGET_THRESHOLDS: tuple[tuple[int, str], ...] = (

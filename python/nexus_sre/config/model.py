@@ -116,6 +116,19 @@ class PrometheusSettings(BaseModel):
         return self.ca_file if self.ca_file else self.tls_verify
 
 
+class DatadogSettings(BaseModel):
+    """Where to reach Datadog's API (read with `monitoring_backend == "datadog"`, and by
+    `nexus-sre datadog`). The keys are read from the environment variables named here."""
+
+    model_config = _FROZEN
+
+    site: str = "datadoghq.com"
+    url: str | None = None  # overrides https://api.<site> (proxies, tests)
+    api_key_env: str = "DD_API_KEY"
+    app_key_env: str = "DD_APP_KEY"
+    timeout_seconds: int = 30
+
+
 class GlobalSettings(BaseModel):
     model_config = _FROZEN
 
@@ -125,6 +138,7 @@ class GlobalSettings(BaseModel):
     budget_calculation_interval: int = 15  # minutes
     dashboards: Dashboards = Dashboards()
     prometheus: PrometheusSettings | None = None
+    datadog: DatadogSettings | None = None
     allow_below_tier: bool = False  # `global.allowBelowTier`
 
 

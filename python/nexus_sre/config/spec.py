@@ -27,6 +27,18 @@ SLI_TYPES = ("availability", "latency", "ratio")
 SEVERITIES = ("critical", "warning", "info")
 LATENCY_UNITS = ("ms", "s")
 EPOCH_UNITS = ("s", "ms")
+# Datadog's regional sites (the API is https://api.<site>); `url` overrides it for proxies.
+DATADOG_SITES = (
+    "datadoghq.com",
+    "us3.datadoghq.com",
+    "us5.datadoghq.com",
+    "datadoghq.eu",
+    "ap1.datadoghq.com",
+    "ap2.datadoghq.com",
+    "uk1.datadoghq.com",
+    "ddog-gov.com",
+    "us2.ddog-gov.com",
+)
 # Dashboard platforms with a generator; "datadog" joins once Datadog dashboards exist.
 DASHBOARD_PLATFORMS = ("grafana",)
 
@@ -183,6 +195,13 @@ LatencyUnit = Annotated[
     str, BeforeValidator(_choice("latency unit", LATENCY_UNITS)), _enum(LATENCY_UNITS)
 ]
 EpochUnit = Annotated[str, BeforeValidator(_choice("epoch unit", EPOCH_UNITS)), _enum(EPOCH_UNITS)]
+DatadogSite = Annotated[
+    str, BeforeValidator(_choice("Datadog site", DATADOG_SITES)), _enum(DATADOG_SITES)
+]
+EnvName = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="the NAME of an environment variable"),
+]
 Url = Annotated[
     str,
     BeforeValidator(_checked(values.http_url)),
@@ -255,6 +274,17 @@ class PrometheusSpec(_Spec):
     tls_verify: StrictBool = True
 
 
+class DatadogSpec(_Spec):
+    """Where to reach Datadog. The keys are never in the file: only the names of the
+    environment variables that hold them."""
+
+    site: DatadogSite = "datadoghq.com"
+    url: Url | None = Field(default=None, description="API base URL instead of the site's")
+    api_key_env: EnvName = "DD_API_KEY"
+    app_key_env: EnvName = "DD_APP_KEY"
+    timeout: Duration = 30
+
+
 class GlobalSpec(_Spec):
     default_time_window: Window = Field(default="30d", validate_default=True)
     monitoring_backend: Backend = "embedded"
@@ -262,6 +292,7 @@ class GlobalSpec(_Spec):
     budget_calculation_interval: Minutes = 15
     dashboards: DashboardsSpec = DashboardsSpec()
     prometheus: PrometheusSpec | None = None
+    datadog: DatadogSpec | None = None
     allow_below_tier: StrictBool = Field(
         default=False,
         description="availability targets under their tier's floor are warnings, not errors",

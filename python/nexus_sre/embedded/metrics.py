@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .. import _core
 from ..common.durations import format_duration
 from .store import EmbeddedStore, SloEntry
 
@@ -59,7 +58,7 @@ def read_state(entry: SloEntry, *, gauges: bool = True) -> SloState:
     """One pass over the counter: the SLO window and every burn window at once (skipped
     without gauges: the cumulative totals alone are two atomic loads)."""
     c = entry.counter
-    good, total = _core.counter_cumulative(c)
+    good, total = c.cumulative()
     bf = entry.budget_fraction
     if not gauges:
         return SloState(entry.service, entry.slo, bf, good, total, 0, 0, ())

@@ -81,7 +81,7 @@ def _group_cut(
     before = [_buckets(e.counter) for e in entries[:-1]]
     read: list[tuple[SloEntry, Buckets, tuple[int, int]]] = []
     for e in reversed(entries):
-        cumulative = _core.counter_cumulative(e.counter)
+        cumulative = e.counter.cumulative()
         read.append((e, _buckets(e.counter), cumulative))
     read.reverse()
     reference = read[-1][1]
@@ -205,7 +205,7 @@ def restore(store: EmbeddedStore) -> int:
         cg, ct = seg.cumulative.get(key, (0, 0))
         # The loaded buckets already count toward the cumulative totals; add the rest.
         extra_t = max(ct - total, 0)
-        _core.add_cumulative(e.counter, min(max(cg - good, 0), extra_t), extra_t)
+        e.counter.add_cumulative(min(max(cg - good, 0), extra_t), extra_t)
         restored += total
     if seg.browser_errors:
         try:

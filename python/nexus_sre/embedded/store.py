@@ -237,7 +237,7 @@ class EmbeddedStore:
         """(counter, created): a mapped ring file in `shared_dir`, else a heap counter."""
         w = self.bucket_seconds
         if self.shared_dir is not None:
-            return _core.open_shared_counter(
+            return _core.WindowedCounter.open_shared(
                 str(self.shared_dir / ring_file_name(service, slo)),
                 bucket_seconds=w,
                 horizon_seconds=horizon,

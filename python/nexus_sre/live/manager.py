@@ -38,9 +38,10 @@ BACKENDS = ("embedded", "prometheus", "parquet", "datadog")
 class SLOManager:
     """Define SLOs, record requests, read budgets and alerts.
 
-    `monitoring_backend`: "embedded" (default: the counters `record_request` feeds) or
+    `monitoring_backend`: "embedded" (default: the counters `record_request` feeds),
     "prometheus" (budgets and alerts read from Prometheus at `prometheus_url`, or the
-    config's `global.prometheus`). `shared_dir`: keep every SLO's counters in memory-mapped
+    config's `global.prometheus`) or "datadog" (read per minute from Datadog's metrics API,
+    `global.datadog`). `shared_dir`: keep every SLO's counters in memory-mapped
     files there, so that the worker processes of one service count into the same atomics.
     `clock`: "system" (default), "event" (now is the newest recorded timestamp: replays) or
     "manual" (tests; move it with `store.set_time`).
@@ -98,6 +99,12 @@ class SLOManager:
         self.last_budgets: dict[str, BudgetFigures] = {}
 
     def _make_reader(self, prometheus_url: str | None) -> WindowReader:
+        if self.monitoring_backend == "datadog" and prometheus_url is None:
+            from ..datadog.metrics import MetricsReader
+            from ..datadog.reader import DatadogReader
+            from ..datadog.settings import connect
+
+            return DatadogReader(MetricsReader(connect(self._config)))
         if self.monitoring_backend != "prometheus":
             if prometheus_url is not None:
                 raise InvalidInputError(
@@ -355,6 +362,8 @@ class SLOManager:
         self.stop()
         if isinstance(self._reader, PrometheusReader):
             self._reader.backend.close()
+        elif hasattr(self._reader, "close"):  # the Datadog reader
+            self._reader.close()
 
     def __enter__(self) -> SLOManager:
         return self

@@ -78,6 +78,15 @@ def evaluations_from(
         )
     if source == "prometheus":
         return _from_prometheus(config, prometheus_url, services, with_series, **window)
+    if source == "datadog":
+        try:
+            from ..datadog.source import evaluations
+        except ImportError as exc:
+            raise InvalidInputError(
+                f"the datadog source needs datadog-api-client (pip install 'nexus-sre[datadog]'): "
+                f"{exc}"
+            ) from None
+        return evaluations(config, services=services, with_series=with_series, **window)
     raise InvalidInputError(f"--source: must be one of {', '.join(SOURCES)}, got {source!r}")
 
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use arrow_array::types::Int32Type;
 use arrow_array::{
-    DictionaryArray, Int16Array, RecordBatch, StringArray, TimestampMillisecondArray,
+    DictionaryArray, Float64Array, Int16Array, RecordBatch, StringArray, TimestampMillisecondArray,
 };
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use nexus_sre_core::aggregate::{
@@ -84,6 +84,7 @@ fn export_batch(rows: usize, sorted: bool) -> RecordBatch {
     let status: Vec<i16> = (0..rows)
         .map(|_| if next() % 1000 == 0 { 503 } else { 200 })
         .collect();
+    let latency: Vec<f64> = (0..rows).map(|_| (next() % 600) as f64).collect();
     let names: Vec<String> = (0..20).map(|i| format!("svc-{i:02}")).collect();
     let dict = DictionaryArray::<Int32Type>::try_new(
         svc.into(),
@@ -97,6 +98,7 @@ fn export_batch(rows: usize, sorted: bool) -> RecordBatch {
         ),
         ("service", Arc::new(dict) as _),
         ("status", Arc::new(Int16Array::from(status)) as _),
+        ("latency_ms", Arc::new(Float64Array::from(latency)) as _),
     ])
     .unwrap()
 }
@@ -141,6 +143,26 @@ fn bench_aggregate(c: &mut Criterion) {
             b.iter(|| agg.push(&mut acc, black_box(&batch)).unwrap())
         });
     }
+    // Availability and latency SLOs on half the services (so the tile fits): per-service SLO lists, each
+    // row judged by the good-event rule twice.
+    let mut plan = agg.plan().clone();
+    plan.slos = (0..20)
+        .map(|i| SloSpec {
+            service: i / 2,
+            kind: if i % 2 == 0 {
+                SliKind::Availability
+            } else {
+                SliKind::Latency(300.0)
+            },
+        })
+        .collect();
+    plan.latency = Some("latency_ms".into());
+    let agg = Aggregator::new(plan).unwrap();
+    let mut acc = agg.accumulator();
+    let batch = export_batch(rows, false);
+    group.bench_function("push_64k_rows_availability_and_latency", |b| {
+        b.iter(|| agg.push(&mut acc, black_box(&batch)).unwrap())
+    });
     group.finish();
 }
 

@@ -55,23 +55,91 @@ pub fn workbook_factor(budget_share: f64, period_seconds: i64, long_seconds: i64
     budget_share * period_seconds as f64 / long_seconds as f64
 }
 
-/// The Workbook's four tiers for a period: (budget share, long window, short window).
-/// Page: 2 % in 1h (5m), 5 % in 6h (30m). Ticket: 10 % in 1d (2h), 10 % in 3d (6h).
-pub const WORKBOOK_TIERS: [(f64, i64, i64); 4] = [
-    (0.02, 3600, 300),
-    (0.05, 21_600, 1800),
-    (0.10, 86_400, 7200),
-    (0.10, 259_200, 21_600),
+/// One of the SRE Workbook's default alert tiers, as data: the share of the error budget
+/// it may spend within its long window (an exact decimal), its windows and its severity.
+/// Its burn-rate factor follows from the SLO's period (see [`WorkbookTier::factor`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkbookTier {
+    pub name: &'static str,
+    /// A decimal string, so that Python reads it as an exact `Decimal`.
+    pub budget_share: &'static str,
+    pub long_seconds: i64,
+    pub short_seconds: i64,
+    pub severity: &'static str,
+}
+
+/// The Workbook's four tiers, the one definition nexus-sre has of them (Python's
+/// `config.defaults` reads them from `_core.WORKBOOK_TIERS`). Page: 2 % of the budget in
+/// 1h (5m), 5 % in 6h (30m). Ticket: 10 % in 1d (2h), 10 % in 3d (6h).
+pub const WORKBOOK_TIERS: [WorkbookTier; 4] = [
+    WorkbookTier {
+        name: "page-1h",
+        budget_share: "0.02",
+        long_seconds: 3600,
+        short_seconds: 300,
+        severity: "critical",
+    },
+    WorkbookTier {
+        name: "page-6h",
+        budget_share: "0.05",
+        long_seconds: 21_600,
+        short_seconds: 1800,
+        severity: "critical",
+    },
+    WorkbookTier {
+        name: "ticket-1d",
+        budget_share: "0.10",
+        long_seconds: 86_400,
+        short_seconds: 7200,
+        severity: "warning",
+    },
+    WorkbookTier {
+        name: "ticket-3d",
+        budget_share: "0.10",
+        long_seconds: 259_200,
+        short_seconds: 21_600,
+        severity: "warning",
+    },
 ];
 
+/// A plain decimal ("0.02") as numerator and power-of-ten denominator; None if malformed.
+fn decimal(s: &str) -> Option<(u128, u128)> {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    if int.is_empty() || !(int.bytes().chain(frac.bytes())).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let num = format!("{int}{frac}").parse().ok()?;
+    Some((num, 10u128.checked_pow(frac.len() as u32)?))
+}
+
+impl WorkbookTier {
+    /// share * period / long window, rounded once from the exact decimal share (13.44 for
+    /// the first tier of a 28-day SLO).
+    pub fn factor(&self, period_seconds: i64) -> f64 {
+        let (num, den) = decimal(self.budget_share).expect("Workbook shares are decimals");
+        match (
+            u128::try_from(period_seconds),
+            u128::try_from(self.long_seconds),
+        ) {
+            (Ok(p), Ok(long)) if long > 0 => crate::budget::exact_ratio(num * p, den * long),
+            _ => workbook_factor(num as f64 / den as f64, period_seconds, self.long_seconds),
+        }
+    }
+
+    pub fn alert_tier(&self, period_seconds: i64) -> AlertTier {
+        AlertTier {
+            factor: self.factor(period_seconds),
+            long_seconds: self.long_seconds,
+            short_seconds: self.short_seconds,
+        }
+    }
+}
+
+/// The Workbook's four tiers as alert tiers for an SLO period.
 pub fn workbook_tiers(period_seconds: i64) -> Vec<AlertTier> {
     WORKBOOK_TIERS
         .iter()
-        .map(|&(share, long, short)| AlertTier {
-            factor: workbook_factor(share, period_seconds, long),
-            long_seconds: long,
-            short_seconds: short,
-        })
+        .map(|t| t.alert_tier(period_seconds))
         .collect()
 }
 
@@ -240,6 +308,24 @@ mod tests {
         for (got, want) in f28.iter().zip([13.44, 5.6, 2.8, 28.0 / 30.0]) {
             assert!((got - want).abs() < 1e-12, "{got} vs {want}");
         }
+        // Each the double nearest the exact decimal.
+        assert_eq!(f28[..3], [13.44, 5.6, 2.8]);
+        assert_eq!(f30, [14.4, 6.0, 3.0, 1.0]);
+    }
+
+    #[test]
+    fn workbook_tiers_as_data() {
+        let names: Vec<&str> = WORKBOOK_TIERS.iter().map(|t| t.name).collect();
+        assert_eq!(names, ["page-1h", "page-6h", "ticket-1d", "ticket-3d"]);
+        for t in WORKBOOK_TIERS {
+            let (num, den) = decimal(t.budget_share).unwrap();
+            assert!(num > 0 && num < den, "{}", t.budget_share);
+            assert!(t.short_seconds < t.long_seconds);
+        }
+        assert_eq!(decimal("0.10"), Some((10, 100)));
+        assert_eq!(decimal("1"), Some((1, 1)));
+        assert_eq!(decimal(".5"), None);
+        assert_eq!(decimal("0.1e3"), None);
     }
 
     #[test]

@@ -11,14 +11,22 @@ const TARGET_DECIMALS: f64 = 1e9;
 
 /// The share of events allowed to be bad for a target in percent: 1 - target / 100.
 pub fn budget_fraction(target_percent: f64) -> CoreResult<f64> {
+    Ok(budget_units(target_percent)? as f64 / FRACTION_UNITS as f64)
+}
+
+/// Units of 1e-11 in which a budget fraction is exact: 100 * 10^TARGET_DECIMALS.
+const FRACTION_UNITS: u128 = 100_000_000_000;
+
+/// The budget fraction of a target in units of 1e-11: an exact integer, since a target has
+/// at most 9 decimals (99.9 -> 100,000,000, i.e. 0.001).
+fn budget_units(target_percent: f64) -> CoreResult<u64> {
     if !target_percent.is_finite() || target_percent <= 0.0 || target_percent >= 100.0 {
         return Err(CoreError::invalid(
             "target",
             format!("must be a percentage strictly between 0 and 100, got {target_percent}"),
         ));
     }
-    // Round the complement to the decimals a target can have, then divide two exactly
-    // representable numbers: the result is the double nearest the true decimal.
+    // Round the complement to the decimals a target can have: an integer count of units.
     let scaled = ((100.0 - target_percent) * TARGET_DECIMALS).round();
     if scaled <= 0.0 {
         return Err(CoreError::invalid(
@@ -26,7 +34,88 @@ pub fn budget_fraction(target_percent: f64) -> CoreResult<f64> {
             format!("{target_percent} leaves no error budget at 9 decimal places"),
         ));
     }
-    Ok(scaled / (100.0 * TARGET_DECIMALS))
+    Ok(scaled as u64)
+}
+
+/// An achieved SLI in percent as its error ratio in units of 1e-11 (exact, like a target).
+fn error_units(actual_percent: f64) -> u64 {
+    ((100.0 - actual_percent) * TARGET_DECIMALS).round() as u64
+}
+
+/// `num / den` as the nearest double (ties to even): one rounding of the exact quotient,
+/// where computing it from rounded factors could land a step off. `den` must be positive
+/// and below 2^127.
+pub fn exact_ratio(num: u128, den: u128) -> f64 {
+    assert!(
+        den > 0 && den < 1 << 127,
+        "exact_ratio: denominator out of range"
+    );
+    if num == 0 {
+        return 0.0;
+    }
+    // value = (q + r / den) * 2^exp, with q brought to 54 significant bits.
+    let (mut q, mut r) = (num / den, num % den);
+    let mut exp: i32 = 0;
+    let sticky;
+    let bits = 128 - q.leading_zeros() as i32;
+    if bits > 54 {
+        let shift = bits - 54;
+        sticky = r != 0 || q & ((1u128 << shift) - 1) != 0;
+        q >>= shift;
+        exp += shift;
+    } else {
+        while q < 1 << 53 {
+            r <<= 1;
+            q <<= 1;
+            if r >= den {
+                r -= den;
+                q |= 1;
+            }
+            exp -= 1;
+        }
+        sticky = r != 0;
+    }
+    // 54 bits: the 53 kept and one rounding bit; round half to even.
+    let mut mantissa = (q >> 1) as u64;
+    exp += 1;
+    if q & 1 == 1 && (sticky || mantissa & 1 == 1) {
+        mantissa += 1;
+    }
+    mantissa as f64 * pow2(exp)
+}
+
+/// 2^exp exactly (for the exponents `exact_ratio` meets: normal doubles).
+fn pow2(exp: i32) -> f64 {
+    let half = exp / 2;
+    let p = |e: i32| f64::from_bits(((1023 + e.clamp(-1022, 1023)) as u64) << 52);
+    p(half) * p(exp - half)
+}
+
+/// A period in whole seconds, when it is one (the exact paths need an integer).
+fn whole_seconds(period_seconds: f64) -> Option<u128> {
+    (period_seconds.fract() == 0.0 && period_seconds <= (1u64 << 53) as f64)
+        .then_some(period_seconds as u128)
+}
+
+/// `units * 1e-11 * period / 60` minutes, rounded once; a float product for a period
+/// that is not a whole number of seconds.
+fn minutes(units: i128, period_seconds: f64) -> f64 {
+    let exact = whole_seconds(period_seconds).and_then(|p| {
+        let num = units.unsigned_abs().checked_mul(p)?;
+        let m = exact_ratio(num, FRACTION_UNITS * 60);
+        Some(if units < 0 { -m } else { m })
+    });
+    exact.unwrap_or_else(|| units as f64 / FRACTION_UNITS as f64 * period_seconds / 60.0)
+}
+
+fn check_period(period_seconds: f64) -> CoreResult<()> {
+    if !(period_seconds.is_finite() && period_seconds > 0.0) {
+        return Err(CoreError::window(
+            "period",
+            format!("must be a positive number of seconds, got {period_seconds}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Burn rate: how many times faster than sustainable the budget is being spent.
@@ -153,32 +242,45 @@ impl ErrorBudget {
         total: u64,
         thresholds: &StatusThresholds,
     ) -> CoreResult<Self> {
-        let bf = budget_fraction(target_percent)?;
-        if !(period_seconds.is_finite() && period_seconds > 0.0) {
-            return Err(CoreError::window(
-                "period",
-                format!("must be a positive number of seconds, got {period_seconds}"),
-            ));
-        }
+        let units = budget_units(target_percent)?;
+        let bf = units as f64 / FRACTION_UNITS as f64;
+        check_period(period_seconds)?;
         crate::counter::check_good_total(good, total)?;
         thresholds.validate()?;
         let bad = total - good;
-        let total_minutes = bf * period_seconds / 60.0;
+        let total_minutes = minutes(units as i128, period_seconds);
         let (consumed, ratio) = if total == 0 {
             (0.0, 0.0)
         } else {
             let ratio = bad as f64 / total as f64;
             (ratio / bf, ratio)
         };
+        // Spent and left in minutes, each one rounding of its exact value: spent is
+        // bad / total of the period, left is (units * total - bad * 10^11) / total of it.
+        let (consumed_minutes, remaining_minutes) = match whole_seconds(period_seconds) {
+            Some(p) if total > 0 => {
+                let den = total as u128 * 60;
+                let spent = exact_ratio(bad as u128 * p, den);
+                let left = units as i128 * total as i128 - bad as i128 * FRACTION_UNITS as i128;
+                let left = left
+                    .unsigned_abs()
+                    .checked_mul(p)
+                    .and_then(|n| den.checked_mul(FRACTION_UNITS).map(|d| (n, d)))
+                    .map(|(n, d)| exact_ratio(n, d).copysign(left as f64))
+                    .unwrap_or((1.0 - consumed) * total_minutes);
+                (spent, left)
+            }
+            _ => (consumed * total_minutes, (1.0 - consumed) * total_minutes),
+        };
         Ok(ErrorBudget {
             budget_fraction: bf,
             total_minutes,
-            total_events: bf * total as f64,
+            total_events: exact_ratio(units as u128 * total as u128, FRACTION_UNITS),
             bad_events: bad,
             consumed_fraction: consumed,
             remaining_fraction: 1.0 - consumed,
-            consumed_minutes: consumed * total_minutes,
-            remaining_minutes: (1.0 - consumed) * total_minutes,
+            consumed_minutes,
+            remaining_minutes,
             burn_rate: burn_rate(ratio, bf),
             status: thresholds.status(consumed),
             has_data: total > 0,
@@ -198,28 +300,22 @@ impl ErrorBudget {
                 format!("must be between 0 and 100, got {actual_percent}"),
             ));
         }
-        let bf = budget_fraction(target_percent)?;
-        if !(period_seconds.is_finite() && period_seconds > 0.0) {
-            return Err(CoreError::window(
-                "period",
-                format!("must be a positive number of seconds, got {period_seconds}"),
-            ));
-        }
+        let units = budget_units(target_percent)?;
+        let bf = units as f64 / FRACTION_UNITS as f64;
+        check_period(period_seconds)?;
         thresholds.validate()?;
         // The error ratio as an exact decimal complement, like the target.
-        let ratio =
-            ((100.0 - actual_percent) * TARGET_DECIMALS).round() / (100.0 * TARGET_DECIMALS);
-        let consumed = ratio / bf;
-        let total_minutes = bf * period_seconds / 60.0;
+        let errors = error_units(actual_percent);
+        let consumed = errors as f64 / units as f64;
         Ok(ErrorBudget {
             budget_fraction: bf,
-            total_minutes,
+            total_minutes: minutes(units as i128, period_seconds),
             total_events: 0.0,
             bad_events: 0,
             consumed_fraction: consumed,
             remaining_fraction: 1.0 - consumed,
-            consumed_minutes: consumed * total_minutes,
-            remaining_minutes: (1.0 - consumed) * total_minutes,
+            consumed_minutes: minutes(errors as i128, period_seconds),
+            remaining_minutes: minutes(units as i128 - errors as i128, period_seconds),
             burn_rate: consumed,
             status: thresholds.status(consumed),
             has_data: true,
@@ -278,6 +374,62 @@ mod tests {
         assert_eq!(t.status(0.7499999999999999), BudgetStatus::Warning);
         assert_eq!(t.status(0.9), BudgetStatus::Critical);
         assert_eq!(t.status(1.2), BudgetStatus::Exhausted);
+    }
+
+    /// Budget minutes are the doubles nearest the exact decimal answers, for the common
+    /// targets and periods (the products of floats were a step off for 5 of these 15).
+    #[test]
+    fn budget_minutes_are_the_nearest_doubles() {
+        // (target, days, (100 - target) / 100 * days * 1440 written out in decimal)
+        let cases = [
+            (99.0, 7.0, 100.8),
+            (99.0, 28.0, 403.2),
+            (99.0, 30.0, 432.0),
+            (99.5, 7.0, 50.4),
+            (99.5, 28.0, 201.6),
+            (99.5, 30.0, 216.0),
+            (99.9, 7.0, 10.08),
+            (99.9, 28.0, 40.32),
+            (99.9, 30.0, 43.2),
+            (99.95, 7.0, 5.04),
+            (99.95, 28.0, 20.16),
+            (99.95, 30.0, 21.6),
+            (99.99, 7.0, 1.008),
+            (99.99, 28.0, 4.032),
+            (99.99, 30.0, 4.32),
+        ];
+        let t = StatusThresholds::default();
+        for (target, days, want) in cases {
+            let b = ErrorBudget::from_counts(target, days * DAY, 0, 0, &t).unwrap();
+            assert_eq!(b.total_minutes, want, "{target} % over {days} d");
+            assert_eq!(b.remaining_minutes, want, "{target} % over {days} d");
+            assert_eq!(b.consumed_minutes, 0.0);
+            // Half the budget spent: bad = total * budget fraction / 2.
+            let total = 2_000_000u64;
+            let bad = (budget_fraction(target).unwrap() * total as f64 / 2.0).round() as u64;
+            let b = ErrorBudget::from_counts(target, days * DAY, total - bad, total, &t).unwrap();
+            assert_eq!(b.consumed_minutes, want / 2.0, "{target} % over {days} d");
+            assert_eq!(b.remaining_minutes, want / 2.0, "{target} % over {days} d");
+            let b = ErrorBudget::from_sli(target, days * DAY, 100.0 - (100.0 - target) / 2.0, &t)
+                .unwrap();
+            assert_eq!(b.total_minutes, want, "{target} % over {days} d");
+            assert_eq!(b.consumed_minutes, want / 2.0, "{target} % over {days} d");
+            assert_eq!(b.remaining_minutes, want / 2.0, "{target} % over {days} d");
+        }
+    }
+
+    proptest::proptest! {
+        /// Where both operands are exact doubles, IEEE division is the reference.
+        #[test]
+        fn exact_ratio_rounds_like_ieee_division(num in 0u64..1 << 53, den in 1u64..1 << 53) {
+            proptest::prop_assert_eq!(exact_ratio(num as u128, den as u128), num as f64 / den as f64);
+        }
+
+        /// Whole quotients beyond 2^53: the integer's own rounding to a double is the reference.
+        #[test]
+        fn exact_ratio_rounds_whole_quotients(k in 0u128..1 << 100, den in 1u128..1 << 26) {
+            proptest::prop_assert_eq!(exact_ratio(k * den, den), k as f64);
+        }
     }
 
     #[test]

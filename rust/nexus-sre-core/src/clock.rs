@@ -7,6 +7,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 const NANOS: i64 = 1_000_000_000;
 
+/// The times (epoch seconds, [from, to)) an event or bucket may have: 1990-01-01 to
+/// 2200-01-01 UTC. Beyond it a timestamp is bad data, almost always a unit mix-up
+/// (milliseconds read as seconds lands in the year 50,000).
+pub const VALID_TIME_RANGE: (i64, i64) = (631_152_000, 7_258_118_400);
+/// [`VALID_TIME_RANGE`] as people read it, for messages.
+pub const VALID_YEARS: &str = "1990..2200";
+
 /// Which notion of "now" a counter uses to decide what is too old or too far ahead.
 #[derive(Debug)]
 pub enum Clock {

@@ -17,10 +17,15 @@ use parquet::arrow::ProjectionMask;
 use parquet::basic::Compression;
 use pyo3::prelude::*;
 
-/// Why reading stopped: a bad row or column (row = file row), or the file itself (the
-/// message goes after the path: ", row group 3: cannot read: ...").
+/// Why reading stopped: a bad row or column of row group `group` (which starts at file row
+/// `group_start`; the error's row is a file row), or the file itself (the message goes
+/// after the path: ", row group 3: cannot read: ...").
 pub enum ReadError {
-    Agg(AggError),
+    Agg {
+        error: AggError,
+        group: usize,
+        group_start: usize,
+    },
     Io(String),
 }
 
@@ -172,7 +177,15 @@ pub fn aggregate(
                     Err(e) => return keep(k, io(&e)),
                 };
                 if let Err(e) = agg.push(acc, &batch) {
-                    return keep(k, ReadError::Agg(e.shifted(offset)));
+                    let (error, group_start) = (e.shifted(offset), starts[g]);
+                    return keep(
+                        k,
+                        ReadError::Agg {
+                            error,
+                            group: g,
+                            group_start,
+                        },
+                    );
                 }
                 offset += batch.num_rows();
             }
@@ -209,4 +222,8 @@ pub fn release_free_memory() {
 #[pyfunction]
 pub fn parquet_layout(py: Python<'_>, path: String) -> Option<(Vec<String>, Vec<usize>)> {
     py.detach(move || layout(&path))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(parquet_layout, m)?)
 }

@@ -53,10 +53,14 @@ fn counter(e: &Expr) -> Result<Counter<'_>, String> {
         return Err(format!("{func}() takes one argument"));
     };
     let Expr::MatrixSelector(sel) = arg.as_ref() else {
-        return Err(format!("{func}() of `{arg}` is not of a plain range selector"));
+        return Err(format!(
+            "{func}() of `{arg}` is not of a plain range selector"
+        ));
     };
     if sel.vs.offset.is_some() || sel.vs.at.is_some() {
-        return Err(format!("`{sel}` uses offset or @: it does not end at the evaluation time"));
+        return Err(format!(
+            "`{sel}` uses offset or @: it does not end at the evaluation time"
+        ));
     }
     if !sel.vs.matchers.or_matchers.is_empty() {
         return Err(format!("`{sel}` uses `or` inside its matchers"));
@@ -101,7 +105,10 @@ fn ratio(e: &Expr) -> Result<(SumOf<'_>, SumOf<'_>), String> {
     if b.op.id() != token::T_DIV {
         return Err(format!("`{e}` is not a division of two sums"));
     }
-    if b.modifier.as_ref().is_some_and(|m| m.matching.is_some() || m.return_bool) {
+    if b.modifier
+        .as_ref()
+        .is_some_and(|m| m.matching.is_some() || m.return_bool)
+    {
         return Err("the division uses on/ignoring/group modifiers".into());
     }
     let num = sum_of(&b.lhs)?;
@@ -163,7 +170,11 @@ fn selector<'py>(py: Python<'py>, sel: &MatrixSelector) -> PyResult<Bound<'py, P
     let mut name = vs.name.clone();
     let mut matchers: Vec<(String, &str, String)> = Vec::new();
     for m in &vs.matchers.matchers {
-        let Matcher { op, name: label, value } = m;
+        let Matcher {
+            op,
+            name: label,
+            value,
+        } = m;
         if label == "__name__" && matches!(op, MatchOp::Equal) && name.is_none() {
             name = Some(value.clone());
             continue;
@@ -175,7 +186,11 @@ fn selector<'py>(py: Python<'py>, sel: &MatrixSelector) -> PyResult<Bound<'py, P
     Ok(d)
 }
 
-fn grouping<'py>(py: Python<'py>, d: &Bound<'py, PyDict>, g: Option<&LabelModifier>) -> PyResult<()> {
+fn grouping<'py>(
+    py: Python<'py>,
+    d: &Bound<'py, PyDict>,
+    g: Option<&LabelModifier>,
+) -> PyResult<()> {
     match g {
         Some(m) if !(m.is_include() && m.labels().labels.is_empty()) => {
             d.set_item("grouping", if m.is_include() { "by" } else { "without" })?;
@@ -208,7 +223,10 @@ pub fn promql_sli<'py>(py: Python<'py>, query: &str) -> PyResult<Bound<'py, PyDi
     let described = match ratio(body) {
         Ok((num, den)) => {
             d.set_item("shape", if inverted { "bad_ratio" } else { "ratio" })?;
-            d.set_item(if inverted { "bad" } else { "good" }, selector(py, num.counter.sel)?)?;
+            d.set_item(
+                if inverted { "bad" } else { "good" },
+                selector(py, num.counter.sel)?,
+            )?;
             d.set_item("total", selector(py, den.counter.sel)?)?;
             d.set_item("function", num.counter.func)?;
             d.set_item("window_s", num.counter.sel.range.as_secs_f64())?;
@@ -221,7 +239,9 @@ pub fn promql_sli<'py>(py: Python<'py>, query: &str) -> PyResult<Bound<'py, PyDi
     if let Err(why) = described {
         // Not a ratio: maybe one counter (a good or total template).
         let single = if scale == 1.0 && !inverted {
-            sum_of(&expr).map(|s| (s.counter, s.grouping)).or_else(|_| counter(&expr).map(|c| (c, None)))
+            sum_of(&expr)
+                .map(|s| (s.counter, s.grouping))
+                .or_else(|_| counter(&expr).map(|c| (c, None)))
         } else {
             Err(why.clone())
         };
@@ -247,7 +267,10 @@ pub fn promql_sli<'py>(py: Python<'py>, query: &str) -> PyResult<Bound<'py, PyDi
     } else if scale != 1.0 && scale != 100.0 {
         d.clear();
         d.set_item("shape", py.None())?;
-        d.set_item("reason", format!("it multiplies the share by {scale}, not 100"))?;
+        d.set_item(
+            "reason",
+            format!("it multiplies the share by {scale}, not 100"),
+        )?;
     }
     Ok(d)
 }

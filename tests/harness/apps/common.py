@@ -61,15 +61,13 @@ def store_state(store: EmbeddedStore) -> str:
     """The store as the service sees it, as JSON: window and cumulative counts per SLO."""
     import json
 
-    from nexus_sre import _core
-
     out = {}
     for e in store.entries():
         w = e.counter.window(e.window_seconds)
         out[f"{e.service}/{e.slo}"] = {
             "good": w.good,
             "total": w.total,
-            "cumulative": list(_core.counter_cumulative(e.counter)),
+            "cumulative": list(e.counter.cumulative()),
         }
     digest = {
         e.service: [

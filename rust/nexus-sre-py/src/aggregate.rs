@@ -1,23 +1,20 @@
-//! `BackfillAggregator`: Arrow record batches in (PyCapsule, no copy), per-SLO per-bucket
-//! good/total out. The kernel is `nexus_sre_core::aggregate`; this file only converts
-//! arguments and releases the GIL.
+//! `nexus_sre_core::aggregate` for Python: `BackfillAggregator`, Arrow record batches in
+//! (PyCapsule, no copy) or Parquet row groups decoded in Rust (`parquet_io`), per-SLO
+//! per-bucket good/total out. This file only converts arguments and releases the GIL; a
+//! bad row is raised as `BadRowError` by `errors.rs`.
 
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, UInt64Array};
 use nexus_sre_core::aggregate::{
-    Accumulator, AggError, Aggregator, EpochUnit, Outcome, Plan, SliKind, SloSpec,
-    DEFAULT_VALID_FROM, DEFAULT_VALID_TO, REASONS,
+    Accumulator, Aggregator, EpochUnit, Outcome, Plan, SliKind, SloSpec, DEFAULT_VALID_FROM,
+    DEFAULT_VALID_TO, REASONS,
 };
 use pyo3::prelude::*;
 use pyo3_arrow::{PyArray, PyRecordBatch};
 
-use crate::errors::{invalid, raise};
+use crate::errors::{self, invalid, IntoPyResult, Place};
 use crate::parquet_io::{self, ReadError};
-
-/// A bad row or column, for Python to locate (file, row group) and raise as DataError:
-/// (column, reason, row in batch or None, message).
-type Problem = (String, String, Option<usize>, String);
 
 #[pyclass(module = "nexus_sre._core")]
 pub struct BackfillAggregator {
@@ -26,18 +23,6 @@ pub struct BackfillAggregator {
     accs: Vec<Accumulator>,
     /// Threads for `push` (the Parquet reader may add accumulators for its own threads).
     threads: usize,
-}
-
-fn problem(e: AggError) -> Problem {
-    match e {
-        AggError::Column { column, message } => (column, "column".into(), None, message),
-        AggError::Row {
-            column,
-            reason,
-            row,
-            detail,
-        } => (column, reason.into(), Some(row), detail),
-    }
 }
 
 fn u64_array(py: Python<'_>, v: Vec<u64>) -> PyResult<Py<PyAny>> {
@@ -110,18 +95,7 @@ impl BackfillAggregator {
         };
         let mut specs = Vec::with_capacity(slos.len());
         for (i, (svc, threshold)) in slos.into_iter().enumerate() {
-            let kind = match threshold {
-                None => SliKind::Availability,
-                Some(t) if t.is_finite() && t > 0.0 => SliKind::Latency(t),
-                Some(t) => {
-                    return Err(invalid(
-                        "threshold_ms",
-                        format!(
-                            "SLO {i}: latency threshold must be a positive number of ms, got {t}"
-                        ),
-                    ))
-                }
-            };
+            let kind = SliKind::from_threshold(i, threshold).py()?;
             specs.push(SloSpec { service: svc, kind });
         }
         let plan = Plan {
@@ -148,19 +122,33 @@ impl BackfillAggregator {
     }
 
     /// Aggregate one record batch (anything with `__arrow_c_array__`), GIL released, on
-    /// the worker threads. Returns None, or the problem that stopped it.
-    fn push(&mut self, py: Python<'_>, batch: PyRecordBatch) -> Option<Problem> {
+    /// the worker threads. The batch is number `batch_index` of `source` and starts at its
+    /// row `first_row`; `row_groups` gives the rows per row group of a Parquet source.
+    /// These only name a bad row: it raises `BadRowError` (a bad column `DataError`).
+    #[pyo3(signature = (batch, *, source="<batch>", batch_index=0, first_row=0, row_groups=None))]
+    fn push(
+        &mut self,
+        py: Python<'_>,
+        batch: PyRecordBatch,
+        source: &str,
+        batch_index: usize,
+        first_row: usize,
+        row_groups: Option<Vec<usize>>,
+    ) -> PyResult<()> {
         let batch = batch.into_inner();
         let (agg, accs) = (&self.agg, &mut self.accs[..self.threads]);
         py.detach(move || agg.push_parallel(accs, &batch))
-            .err()
-            .map(problem)
+            .map_err(|e| {
+                errors::aggregation(e, |row| {
+                    Place::in_batch(source, batch_index, first_row, row_groups.as_deref(), row)
+                })
+            })
     }
 
     /// Aggregate row groups `row_groups` of the Parquet file `path` (only `columns`
-    /// decoded), decoding in Rust on `threads` threads with the GIL released. Returns None,
-    /// or the problem that stopped it with the row counted from the start of the file.
-    /// A file that cannot be read raises DataError naming it and the row group.
+    /// decoded), decoding in Rust on `threads` threads with the GIL released. A bad row
+    /// raises `BadRowError` (file, row group, row); a file that cannot be read raises
+    /// `BadFileError` naming it and the row group.
     #[pyo3(signature = (path, columns, row_groups, *, threads=2, batch_rows=65_536))]
     fn push_parquet(
         &mut self,
@@ -170,7 +158,7 @@ impl BackfillAggregator {
         row_groups: Vec<usize>,
         threads: usize,
         batch_rows: usize,
-    ) -> PyResult<Option<Problem>> {
+    ) -> PyResult<()> {
         let threads = threads.clamp(1, row_groups.len().max(1));
         while self.accs.len() < threads {
             self.accs.push(self.agg.accumulator());
@@ -191,9 +179,17 @@ impl BackfillAggregator {
             r
         });
         match result {
-            Ok(()) => Ok(None),
-            Err(ReadError::Agg(e)) => Ok(Some(problem(e))),
-            Err(ReadError::Io(message)) => Err(raise(py, "DataError", format!("{path}{message}"))),
+            Ok(()) => Ok(()),
+            Err(ReadError::Agg {
+                error,
+                group,
+                group_start,
+            }) => Err(errors::aggregation(error, |row| {
+                Place::in_row_group(&path, group, group_start, row)
+            })),
+            Err(ReadError::Io(message)) => {
+                Err(errors::bad_file(py, format!("{path}{message}"), &path))
+            }
         }
     }
 
@@ -229,4 +225,14 @@ impl BackfillAggregator {
             .collect();
         Ok((series, acc.rows_read, acc.rows_outside, skipped))
     }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<BackfillAggregator>()?;
+    // The backfill's bad-row reasons, so Python never keeps its own copy of the list.
+    m.add("BACKFILL_REASONS", REASONS.to_vec())?;
+    // Timestamps (epoch seconds, [from, to)) a request or bucket may have: the core's one
+    // definition, which Python's checks of counts tables use too.
+    m.add("VALID_TIME_RANGE", nexus_sre_core::clock::VALID_TIME_RANGE)?;
+    Ok(())
 }

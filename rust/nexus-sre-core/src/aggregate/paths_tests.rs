@@ -5,8 +5,10 @@
 //! an unvalidated dictionary whose keys point past its values.
 
 mod paths {
+    use super::super::errors::*;
     use super::super::*;
     use arrow_array::types::Int32Type as I32T;
+    use arrow_array::{ArrayRef, RecordBatch};
     use arrow_array::{
         BooleanArray, DictionaryArray, Int16Array, Int32Array, Int64Array, StringArray,
         TimestampMicrosecondArray, TimestampMillisecondArray, TimestampNanosecondArray,

@@ -19,11 +19,11 @@
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
-use std::sync::atomic::AtomicU64;
 
 use memmap2::MmapMut;
 
-use crate::counter::{CounterSpec, Slot};
+use super::slot::{Slot, Totals, EMPTY};
+use super::spec::CounterSpec;
 use crate::error::{CoreError, CoreResult};
 
 pub const MAGIC: [u8; 8] = *b"NXSRING1";
@@ -31,21 +31,6 @@ pub const FORMAT_VERSION: u32 = 2;
 pub const HEADER_LEN: usize = 128;
 const CHECKED_LEN: usize = 48;
 const TOTALS_OFFSET: usize = 64;
-
-/// What a counter needs for monotonic totals without touching shared state per event: the
-/// counts of buckets that have left the ring ("retired" when their slot is reused), and a
-/// generation/rotating pair that lets readers see ring + retired consistently (see
-/// `WindowedCounter::cumulative`).
-#[repr(C)]
-#[derive(Debug, Default)]
-pub struct Totals {
-    pub good: AtomicU64,
-    pub total: AtomicU64,
-    /// Completed slot rotations: a reader that sees it change re-reads.
-    pub rotations: AtomicU64,
-    /// Rotations under way (a writer retiring a slot's counts).
-    pub rotating: AtomicU64,
-}
 
 enum Owner {
     /// Slots and totals leaked from boxes (so that no `Box` asserts uniqueness while the
@@ -227,7 +212,7 @@ impl std::ops::Deref for SlotStorage {
     }
 }
 
-fn file_len(spec: CounterSpec) -> u64 {
+pub(super) fn file_len(spec: CounterSpec) -> u64 {
     HEADER_LEN as u64 + spec.ring_len() as u64 * std::mem::size_of::<Slot>() as u64
 }
 
@@ -240,7 +225,7 @@ fn create_file(file: &File, path: &Path, spec: CounterSpec) -> CoreResult<MmapMu
     let slot_size = std::mem::size_of::<Slot>();
     for i in 0..spec.ring_len() as usize {
         let at = HEADER_LEN + i * slot_size;
-        map[at..at + 8].copy_from_slice(&crate::counter::EMPTY_EPOCH.to_ne_bytes());
+        map[at..at + 8].copy_from_slice(&EMPTY.to_ne_bytes());
     }
     map[..CHECKED_LEN].copy_from_slice(&header_bytes(spec));
     let sum = fnv1a(&map[..CHECKED_LEN]);
@@ -371,8 +356,6 @@ const _: () = assert!(TOTALS_OFFSET + std::mem::size_of::<Totals>() <= HEADER_LE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::Clock;
-    use crate::counter::WindowedCounter;
 
     fn spec() -> CounterSpec {
         CounterSpec {
@@ -389,85 +372,6 @@ mod tests {
         let _ = std::fs::remove_file(&p);
         p
     }
-
-    #[test]
-    fn two_mappings_share_counts_and_totals() {
-        let p = tmp("share.ring");
-        let a = WindowedCounter::open_shared(&p, Some(spec()), Clock::manual(10_000.0)).unwrap();
-        let b = WindowedCounter::open_shared(&p, None, Clock::manual(10_000.0)).unwrap();
-        assert!(a.1 && !b.1);
-        a.0.record_now(1, 1);
-        b.0.record_now(0, 1);
-        b.0.record_now(1, 1);
-        let w = a.0.window(3600, None).unwrap();
-        assert_eq!((w.good, w.total), (2, 3));
-        assert_eq!(a.0.cumulative(), (2, 3));
-        assert_eq!(b.0.cumulative(), (2, 3));
-        drop(a);
-        let c = WindowedCounter::open_shared(&p, Some(spec()), Clock::manual(10_000.0)).unwrap();
-        assert_eq!(c.0.window(3600, None).unwrap().total, 3);
-    }
-
-    #[test]
-    fn mismatched_spec_and_damage_are_errors() {
-        let p = tmp("mismatch.ring");
-        drop(WindowedCounter::open_shared(&p, Some(spec()), Clock::system()).unwrap());
-        let other = CounterSpec {
-            bucket_seconds: 30,
-            ..spec()
-        };
-        let err = WindowedCounter::open_shared(&p, Some(other), Clock::system()).unwrap_err();
-        assert!(err.to_string().contains("30-second"), "{err}");
-        let mut bytes = std::fs::read(&p).unwrap();
-        bytes[20] ^= 0xff;
-        std::fs::write(&p, &bytes).unwrap();
-        let err = WindowedCounter::open_shared(&p, None, Clock::system()).unwrap_err();
-        assert!(err.to_string().contains("checksum"), "{err}");
-        std::fs::write(&p, b"not a ring at all, just some bytes").unwrap();
-        let err = WindowedCounter::open_shared(&p, None, Clock::system()).unwrap_err();
-        assert!(err.to_string().contains("shorter than a header"), "{err}");
-        let missing = tmp("missing.ring");
-        assert!(WindowedCounter::open_shared(&missing, None, Clock::system()).is_err());
-    }
-
-    #[test]
-    fn truncated_file_is_refused() {
-        let p = tmp("trunc.ring");
-        drop(WindowedCounter::open_shared(&p, Some(spec()), Clock::system()).unwrap());
-        let f = OpenOptions::new().write(true).open(&p).unwrap();
-        f.set_len(file_len(spec()) - 24).unwrap();
-        let err = WindowedCounter::open_shared(&p, None, Clock::system()).unwrap_err();
-        assert!(err.to_string().contains("truncated"), "{err}");
-    }
-
-    #[test]
-    fn a_claim_left_by_a_killed_process_is_broken() {
-        use std::io::{Seek, SeekFrom, Write};
-        let p = tmp("stale.ring");
-        let now = 6_010.0;
-        let (c, _) = WindowedCounter::open_shared(&p, Some(spec()), Clock::manual(now)).unwrap();
-        // A writer that died between claiming the slot of the current bucket and
-        // releasing it leaves the LOCKED epoch behind in the file.
-        let len = spec().ring_len();
-        let idx = (now as i64 / 60).rem_euclid(len) as u64;
-        let mut f = OpenOptions::new().write(true).open(&p).unwrap();
-        f.seek(SeekFrom::Start(HEADER_LEN as u64 + idx * 24))
-            .unwrap();
-        f.write_all(&(i64::MIN + 1).to_ne_bytes()).unwrap();
-        drop(f);
-        // Recording must get through (after about a second), not spin forever.
-        let c = std::sync::Arc::new(c);
-        let (tx, rx) = std::sync::mpsc::channel();
-        let writer = c.clone();
-        std::thread::spawn(move || {
-            writer.record_now(1, 1);
-            tx.send(()).unwrap();
-        });
-        rx.recv_timeout(std::time::Duration::from_secs(30))
-            .expect("record_now still waiting on a dead writer's claim");
-        assert_eq!(c.window(3600, None).unwrap().total, 1);
-    }
-
     #[test]
     fn new_file_slots_start_empty() {
         let p = tmp("empty.ring");
