@@ -144,7 +144,7 @@ def check_config(data: dict[str, Any], *, allow_below_tier_floor: bool = False) 
                 else:
                     slo_ids[slo_id] = at
             target = _try(values.target, slo.get("target"))
-            if target is not None and tier in TIERS:
+            if target is not None and isinstance(tier, str) and tier in TIERS:
                 kind = _dict(slo.get("sli")).get("type")
                 out.extend(_tier_floor(at, target, tier, kind, allowed))
             out.extend(_sli(at, _dict(slo.get("sli")), "sli" in slo))

@@ -21,6 +21,7 @@ from ..common.durations import format_duration
 from ..config.model import SLO, Config, Service
 from ..errors import BackendError, InvalidInputError, NoDataError, QueryError
 from ..rules.sli import CounterSli, PercentSli, sli_queries
+from .prometheus_decode import event_count, matrix_result, sample, vector_result
 
 # Prometheus refuses range queries of more than 11,000 points per series.
 MAX_POINTS = 11_000
@@ -177,8 +178,8 @@ class PrometheusBackend:
         """An instant query at a pinned time: the list of result series."""
         data = self._get("/api/v1/query", {"query": promql, "time": _ts(at)}, promql)
         if data.get("resultType") != "vector":
-            raise BackendError(f"expected an instant vector for {promql!r}, got {data}")
-        return list(data["result"])
+            raise BackendError(f"expected an instant vector for {promql!r}, got {data!r:.200}")
+        return vector_result(data, promql)
 
     def query_range(self, promql: str, start: float, end: float, step: int) -> list[dict[str, Any]]:
         """A range query, split into chunks of at most `max_points` points per series."""
@@ -189,7 +190,9 @@ class PrometheusBackend:
             hi = min(end, lo + chunk)
             params = {"query": promql, "start": _ts(lo), "end": _ts(hi), "step": step}
             data = self._get("/api/v1/query_range", params, promql)
-            for s in data["result"]:
+            if data.get("resultType") != "matrix":
+                raise BackendError(f"expected a range vector for {promql!r}, got {data!r:.200}")
+            for s in matrix_result(data, promql):
                 key = tuple(sorted(s["metric"].items()))
                 out.setdefault(key, {"metric": s["metric"], "values": []})["values"] += s["values"]
             lo = hi + step
@@ -227,16 +230,17 @@ class PrometheusBackend:
         promql = self._both(q, window_s)
         values: dict[str, float] = {}
         for s in self.query(promql, when):
-            values[s["metric"].get(_KIND, "")] = _value(s, promql)
+            kind = s["metric"].get(_KIND, "")
+            values[kind] = event_count(s["value"][1], promql, kind or "a sample")
         if "total" not in values:
             raise NoDataError(
                 f"no data for SLO {model.id!r} over {format_duration(window_s)} at {when}: "
                 f"the total query returned nothing ({q.total_expr(window_s)})"
             )
-        total = max(values["total"], 0.0)
+        total = values["total"]
         # A good series that does not exist (yet) means no good events; good never
         # exceeds total (extrapolation of two series can differ slightly).
-        good = min(max(values.get("good", 0.0), 0.0), total)
+        good = min(values.get("good", 0.0), total)
         return good, total
 
     def calculate_sli(self, slo: SloRef, window_s: int, at: float | None = None) -> SliReading:
@@ -274,9 +278,14 @@ class PrometheusBackend:
                 f"SLO {slo.id!r}: the query {promql!r} returned {len(result)} series; "
                 "an SLI query must return one"
             )
-        value = _value(result[0], promql)
+        value = sample(result[0]["value"][1], promql)
         if math.isnan(value):
             raise NoDataError(f"no data for SLO {slo.id!r}: {promql!r} is NaN (no traffic)")
+        if not math.isfinite(value):
+            raise BackendError(
+                f"Prometheus returned {result[0]['value'][1]!r} for the query {promql!r}; "
+                "an SLI query must return a finite percentage"
+            )
         return SliReading(service.name, slo.id, at, window_s, value, None, None)
 
     def history(self, slo: SloRef, start: float, end: float, step: int) -> list[HistoryPoint]:
@@ -294,14 +303,15 @@ class PrometheusBackend:
         for s in self.query_range(promql, start, end, step):
             kind = s["metric"].get(_KIND, "")
             for ts, raw in s["values"]:
-                by_ts.setdefault(float(ts), {})[kind] = _number(raw, promql)
+                what = f"{kind or 'a sample'} at {ts:g}"
+                by_ts.setdefault(ts, {})[kind] = event_count(raw, promql, what)
         points = []
         for ts in sorted(by_ts):
             v = by_ts[ts]
             if "total" not in v:
                 continue
-            total = max(v["total"], 0.0)
-            points.append(HistoryPoint(ts, min(max(v.get("good", 0.0), 0.0), total), total))
+            total = v["total"]
+            points.append(HistoryPoint(ts, min(v.get("good", 0.0), total), total))
         return points
 
 
@@ -314,20 +324,6 @@ def _window(seconds: int) -> None:
         raise InvalidInputError(
             f"window: expected a positive whole number of seconds, got {seconds!r}"
         )
-
-
-def _number(raw: Any, promql: str) -> float:
-    try:
-        return float(raw)
-    except (TypeError, ValueError):
-        raise BackendError(f"non-numeric sample {raw!r} for {promql!r}") from None
-
-
-def _value(series: dict[str, Any], promql: str) -> float:
-    try:
-        return _number(series["value"][1], promql)
-    except (KeyError, IndexError, TypeError):
-        raise BackendError(f"malformed sample {series!r:.200} for {promql!r}") from None
 
 
 def backend_from_config(config: Config, url: str | None = None) -> PrometheusBackend:

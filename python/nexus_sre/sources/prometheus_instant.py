@@ -19,12 +19,13 @@ from typing import Any
 
 from ..common.durations import format_duration, parse_duration
 from ..config.model import SLO, Config, Service
-from ..errors import NoDataError
+from ..errors import BackendError, NoDataError, SloError
 from ..rules.generate import ERROR_RATIO, EVENTS, OBJECTIVE
 from ..rules.sli import CounterSli, sli_queries
 from ..slo.budget import error_budget
 from ..slo.evaluation import FiredAlert, SloEvaluation
 from .prometheus import PrometheusBackend, backend_from_config
+from .prometheus_decode import event_count, sample
 
 _KIND, _WINDOW = "nexus_sre_kind", "nexus_sre_window"
 TOLERANCE = 1e-9  # as the core's alert evaluation: a ratio on the threshold fires
@@ -58,14 +59,20 @@ def read_counts(
     backend: PrometheusBackend, q: CounterSli, windows: list[int], at: float
 ) -> dict[int, Counts]:
     """Good and total per window at `at` (one query). A window whose total series does not
-    exist is left out; counts are whole events (`increase` can extrapolate a fraction)."""
+    exist is left out; counts are whole events (`increase` can extrapolate a fraction).
+    A sample that is not an event count (NaN, infinite, negative, huge) is a BackendError."""
     promql = counts_query(q, windows)
     raw: dict[tuple[int, str], float] = {}
     for s in backend.query(promql, at):
         m = s["metric"]
-        value = float(s["value"][1])
-        if math.isfinite(value):
-            raw[(int(m.get(_WINDOW, 0)), m.get(_KIND, ""))] = value
+        window, kind = m.get(_WINDOW, ""), m.get(_KIND, "")
+        if not window.isdigit() or int(window) not in windows:
+            raise BackendError(
+                f"Prometheus answered a series {m!r:.200} without a known {_WINDOW} label for "
+                f"the query {promql!r}"
+            )
+        what = f"{kind or 'a sample'} over {format_duration(int(window))}"
+        raw[(int(window), kind)] = event_count(s["value"][1], promql, what)
     out = {}
     for w in windows:
         if (w, "total") in raw:
@@ -80,17 +87,26 @@ def recorded_counts(backend: PrometheusBackend, at: float) -> dict[tuple[str, st
     Empty when the generated rules are not deployed."""
     names = "|".join(n.replace("{w}", ".+") for n in (ERROR_RATIO, EVENTS, OBJECTIVE))
     out: dict[tuple[str, str], Any] = {}
-    for s in backend.query(f'{{__name__=~"{names}"}}', at):
+    promql = f'{{__name__=~"{names}"}}'
+    for s in backend.query(promql, at):
         m = s["metric"]
         key = (m.get("service", ""), m.get("slo", ""))
         entry = out.setdefault(key, {"objective": None, "ratio": {}, "events": {}})
-        value = float(s["value"][1])
         name = m.get("__name__", "")
+        # Ratios may be NaN (no traffic: the SLO is then read by queries); events are counts.
+        is_events = name.startswith(EVENTS.split("{")[0])
+        value = event_count(s["value"][1], promql, name) if is_events else sample(s["value"][1], promql)
         if name == OBJECTIVE:
             entry["objective"] = value
         elif "window" in m:
-            kind = "ratio" if name.startswith(ERROR_RATIO.split("{")[0]) else "events"
-            entry[kind][parse_duration(m["window"])] = value
+            kind = "events" if is_events else "ratio"
+            try:
+                entry[kind][parse_duration(m["window"])] = value
+            except SloError:
+                raise BackendError(
+                    f"Prometheus answered a series {m!r:.200} with a bad window label for the "
+                    f"query {promql!r}"
+                ) from None
     return out
 
 
@@ -108,6 +124,11 @@ def _from_records(entry: dict[str, Any], slo: SLO, windows: list[int]) -> dict[i
         ratio = entry["ratio"][w]
         if not math.isfinite(ratio):
             return None
+        if not 0 <= ratio <= 1:
+            raise BackendError(
+                f"the recorded series {ERROR_RATIO.format(w=format_duration(w))} of SLO "
+                f"{slo.id!r} is {ratio!r}; an error ratio must be between 0 and 1"
+            )
         # only the period's events are recorded; shorter windows keep their ratio exactly
         t = total if w == period else entry["events"].get(w, 1.0)
         out[w] = Counts(t - ratio * t, t)

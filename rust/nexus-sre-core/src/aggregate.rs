@@ -23,7 +23,7 @@ pub mod plan;
 pub mod series;
 mod tile;
 
-pub use errors::{AggError, REASONS};
+pub use errors::{AggError, REASONS, VALID_STATUS};
 pub use plan::{EpochUnit, Outcome, Plan, SliKind, SloSpec, DEFAULT_VALID_FROM, DEFAULT_VALID_TO};
 pub use series::{Accumulator, Series};
 
@@ -164,3 +164,6 @@ mod tests;
 
 #[cfg(test)]
 mod paths_tests;
+
+#[cfg(test)]
+mod rows_proptest;

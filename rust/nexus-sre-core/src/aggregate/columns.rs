@@ -1,5 +1,6 @@
 //! Reading a batch's columns: the time column in its own unit, integer and latency values of
-//! any Arrow type, services resolved to ids (dictionaries once per batch) and outcomes.
+//! any Arrow type (plain or dictionary-encoded), services resolved to ids (dictionaries once
+//! per batch) and outcomes.
 
 use std::borrow::Cow;
 
@@ -13,7 +14,7 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
 
-use super::errors::{col_err, AggError};
+use super::errors::{col_err, AggError, VALID_STATUS};
 use super::plan::{EpochUnit, Outcome};
 use super::Aggregator;
 
@@ -35,9 +36,54 @@ pub(super) fn batch_column<'a>(
     })
 }
 
-/// Integer values of any Arrow integer type as i64 (u64 beyond i64 saturates).
-/// Borrowed when the column already is Int64.
+/// A dictionary-encoded column's values per row: `lut` holds its dictionary's values already
+/// converted, rows go through their keys. Null keys (and keys past the dictionary, in Arrow
+/// data that was never validated) get `T::default()`; callers read nulls from
+/// `logical_nulls()`, which for a dictionary covers null keys and null values.
+fn through_keys<T: Copy + Default>(arr: &dyn Array, lut: &[T]) -> Option<Vec<T>> {
+    let DataType::Dictionary(key_type, _) = arr.data_type() else {
+        return None;
+    };
+    let keys = arr.as_any_dictionary().keys();
+    macro_rules! map {
+        ($t:ty) => {
+            keys.as_primitive::<$t>()
+                .values()
+                .iter()
+                .map(|&k| {
+                    usize::try_from(k)
+                        .ok()
+                        .and_then(|k| lut.get(k))
+                        .copied()
+                        .unwrap_or_default()
+                })
+                .collect()
+        };
+    }
+    Some(match key_type.as_ref() {
+        DataType::Int8 => map!(Int8Type),
+        DataType::Int16 => map!(Int16Type),
+        DataType::Int32 => map!(Int32Type),
+        DataType::Int64 => map!(Int64Type),
+        DataType::UInt8 => map!(UInt8Type),
+        DataType::UInt16 => map!(UInt16Type),
+        DataType::UInt32 => map!(UInt32Type),
+        DataType::UInt64 => map!(UInt64Type),
+        _ => return None,
+    })
+}
+
+/// The dictionary of a dictionary-encoded column.
+fn dictionary_values(arr: &dyn Array) -> Option<&ArrayRef> {
+    matches!(arr.data_type(), DataType::Dictionary(_, _)).then(|| arr.as_any_dictionary().values())
+}
+
+/// Integer values of any Arrow integer type as i64 (u64 beyond i64 saturates), plain or
+/// dictionary-encoded. Borrowed when the column already is Int64.
 pub(super) fn ints(arr: &dyn Array) -> Option<Cow<'_, [i64]>> {
+    if let Some(values) = dictionary_values(arr) {
+        return through_keys(arr, &ints(values.as_ref())?).map(Cow::Owned);
+    }
     macro_rules! conv {
         ($t:ty) => {
             Cow::Owned(
@@ -70,6 +116,10 @@ pub(super) fn ints(arr: &dyn Array) -> Option<Cow<'_, [i64]>> {
 
 /// A time column in its own unit (no per-row conversion): the values and units per second.
 pub(super) fn epoch_values(arr: &dyn Array, unit: EpochUnit) -> Option<(Cow<'_, [i64]>, i64)> {
+    if let Some(values) = dictionary_values(arr) {
+        let (lut, per_s) = epoch_values(values.as_ref(), unit)?;
+        return Some((Cow::Owned(through_keys(arr, &lut)?), per_s));
+    }
     Some(match arr.data_type() {
         DataType::Timestamp(TimeUnit::Second, _) => (
             Cow::Borrowed(&arr.as_primitive::<TimestampSecondType>().values()[..]),
@@ -100,6 +150,9 @@ pub(super) fn epoch_values(arr: &dyn Array, unit: EpochUnit) -> Option<(Cow<'_, 
 
 /// Latencies in ms; None for unsupported types. Durations carry their own unit.
 pub(super) fn latencies_ms(arr: &dyn Array, scale: f64) -> Option<Vec<f64>> {
+    if let Some(values) = dictionary_values(arr) {
+        return through_keys(arr, &latencies_ms(values.as_ref(), scale)?);
+    }
     macro_rules! dur {
         ($t:ty, $per_ms:expr) => {
             arr.as_primitive::<$t>()
@@ -207,54 +260,56 @@ impl Aggregator {
         })
     }
 
+    /// Per row: whether the request succeeded; plus, when some status code is outside
+    /// [`VALID_STATUS`], every row's code (those rows are invalid, not good).
+    #[allow(clippy::type_complexity)]
     pub(super) fn outcomes(
         &self,
         batch: &RecordBatch,
-    ) -> Result<(String, Vec<bool>, ArrayRef), AggError> {
+    ) -> Result<(String, Vec<bool>, ArrayRef, Option<Vec<i64>>), AggError> {
         match &self.plan.outcome {
             Outcome::Success(c) => {
                 let arr = batch_column(batch, c)?;
-                match arr.data_type() {
-                    DataType::Boolean => {
-                        let v = arr.as_boolean().values().iter().collect();
-                        Ok((c.clone(), v, arr.clone()))
+                let bools = |a: &dyn Array| -> Option<Vec<bool>> {
+                    (*a.data_type() == DataType::Boolean)
+                        .then(|| a.as_boolean().values().iter().collect())
+                };
+                let v = match dictionary_values(arr.as_ref()) {
+                    Some(values) => {
+                        bools(values.as_ref()).and_then(|lut| through_keys(arr.as_ref(), &lut))
                     }
-                    other => Err(col_err(
+                    None => bools(arr.as_ref()),
+                };
+                match v {
+                    Some(v) => Ok((c.clone(), v, arr.clone(), None)),
+                    None => Err(col_err(
                         c,
-                        format!("expected booleans (success), got Arrow type {other}"),
+                        format!(
+                            "expected booleans (success), got Arrow type {}",
+                            arr.data_type()
+                        ),
                     )),
                 }
             }
             Outcome::Status { column, failures } => {
                 let arr = batch_column(batch, column)?;
                 let fails = |c: i64| failures.iter().any(|&(lo, hi)| c >= lo && c <= hi);
-                macro_rules! ok_of {
-                    ($t:ty) => {
-                        arr.as_primitive::<$t>()
-                            .values()
-                            .iter()
-                            .map(|&c| !fails(c as i64))
-                            .collect()
-                    };
-                }
-                let ok = match arr.data_type() {
-                    DataType::Int16 => ok_of!(Int16Type),
-                    DataType::Int32 => ok_of!(Int32Type),
-                    DataType::UInt16 => ok_of!(UInt16Type),
-                    _ => match ints(arr.as_ref()) {
-                        Some(codes) => codes.iter().map(|&c| !fails(c)).collect(),
-                        None => {
-                            return Err(col_err(
-                                column,
-                                format!(
-                                    "expected integer status codes, got Arrow type {}",
-                                    arr.data_type()
-                                ),
-                            ))
-                        }
-                    },
-                };
-                Ok((column.clone(), ok, arr.clone()))
+                let codes = ints(arr.as_ref()).ok_or_else(|| {
+                    col_err(
+                        column,
+                        format!(
+                            "expected integer status codes, got Arrow type {}",
+                            arr.data_type()
+                        ),
+                    )
+                })?;
+                let ok = codes.iter().map(|&c| !fails(c)).collect();
+                let (lo, hi) = min_max(&codes);
+                let valid = |c: i64| VALID_STATUS.contains(&c);
+                // An empty batch has no codes (its min/max are the fold's start values).
+                let all_valid = codes.is_empty() || (valid(lo) && valid(hi));
+                let codes = (!all_valid).then(|| codes.into_owned());
+                Ok((column.clone(), ok, arr.clone(), codes))
             }
         }
     }
@@ -263,10 +318,17 @@ impl Aggregator {
 pub(super) fn describe_service(arr: &dyn Array, i: usize) -> String {
     let s = match arr.data_type() {
         DataType::Dictionary(_, _) => {
+            // The one row's key (normalized_keys() would convert the whole batch's).
             let d = arr.as_any_dictionary();
-            let k = d.normalized_keys()[i];
+            let Some(k) = ints(d.keys().slice(i, 1).as_ref()).and_then(|k| k.first().copied())
+            else {
+                return "?".into();
+            };
             let v = d.values();
-            return describe_service(v.as_ref(), k);
+            return match usize::try_from(k) {
+                Ok(k) if k < v.len() => describe_service(v.as_ref(), k),
+                _ => "?".into(),
+            };
         }
         DataType::Utf8 => arr.as_string::<i32>().value(i).to_string(),
         DataType::LargeUtf8 => arr.as_string::<i64>().value(i).to_string(),

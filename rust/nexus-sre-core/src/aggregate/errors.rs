@@ -1,8 +1,9 @@
 //! Why a batch could not be aggregated: a missing or mistyped column, or a bad row with its
 //! column, reason (one of [`REASONS`]) and row.
 
-/// Why a row was bad. The order fixes the index into [`Accumulator::skipped`].
-pub const REASONS: [&str; 10] = [
+/// Why a row was bad. The order fixes the index into [`Accumulator::skipped`] (new reasons
+/// go last, so saved states keep their meaning).
+pub const REASONS: [&str; 11] = [
     "null_timestamp",
     "timestamp_out_of_range",
     "null_service",
@@ -13,6 +14,7 @@ pub const REASONS: [&str; 10] = [
     "negative_latency",
     "null_count",
     "negative_count",
+    "invalid_status",
 ];
 pub(super) const R_NULL_TS: usize = 0;
 pub(super) const R_TS_RANGE: usize = 1;
@@ -24,6 +26,10 @@ pub(super) const R_NAN_LATENCY: usize = 6;
 pub(super) const R_NEG_LATENCY: usize = 7;
 pub(super) const R_NULL_COUNT: usize = 8;
 pub(super) const R_NEG_COUNT: usize = 9;
+pub(super) const R_INVALID_STATUS: usize = 10;
+
+/// HTTP status codes: anything outside is a broken export (-1, 0, 99999), never a success.
+pub const VALID_STATUS: std::ops::RangeInclusive<i64> = 100..=599;
 
 /// Why a batch could not be aggregated.
 #[derive(Debug, Clone, PartialEq)]

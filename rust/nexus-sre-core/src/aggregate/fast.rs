@@ -1,5 +1,5 @@
 //! The fast path for the common batch, straight from the Arrow buffers: one availability
-//! SLO per service, nothing null, unknown or out of range, a few buckets wide.
+//! SLO per service, nothing null, unknown, invalid or out of range, a few buckets wide.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int16Type, Int32Type};
@@ -7,6 +7,7 @@ use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 
 use super::columns::{min_max, UNKNOWN_SERVICE};
+use super::errors::VALID_STATUS;
 use super::plan::Outcome;
 use super::series::Accumulator;
 use super::tile::{Bucketer, Tile};
@@ -132,6 +133,24 @@ impl Aggregator {
             },
             _ => None,
         };
+        // Codes outside VALID_STATUS are invalid rows: the general path skips or reports
+        // them. One min/max pass (it vectorises) over the codes.
+        let valid = |lo: i64, hi: i64| VALID_STATUS.contains(&lo) && VALID_STATUS.contains(&hi);
+        let outcome = outcome.filter(|o| match o {
+            Oks::I16(v, ..) => {
+                let (lo, hi) = v
+                    .iter()
+                    .fold((i16::MAX, i16::MIN), |(a, b), &c| (a.min(c), b.max(c)));
+                valid(lo as i64, hi as i64)
+            }
+            Oks::I32(v, ..) => {
+                let (lo, hi) = v
+                    .iter()
+                    .fold((i32::MAX, i32::MIN), |(a, b), &c| (a.min(c), b.max(c)));
+                valid(lo as i64, hi as i64)
+            }
+            Oks::Bool(_) => true,
+        });
         let (Some(cols), Some(outcome)) = (cols, outcome) else {
             tile.give_back();
             return false;

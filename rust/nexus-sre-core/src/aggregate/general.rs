@@ -12,8 +12,6 @@ use super::series::Accumulator;
 use super::tile::{Bucketer, Tile};
 use super::Aggregator;
 
-type BadRow<'a> = (usize, &'a str, String);
-
 impl Aggregator {
     /// Add one batch row by row (`ts`: the time column in its own unit, `per_s` of them a
     /// second). On a bad row (when not skipping) returns the first one.
@@ -29,7 +27,7 @@ impl Aggregator {
     ) -> Result<(), AggError> {
         let p = &self.plan;
         let svc = self.service_ids(svc_arr)?;
-        let (outcome_name, ok, ok_arr) = self.outcomes(batch)?;
+        let (outcome_name, ok, ok_arr, status_codes) = self.outcomes(batch)?;
         let lat = match (&p.latency, self.needs_latency) {
             (Some(c), true) => {
                 let arr = batch_column(batch, c)?;
@@ -76,8 +74,11 @@ impl Aggregator {
         let null_at = |n: &Option<NullBuffer>, i: usize| n.as_ref().is_some_and(|n| n.is_null(i));
 
         // Per-row checks beyond time range and service only when some column can be bad.
-        let checks_needed =
-            ts_nulls.is_some() || ok_nulls.is_some() || lat.is_some() || cnt.is_some();
+        let checks_needed = ts_nulls.is_some()
+            || ok_nulls.is_some()
+            || status_codes.is_some()
+            || lat.is_some()
+            || cnt.is_some();
         let (mut read, mut outside) = (0u64, 0u64);
         let mut skipped = [0u64; REASONS.len()];
         // Rows are counted in a tile when the batch spans few buckets (pre-aggregated rows
@@ -113,6 +114,7 @@ impl Aggregator {
                 && t.reciprocal(p.bucket_seconds * per_s).is_some()
                 && ts_nulls.is_none()
                 && ok_nulls.is_none()
+                && status_codes.is_none()
                 && svc.iter().all(|&s| s < UNKNOWN_SERVICE)
                 && lat.as_ref().is_none_or(|(_, v, nulls)| {
                     nulls.is_none() && v.iter().all(|&x| x >= 0.0) // NaN fails too
@@ -128,6 +130,25 @@ impl Aggregator {
         // A row's duration for the good-event rule: `lat` is present whenever a latency SLO
         // exists (checked in new()); without one no SLO asks for it.
         let duration = |i: usize| lat.as_ref().map_or(f64::NAN, |l| l.1[i]);
+        // A bad latency or count: its reason, checked in that order.
+        let lat_bad = |i: usize| -> Option<usize> {
+            let (_, v, nulls) = lat.as_ref()?;
+            if null_at(nulls, i) {
+                Some(R_NULL_LATENCY)
+            } else if v[i].is_nan() {
+                Some(R_NAN_LATENCY)
+            } else {
+                (v[i] < 0.0).then_some(R_NEG_LATENCY)
+            }
+        };
+        let cnt_bad = |i: usize| -> Option<usize> {
+            let (_, v, nulls) = cnt.as_ref()?;
+            if null_at(nulls, i) {
+                Some(R_NULL_COUNT)
+            } else {
+                (v[i] < 0).then_some(R_NEG_COUNT)
+            }
+        };
         let result = (|| {
             for i in 0..batch.num_rows() {
                 let t = ts[i];
@@ -136,79 +157,79 @@ impl Aggregator {
                 let suspect =
                     checks_needed || t < valid_lo || t >= valid_hi || s >= UNKNOWN_SERVICE;
                 // The first problem of a row decides its reason, checked column by column.
-                let bad: Option<BadRow> = if !suspect {
+                // Only the reason: a skipped row costs no message (built below, on error).
+                let bad: Option<usize> = if !suspect {
                     None
+                } else if null_at(&ts_nulls, i) {
+                    Some(R_NULL_TS)
+                } else if t < valid_lo || t >= valid_hi {
+                    Some(R_TS_RANGE)
+                } else if s == NO_SERVICE {
+                    Some(R_NULL_SERVICE)
+                } else if s == UNKNOWN_SERVICE {
+                    Some(R_UNKNOWN_SERVICE)
+                } else if null_at(&ok_nulls, i) {
+                    Some(R_NULL_OUTCOME)
+                } else if status_codes
+                    .as_ref()
+                    .is_some_and(|c| !VALID_STATUS.contains(&c[i]))
+                {
+                    Some(R_INVALID_STATUS)
                 } else {
-                    'check: {
-                        if null_at(&ts_nulls, i) {
-                            break 'check Some((R_NULL_TS, &p.timestamp, "null timestamp".into()));
-                        }
-                        if t < valid_lo || t >= valid_hi {
-                            break 'check Some((
-                                R_TS_RANGE,
-                                &p.timestamp,
-                                format!(
-                                    "timestamp {} s since the epoch is outside {} (wrong unit?)",
-                                    t.div_euclid(per_s),
-                                    crate::clock::VALID_YEARS
-                                ),
-                            ));
-                        }
-                        if s == NO_SERVICE {
-                            break 'check Some((R_NULL_SERVICE, &p.service, "null service".into()));
-                        }
-                        if s == UNKNOWN_SERVICE {
-                            break 'check Some((
-                                R_UNKNOWN_SERVICE,
-                                &p.service,
-                                format!(
-                                    "service {} is not in the config",
-                                    describe_service(svc_arr, i)
-                                ),
-                            ));
-                        }
-                        if null_at(&ok_nulls, i) {
-                            break 'check Some((
-                                R_NULL_OUTCOME,
-                                &outcome_name,
-                                "null outcome".into(),
-                            ));
-                        }
-                        if let Some((name, v, nulls)) = &lat {
-                            if null_at(nulls, i) {
-                                break 'check Some((R_NULL_LATENCY, name, "null latency".into()));
-                            }
-                            if v[i].is_nan() {
-                                break 'check Some((R_NAN_LATENCY, name, "NaN latency".into()));
-                            }
-                            if v[i] < 0.0 {
-                                break 'check Some((
-                                    R_NEG_LATENCY,
-                                    name,
-                                    format!("negative latency {} ms", v[i]),
-                                ));
-                            }
-                        }
-                        if let Some((name, v, nulls)) = &cnt {
-                            if null_at(nulls, i) {
-                                break 'check Some((R_NULL_COUNT, name, "null count".into()));
-                            }
-                            if v[i] < 0 {
-                                break 'check Some((
-                                    R_NEG_COUNT,
-                                    name,
-                                    format!("negative count {}", v[i]),
-                                ));
-                            }
-                        }
-                        None
-                    }
+                    lat_bad(i).or_else(|| cnt_bad(i))
                 };
-                if let Some((reason, column, detail)) = bad {
+                if let Some(reason) = bad {
                     if p.skip_bad_rows {
                         skipped[reason] += 1;
                         continue;
                     }
+                    let (column, detail): (&str, String) = match reason {
+                        R_NULL_TS => (&p.timestamp, "null timestamp".into()),
+                        R_TS_RANGE => (
+                            &p.timestamp,
+                            format!(
+                                "timestamp {} s since the epoch is outside {} (wrong unit?)",
+                                t.div_euclid(per_s),
+                                crate::clock::VALID_YEARS
+                            ),
+                        ),
+                        R_NULL_SERVICE => (&p.service, "null service".into()),
+                        R_UNKNOWN_SERVICE => (
+                            &p.service,
+                            format!(
+                                "service {} is not in the config",
+                                describe_service(svc_arr, i)
+                            ),
+                        ),
+                        R_NULL_OUTCOME => (&outcome_name, "null outcome".into()),
+                        R_INVALID_STATUS => (
+                            &outcome_name,
+                            format!(
+                                "status code {} is outside {}..{}",
+                                status_codes.as_ref().map_or(0, |c| c[i]),
+                                VALID_STATUS.start(),
+                                VALID_STATUS.end()
+                            ),
+                        ),
+                        R_NULL_LATENCY | R_NAN_LATENCY | R_NEG_LATENCY => {
+                            let (name, v, _) = lat.as_ref().expect("a latency reason");
+                            let detail = match reason {
+                                R_NULL_LATENCY => "null latency".into(),
+                                R_NAN_LATENCY => "NaN latency".into(),
+                                _ => format!("negative latency {} ms", v[i]),
+                            };
+                            (name, detail)
+                        }
+                        _ => {
+                            let (name, v, _) = cnt.as_ref().expect("a count reason");
+                            let detail = if reason == R_NULL_COUNT {
+                                "null count".into()
+                            } else {
+                                format!("negative count {}", v[i])
+                            };
+                            (name, detail)
+                        }
+                    };
                     return Err(AggError::Row {
                         column: column.to_string(),
                         reason: REASONS[reason],

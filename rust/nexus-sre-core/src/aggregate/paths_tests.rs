@@ -190,6 +190,8 @@ mod paths {
                 if nulls(r, 2) { skipped[R_NULL_SERVICE] += 1; continue; }
                 if s == 3 { skipped[R_UNKNOWN_SERVICE] += 1; continue; }
                 if nulls(r, 3) { skipped[R_NULL_OUTCOME] += 1; continue; }
+                // 600 is no HTTP status: an invalid row where the column holds codes.
+                if status_type != 2 && !VALID_STATUS.contains(&code) { skipped[R_INVALID_STATUS] += 1; continue; }
                 read += 1;
                 if t < lo || t >= hi { outside += 1; continue; }
                 if s < 2 {
