@@ -62,7 +62,8 @@ def test_every_dictionary_encoded_column_reads_like_the_plain_one(small_config, 
     assert b.slo("web-avail").total_sum == 2 + 6  # rows 1 and 5 (row 3's count is null)
 
 
-def _statuses(codes: list[int], dtype: pa.DataType = pa.int32()) -> pa.Table:
+def _statuses(codes: list[int], dtype: pa.DataType | None = None) -> pa.Table:
+    dtype = dtype or pa.int32()
     n = len(codes)
     return pa.table(
         {

@@ -49,8 +49,23 @@ scalars = (
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=20)
     | st.sampled_from(
-        ["30d", "1h", "0s", "-5m", "99999999999999999999d", "99.9", "tier-0", "availability",
-         "latency", "prometheus", "embedded", "${NOPE}", "1e308", "", "\u202e"]
+        [
+            "30d",
+            "1h",
+            "0s",
+            "-5m",
+            "99999999999999999999d",
+            "99.9",
+            "tier-0",
+            "availability",
+            "latency",
+            "prometheus",
+            "embedded",
+            "${NOPE}",
+            "1e308",
+            "",
+            "\u202e",
+        ]
     )
 )
 keys = st.sampled_from(KEYS) | st.text(max_size=8)
@@ -114,7 +129,7 @@ def mutated_example(draw: st.DrawFn) -> Any:
             for step in path[:-1]:
                 parent = parent[step]
             last = path[-1]
-            parent[last]  # noqa: B018 - a previous change may have removed it
+            parent[last]
         except (KeyError, IndexError, TypeError):
             continue
         action = draw(st.sampled_from(["replace", "delete", "rename", "duplicate"]))
@@ -139,7 +154,8 @@ def test_mutations_of_the_example(data: Any, as_json: bool) -> None:
 @given(
     cut=st.integers(0, len(EXAMPLE)),
     length=st.integers(0, 40),
-    insert=st.text(max_size=12) | st.sampled_from(["&a ", "*a", "<<: *a", "!!python/name:os", "\t", ": ", "- "]),
+    insert=st.text(max_size=12)
+    | st.sampled_from(["&a ", "*a", "<<: *a", "!!python/name:os", "\t", ": ", "- "]),
 )
 def test_text_splices_of_the_example(cut: int, length: int, insert: str) -> None:
     _load(EXAMPLE[:cut] + insert + EXAMPLE[cut + length :])

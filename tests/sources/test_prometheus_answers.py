@@ -32,7 +32,9 @@ END = datetime(2026, 1, 10, tzinfo=UTC)
 
 def _kinds(promql: str) -> list[tuple[str, str]]:
     """(kind, window) of every good/total part of a nexus-sre counts query."""
-    found = re.findall(r'"nexus_sre_kind", "(good|total)"(?:, "", ""\), "nexus_sre_window", "(\d+)")?', promql)
+    found = re.findall(
+        r'"nexus_sre_kind", "(good|total)"(?:, "", ""\), "nexus_sre_window", "(\d+)")?', promql
+    )
     return [(k, w) for k, w in found]
 
 

@@ -43,8 +43,14 @@ number_text = numbers.map(str) | st.sampled_from(
 scalars = st.none() | st.booleans() | numbers | number_text | st.text(max_size=8)
 json_values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.sampled_from(["metric", "value", "values", "x"]) | st.text(max_size=4), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["metric", "value", "values", "x"]) | st.text(max_size=4),
+            inner,
+            max_size=4,
+        )
+    ),
     max_leaves=20,
 )
 labels = st.dictionaries(
@@ -61,7 +67,10 @@ pairs = st.lists(
 )
 series = st.fixed_dictionaries(
     {"metric": labels | json_values},
-    optional={"value": pairs.map(lambda p: p[0] if p else []) | json_values, "values": pairs | json_values},
+    optional={
+        "value": pairs.map(lambda p: p[0] if p else []) | json_values,
+        "values": pairs | json_values,
+    },
 )
 results = st.lists(series | json_values, max_size=4) | json_values
 

@@ -95,7 +95,9 @@ def recorded_counts(backend: PrometheusBackend, at: float) -> dict[tuple[str, st
         name = m.get("__name__", "")
         # Ratios may be NaN (no traffic: the SLO is then read by queries); events are counts.
         is_events = name.startswith(EVENTS.split("{")[0])
-        value = event_count(s["value"][1], promql, name) if is_events else sample(s["value"][1], promql)
+        value = (
+            event_count(s["value"][1], promql, name) if is_events else sample(s["value"][1], promql)
+        )
         if name == OBJECTIVE:
             entry["objective"] = value
         elif "window" in m:
