@@ -184,8 +184,19 @@ def test_cli_exits_2_without_a_traceback(
     cfg.write_text(CONFIG)
     where = ["--config", str(cfg)] if command == "report" else [str(cfg)]
     r = subprocess.run(
-        [sys.executable, "-m", "nexus_sre", command, *where, "--source", "prometheus"]
-        + ["--prometheus-url", url, "--days", "1"],
+        [
+            sys.executable,
+            "-m",
+            "nexus_sre",
+            command,
+            *where,
+            "--source",
+            "prometheus",
+            "--prometheus-url",
+            url,
+            "--days",
+            "1",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
