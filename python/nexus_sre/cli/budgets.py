@@ -64,6 +64,7 @@ def _gate(config: Any, evaluations: list[Any]) -> tuple[list[str], list[str]]:
 
 
 def _row(e: Any) -> dict[str, Any]:
+    firing = [a for a in e.alerts if a.end is None]
     return {
         "service": e.service,
         "slo": e.slo_id,
@@ -74,21 +75,53 @@ def _row(e: Any) -> dict[str, Any]:
         "budgetRemainingMinutes": e.budget.remaining_minutes if e.has_data else None,
         "status": e.budget.status if e.has_data else "no-data",
         "burnRates": e.burn_rates,
-        "firing": [a.name for a in e.alerts if a.end is None],
+        "firing": [a.name for a in sorted(firing, key=_urgency)],
     }
 
 
-def _clean(value: Any) -> Any:
-    """Floats without binary artefacts, for JSON a user reads (99.94201003035 not
-    99.94201003035079); NaN as null."""
-    from ..common.figures import clean_float
+_SEVERITY = {"critical": 0, "warning": 1, "info": 2}
+
+
+def _urgency(alert: Any) -> tuple[int, int, float]:
+    """Burn-rate tiers before budget levels; within each, the most severe first, then the
+    fastest burn (page-1h before page-6h) or the highest budget level (budget-100 first)."""
+    kind = 0 if alert.kind == "burn_rate" else 1
+    size = -(alert.factor or 0.0) if kind == 0 else -_level(alert.name)
+    return kind, _SEVERITY.get(alert.severity, 3), size
+
+
+def _level(name: str) -> float:
+    try:
+        return float(name.rsplit("-", 1)[1])
+    except (IndexError, ValueError):
+        return 0.0
+
+
+# JSON keeps the decimals the report keeps for the same kind of figure (docs/report.md).
+_DECIMALS = {
+    "target": 4,
+    "sli": 4,
+    "budgetConsumedPercent": 4,
+    "budgetRemainingMinutes": 3,
+    "burnRates": 4,
+}
+
+
+def _clean(value: Any, decimals: int | None = None) -> Any:
+    """Floats rounded like the report's (99.88 not 99.879993632, 14.4 not
+    14.399999999999999); NaN as null."""
+    from ..common.figures import clean_float, fmt_number
 
     if isinstance(value, float):
-        return clean_float(value) if value == value else None
+        if value != value:
+            return None
+        if decimals is None:
+            return clean_float(value)
+        return float(fmt_number(value, max_decimals=decimals))
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: _clean(v, _DECIMALS.get(k, decimals)) for k, v in value.items()}
     if isinstance(value, list):
-        return [_clean(v) for v in value]
+        return [_clean(v, decimals) for v in value]
     return value
 
 
