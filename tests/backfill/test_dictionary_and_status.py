@@ -63,12 +63,13 @@ def test_every_dictionary_encoded_column_reads_like_the_plain_one(small_config, 
 
 
 def _statuses(codes: list[int], dtype: pa.DataType | None = None) -> pa.Table:
+    dtype = dtype or pa.int32()
     n = len(codes)
     return pa.table(
         {
             "timestamp": pa.array([T0 + i for i in range(n)], pa.timestamp("s", tz="UTC")),
             "service": pa.array(["api"] * n),
-            "status": pa.array(codes, dtype or pa.int32()),
+            "status": pa.array(codes, dtype),
             "latency_ms": pa.array([1.0] * n),
         }
     )

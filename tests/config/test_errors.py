@@ -47,7 +47,7 @@ def test_unknown_key_without_close_match_lists_valid_keys() -> None:
     text = _with("    tier: tier-1", "    tier: tier-1\n    colour: blue")
     assert issues_of(text) == [
         "cfg.yaml:5:5: services[0].colour: unknown key 'colour'; expected one of name, tier, "
-        "owner, slos, allowBelowTier"
+        "owner, slos, allowBelowTier, policy"
     ]
 
 

@@ -183,9 +183,20 @@ def test_cli_exits_2_without_a_traceback(
     cfg = tmp_path / "slos.yaml"
     cfg.write_text(CONFIG)
     where = ["--config", str(cfg)] if command == "report" else [str(cfg)]
-    source = ["--source", "prometheus", "--prometheus-url", url, "--days", "1"]
     r = subprocess.run(
-        [sys.executable, "-m", "nexus_sre", command, *where, *source],
+        [
+            sys.executable,
+            "-m",
+            "nexus_sre",
+            command,
+            *where,
+            "--source",
+            "prometheus",
+            "--prometheus-url",
+            url,
+            "--days",
+            "1",
+        ],
         capture_output=True,
         text=True,
         timeout=120,

@@ -26,6 +26,7 @@ COMMANDS = (
     "validate",
     "schema_cmd",
     "budgets",
+    "policy",
     "report",
     "rules",
     "dashboards",

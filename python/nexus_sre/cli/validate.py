@@ -21,7 +21,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     add_config_argument(parser, many=True)
     parser.add_argument(
-        "--format", choices=["text", "json"], default="text", help="output format (default text)"
+        "--format",
+        choices=["text", "json", "github"],
+        default="text",
+        help="output format (default text); github: workflow annotation lines "
+        "(::error file=...,line=...,col=...::message) on the config's lines",
     )
     return parser
 
@@ -55,6 +59,25 @@ def validate_file(path: str, allow_below_tier: bool = False) -> dict[str, Any]:
     }
 
 
+def _escape(text: str, *, prop: bool = False) -> str:
+    """GitHub workflow-command escaping: data escapes % CR LF; properties also : and ,."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def github_annotation(issue: dict[str, Any]) -> str:
+    """`::error file=F,line=L,col=C,title=T::message` for one issue (warning for warnings)."""
+    level = "warning" if issue["severity"] == "warning" else "error"
+    props = [f"file={_escape(issue['file'], prop=True)}"]
+    if issue["line"] is not None:
+        props.append(f"line={issue['line']}")
+        if issue["column"] is not None:
+            props.append(f"col={issue['column']}")
+    props.append(f"title={_escape('nexus-sre ' + (issue['path'] or 'config'), prop=True)}")
+    where = f"{issue['path']}: " if issue["path"] else ""
+    return f"::{level} {','.join(props)}::{_escape(where + issue['message'])}"
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -66,8 +89,12 @@ def run(args: argparse.Namespace) -> int:
         json.dump({"valid": ok, "files": results}, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0 if ok else 2
+    if args.format == "github":
+        for r in results:
+            for issue in r["issues"]:
+                print(github_annotation(issue))
     for r in results:
-        for issue in r["issues"]:
+        for issue in r["issues"] if args.format == "text" else []:
             text = str(ConfigIssue(**{k: issue[k] for k in ConfigIssue.__dataclass_fields__}))
             prefix = "warning: " if issue["severity"] == "warning" else ""
             stream = sys.stdout if r["valid"] else sys.stderr

@@ -28,7 +28,8 @@ from .model import (
     Service,
     TimeWindow,
 )
-from .spec import AlertingSpec, ConfigSpec, SloSpec
+from .policy import DEFAULT_POLICY, AlertMatch, BurnCondition, Policy, PolicyStep, PolicyTrigger
+from .spec import AlertingSpec, AlertMatchSpec, ConfigSpec, PolicySpec, SloSpec
 
 
 def build_config(spec: ConfigSpec, source: str, warnings: list[ConfigIssue]) -> Config:
@@ -75,16 +76,25 @@ def build_config(spec: ConfigSpec, source: str, warnings: list[ConfigIssue]) -> 
         ),
         allow_below_tier=g.allow_below_tier,
     )
-    services = [
-        Service(
-            name=svc.name,
-            tier=svc.tier,
-            owner=svc.owner,
-            allow_below_tier=svc.allow_below_tier or g.allow_below_tier,
-            slos=[_slo(s, settings.default_time_window) for s in svc.slos],
+    top = _policy(spec.policy, "config") or DEFAULT_POLICY
+    services = []
+    for svc in spec.services:
+        service_policy = _policy(svc.policy, f"service {svc.name}") or top
+        slos = [
+            _slo(
+                s, settings.default_time_window, _policy(s.policy, f"SLO {s.id}") or service_policy
+            )
+            for s in svc.slos
+        ]
+        services.append(
+            Service(
+                name=svc.name,
+                tier=svc.tier,
+                owner=svc.owner,
+                allow_below_tier=svc.allow_below_tier or g.allow_below_tier,
+                slos=slos,
+            )
         )
-        for svc in spec.services
-    ]
     return Config(
         version=spec.version,
         global_=settings,
@@ -94,6 +104,7 @@ def build_config(spec: ConfigSpec, source: str, warnings: list[ConfigIssue]) -> 
             columns=BackfillColumns(**spec.backfill.columns.model_dump()),
             bucket_seconds=spec.backfill.bucket,
         ),
+        policy=top,
         source=source,
         warnings=warnings,
     )
@@ -104,7 +115,37 @@ def _any(value: str) -> Any:
     return value
 
 
-def _slo(s: SloSpec, default_window: TimeWindow) -> SLO:
+def _policy(p: PolicySpec | None, origin: str) -> Policy | None:
+    if p is None:
+        return None
+
+    def match(m: AlertMatchSpec | None) -> AlertMatch | None:
+        return AlertMatch(name=m.name, severity=m.severity) if m else None
+
+    steps = []
+    for step in p.steps:
+        w = step.when
+        burn = w.burn_rate
+        steps.append(
+            PolicyStep(
+                name=step.name,
+                when=PolicyTrigger(
+                    budget_exhausted=bool(w.budget_exhausted),
+                    budget_consumed=tidy(w.budget_consumed) if w.budget_consumed else None,
+                    alert_firing=match(w.alert_firing),
+                    alert_fired=match(w.alert_fired),
+                    burn_rate=(
+                        BurnCondition(window=burn.window, above=tidy(burn.above)) if burn else None
+                    ),
+                ),
+                actions=tuple(step.actions),
+                text=step.text,
+            )
+        )
+    return Policy(steps=tuple(steps), origin=origin)
+
+
+def _slo(s: SloSpec, default_window: TimeWindow, policy: Policy = DEFAULT_POLICY) -> SLO:
     window = s.time_window or default_window
     return SLO(
         id=s.id,
@@ -121,6 +162,7 @@ def _slo(s: SloSpec, default_window: TimeWindow) -> SLO:
             threshold_ms=s.sli.threshold,
         ),
         alerting=_alerting(s.alerting, window),
+        policy=policy,
     )
 
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..common.durations import format_duration
 from ..errors import ConfigIssue, UnknownSLOError
+from .policy import DEFAULT_POLICY, Policy
 
 CalendarUnit = Literal["month", "week"]
 MonitoringBackend = Literal["embedded", "prometheus", "parquet", "datadog"]
@@ -226,6 +227,7 @@ class SLO(BaseModel):
     time_window: TimeWindow
     sli: SLI
     alerting: Alerting
+    policy: Policy = DEFAULT_POLICY  # the error budget policy that applies to this SLO
 
     @property
     def budget_fraction(self) -> Decimal:
@@ -255,6 +257,7 @@ class Config(BaseModel):
     global_: GlobalSettings = GlobalSettings()
     services: list[Service]
     backfill: BackfillSettings = BackfillSettings()
+    policy: Policy = DEFAULT_POLICY  # the top-level policy; SLO.policy is what applies
     source: str = "<dict>"  # the file it came from, for messages
     warnings: list[ConfigIssue] = Field(default_factory=list)  # e.g. targets below tier floor
 

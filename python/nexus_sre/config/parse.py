@@ -19,6 +19,7 @@ from .env import expand_env
 from .issues import issues_from_validation
 from .loader import PathKey, Positions, format_path, load_document, read_config_file
 from .model import Config
+from .policy_checks import check_policies, check_policy_windows
 from .spec import ConfigSpec
 
 
@@ -54,6 +55,8 @@ def parse_config(
         *check_config(data, allow_below_tier_floor=allow_below_tier_floor),
     ]:
         at(problem.path, problem.message, problem.severity)
+    for path, message in check_policies(data):
+        at(path, message)
     spec: ConfigSpec | None = None
     try:
         spec = ConfigSpec.model_validate(data)
@@ -66,6 +69,8 @@ def parse_config(
     # Checks that need the defaults filled in can only run now, on a config without errors.
     for problem in check_bucket(config):
         at(problem.path, problem.message, problem.severity)
+    for path, message in check_policy_windows(config):
+        at(path, message)
     _raise_errors(issues)
     return config
 

@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from . import values
 from .model import TimeWindow
+from .policy import ACTIONS
 from .tiers import DEFAULT_TIER, TIERS
 
 SUPPORTED_VERSIONS = ("1.0",)
@@ -212,6 +213,9 @@ Platform = Annotated[
     BeforeValidator(_choice("dashboard platform", DASHBOARD_PLATFORMS)),
     _enum(DASHBOARD_PLATFORMS),
 ]
+Action = Annotated[
+    str, BeforeValidator(_choice("policy action", tuple(ACTIONS))), _enum(tuple(ACTIONS))
+]
 Count = Annotated[int, Field(strict=True, ge=0, le=values.MAX_COUNT)]
 Minutes = Annotated[int, Field(strict=True, gt=0, le=values.MAX_SECONDS // 60)]
 
@@ -332,6 +336,54 @@ class AlertingSpec(_Spec):
     runbook_url: Url | None = Field(default=None, description="an http(s) URL")
 
 
+class AlertMatchSpec(_Spec):
+    """Burn-rate alert tiers by name (`page-1h`, `fast`), severity, or both."""
+
+    name: Ident | None = None
+    severity: Severity | None = None
+
+
+class BurnConditionSpec(_Spec):
+    window: Duration = Field(description="one of the SLO's alert windows (long or short)")
+    above: Factor = Field(description="a burn-rate factor, e.g. 14.4")
+
+
+class TriggerSpec(_Spec):
+    """A step is in force when any one of these holds."""
+
+    budget_exhausted: StrictBool | None = Field(
+        default=None,
+        description="true: more than the whole error budget spent (the target missed)",
+    )
+    budget_consumed: Percentage | None = Field(
+        default=None, description="at least this percent of the period's error budget consumed"
+    )
+    alert_firing: AlertMatchSpec | None = Field(
+        default=None, description="such a burn-rate alert is firing now (at the period's end)"
+    )
+    alert_fired: AlertMatchSpec | None = Field(
+        default=None, description="such a burn-rate alert fired at any time in the period"
+    )
+    burn_rate: BurnConditionSpec | None = Field(
+        default=None, description="the burn rate over the window, now, is above the factor"
+    )
+
+
+class PolicyStepSpec(_Spec):
+    name: Ident
+    when: TriggerSpec
+    actions: list[Action] = Field(
+        default_factory=list, description="freezeReleases makes the release gate fail"
+    )
+    text: Text | None = Field(default=None, description="free text: what the team does")
+
+
+class PolicySpec(_Spec):
+    """The error budget policy; replaces the defaults (the seed's four steps) whole."""
+
+    steps: list[PolicyStepSpec] = Field(min_length=1)
+
+
 class SloSpec(_Spec):
     id: Ident
     name: Text | None = None
@@ -340,6 +392,7 @@ class SloSpec(_Spec):
     time_window: Window | None = None
     sli: SliSpec
     alerting: AlertingSpec | None = None
+    policy: PolicySpec | None = None
 
 
 class ServiceSpec(_Spec):
@@ -350,6 +403,7 @@ class ServiceSpec(_Spec):
     allow_below_tier: StrictBool = Field(
         default=False, description="as global.allowBelowTier, for this service only"
     )
+    policy: PolicySpec | None = None
 
 
 class BackfillColumnsSpec(_Spec):
@@ -383,3 +437,4 @@ class ConfigSpec(_Spec):
     global_: GlobalSpec = Field(default_factory=GlobalSpec, alias="global")
     services: list[ServiceSpec] = Field(min_length=1)
     backfill: BackfillSpec = BackfillSpec()
+    policy: PolicySpec | None = None

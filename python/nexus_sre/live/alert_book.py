@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
+from ..common.figures import clean_float
 from ..config import SLO, Service
 from ..errors import UnknownAlertError
 from .alerts import Alert, alert_id
@@ -56,7 +57,8 @@ class AlertBook:
                     )
                     self._active[key] = alert
                     started.append(alert)
-                alert.burn_rates = dict(f.burn_rates)
+                # 14.4, not 14.399999999999999: figures a person reads.
+                alert.burn_rates = {w: clean_float(r) for w, r in f.burn_rates.items()}
                 alert.budget_consumed_percent = f.consumed_percent
                 current.append(alert)
             for key in [k for k in self._active if k[0] == slo.id and k[1] not in names]:

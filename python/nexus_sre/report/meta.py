@@ -20,7 +20,8 @@ def services_meta_from_config(config: Any) -> dict[str, dict[str, Any]]:
             slos[slo.id] = {
                 "burnRateAlerts": [
                     {"name": r.name, "factor": r.factor, "severity": r.severity} for r in rules
-                ]
+                ],
+                "policy": getattr(slo, "policy", None),
             }
         meta[service.name] = {"tier": service.tier, "owner": service.owner, "slos": slos}
     return meta

@@ -202,6 +202,16 @@ def _meta(services_meta: Mapping[str, Any] | None, service: str) -> Mapping[str,
     return value if isinstance(value, Mapping) else {}
 
 
+def _policies(services_meta: Mapping[str, Any] | None) -> dict[tuple[str, str], Any]:
+    """(service, SLO id) -> the error budget policy given in `services_meta`."""
+    out = {}
+    for service in services_meta or {}:
+        for slo_id, m in (_meta(services_meta, service).get("slos") or {}).items():
+            if isinstance(m, Mapping) and m.get("policy") is not None:
+                out[(service, slo_id)] = m["policy"]
+    return out
+
+
 def build_report(
     evaluations: Sequence[SloEvaluation],
     *,
@@ -216,7 +226,8 @@ def build_report(
     """The report as a plain dict (camelCase keys, JSON-ready, deterministic for its inputs).
 
     `services_meta` maps a service name to optional `tier`, `owner` and
-    `slos: {slo_id: {"burnRateAlerts": [{"name", "factor", "severity"}, ...]}}`;
+    `slos: {slo_id: {"burnRateAlerts": [{"name", "factor", "severity"}, ...], "policy":
+    config.policy.Policy}}` (the policy the recommendations follow; default: the seed's);
     services listed there without evaluations appear with status "no-data".
     `max_points` caps each chart series (0 leaves series out).
     """
@@ -286,5 +297,5 @@ def build_report(
         },
         "summary": summary,
         "services": services,
-        "recommendations": recommend(services),
+        "recommendations": recommend(services, _policies(services_meta)),
     }

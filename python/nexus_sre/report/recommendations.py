@@ -1,17 +1,22 @@
 """Recommendations: what the error-budget policy says to do, given the report's figures.
 
 Works on the report model's `services` list (the figures the reader sees), so every number
-quoted in a description is one the report shows. Rules and thresholds: docs/report.md.
+quoted in a description is one the report shows. The `policy` recommendation of an SLO
+lists the steps of its error budget policy (config `policy:`, default the seed's four
+steps) in force, and is critical when one of them freezes releases; the other rules state
+facts and what to investigate. Rules and thresholds: docs/report.md.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from ..common.figures import fmt_number
+from ..config.policy import DEFAULT_POLICY, Policy
+from ..slo.policy import action_texts, facts_from_report, steps_in_force
 
 # Alerts of these severities wake someone up: each deserves a post-mortem.
 PAGE_SEVERITIES = frozenset({"page", "critical"})
@@ -71,7 +76,34 @@ def tighter_target(target: float, actual: float) -> Decimal | None:
     return max(met) if met else None
 
 
-def _slo_recs(svc: dict[str, Any], slo: dict[str, Any]) -> list[dict[str, Any]]:
+def _policy_rec(svc: dict[str, Any], slo: dict[str, Any], policy: Policy) -> dict[str, Any] | None:
+    """The steps of the SLO's policy in force: critical when one freezes releases."""
+    hits = steps_in_force(policy, facts_from_report(slo))
+    if not hits:
+        return None
+    service, sid, name = svc["name"], slo["id"], slo["name"]
+    freeze = [h.step.name for h in hits if h.freezes_releases]
+    steps = "; ".join(f"step {h.step.name}: {', '.join(h.reasons)}" for h in hits)
+    actions: list[str] = []
+    for h in hits:
+        actions.extend(a for a in action_texts(h.step) if a not in actions)
+    verdict = (
+        f"releases are frozen by step {', '.join(freeze)}" if freeze else "no step freezes releases"
+    )
+    return _rec(
+        "critical" if freeze else "warning",
+        "policy",
+        f"Error budget policy {'freezes releases' if freeze else 'in force'}: {name}",
+        f"{service}/{sid}: {verdict} ({policy.origin} policy). {steps}.",
+        actions,
+        service,
+        sid,
+    )
+
+
+def _slo_recs(
+    svc: dict[str, Any], slo: dict[str, Any], policy: Policy = DEFAULT_POLICY
+) -> list[dict[str, Any]]:
     service, sid, name = svc["name"], slo["id"], slo["name"]
     b = slo["errorBudget"]
     out: list[dict[str, Any]] = []
@@ -96,6 +128,9 @@ def _slo_recs(svc: dict[str, Any], slo: dict[str, Any]) -> list[dict[str, Any]]:
         return out
 
     consumed = b["consumedPercent"]
+    policy_rec = _policy_rec(svc, slo, policy)
+    if policy_rec is not None:
+        out.append(policy_rec)
     if b["status"] == "exhausted" or slo["targetMet"] is False:
         out.append(
             _rec(
@@ -106,9 +141,8 @@ def _slo_recs(svc: dict[str, Any], slo: dict[str, Any]) -> list[dict[str, Any]]:
                 f"({_n(b['consumedMinutes'])} of {_n(b['totalMinutes'])} minutes); "
                 f"SLI {_n(slo['actualValue'])} % against a target of {_n(slo['target'])} %.",
                 [
-                    "Stop feature releases for this service until the budget is restored",
-                    "Put the team on reliability work: fix the top causes of errors first",
-                    "Allow only fixes and security patches through the release freeze",
+                    "Find the top causes of the errors that spent the budget",
+                    "Apply the error budget policy (the `policy` recommendation of this SLO)",
                 ],
                 service,
                 sid,
@@ -165,9 +199,8 @@ def _slo_recs(svc: dict[str, Any], slo: dict[str, Any]) -> list[dict[str, Any]]:
                 f"{service}/{sid} fired {len(pages)} page-severity burn-rate alert(s) "
                 f"(first at {pages[0]['start']}{peak}){still}.",
                 [
-                    "Hold a blameless post-mortem for each incident",
-                    "Track the post-mortem action items to completion",
                     "Check that the runbook for this alert was accurate and sufficient",
+                    "Apply the error budget policy (the `policy` recommendation of this SLO)",
                 ],
                 service,
                 sid,
@@ -304,8 +337,12 @@ def _service_recs(svc: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def recommend(services: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """All recommendations, critical first, then in service and SLO order."""
+def recommend(
+    services: Sequence[dict[str, Any]],
+    policies: Mapping[tuple[str, str], Policy] | None = None,
+) -> list[dict[str, Any]]:
+    """All recommendations, critical first, then in service and SLO order. `policies`:
+    (service, SLO id) -> its error budget policy; the default policy for the others."""
     found: list[dict[str, Any]] = []
     slos = [s for svc in services for s in svc["slos"]]
     if slos and all(s["status"] == "no-data" for s in slos):
@@ -327,7 +364,8 @@ def recommend(services: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         )
     for svc in services:
         for slo in svc["slos"]:
-            found.extend(_slo_recs(svc, slo))
+            policy = (policies or {}).get((svc["name"], slo["id"]), DEFAULT_POLICY)
+            found.extend(_slo_recs(svc, slo, policy))
         found.extend(_service_recs(svc))
     # sorted() is stable, so config order holds within each type.
     return sorted(found, key=lambda r: _TYPE_ORDER[r["type"]])

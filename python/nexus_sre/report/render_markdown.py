@@ -6,24 +6,12 @@ inject markup, links or HTML.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..common.figures import fmt_number
+from ..common.markdown import md_escape
 from .model import coverage_note
 from .status import STATUS_LABEL, STATUS_SYMBOL, TYPE_SYMBOL
-
-# Characters that mean something in GitHub-flavoured Markdown.
-# Our text never starts a line, so line-start markers (#, -, 1.) need no escaping.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~>])")
-
-
-def md_escape(text: Any) -> str:
-    """Plain text for a Markdown table cell or paragraph."""
-    s = str(text).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-    s = _MD_SPECIAL.sub(r"\\\1", s)
-    # Angle brackets and ampersands as entities: GitHub renders raw HTML otherwise.
-    return s.replace("&", "&amp;").replace("<", "&lt;")
 
 
 def _pct(value: float | None) -> str:
