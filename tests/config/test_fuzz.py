@@ -185,3 +185,14 @@ def test_a_tier_that_is_a_mapping_is_a_config_error() -> None:
         assert any("tier" in i.path for i in exc.issues)
     else:
         raise AssertionError("a mapping tier was accepted")
+
+
+def test_a_backend_that_is_a_list_is_a_config_error() -> None:
+    """Found by the fuzzer: a list as monitoringBackend crashed the query-dialect check."""
+    text = EXAMPLE.replace('monitoringBackend: "embedded"', "monitoringBackend: []", 1)
+    try:
+        load_config_text(text, "fuzz.yaml")
+    except ConfigError as exc:
+        assert any("monitoringBackend" in i.path for i in exc.issues)
+    else:
+        raise AssertionError("a list backend was accepted")

@@ -278,7 +278,12 @@ def _query_dialects(here: PathKey, sli: dict[str, Any], backend: Any) -> list[Pr
     queries for datadog (the other backends do not read them)."""
     from ..datadog.queries import dialect, problem
 
-    wanted = {"prometheus": "promql", "datadog": "datadog"}.get(backend)
+    # A backend that is not a string is reported by the schema; here it reads no queries.
+    wanted = (
+        {"prometheus": "promql", "datadog": "datadog"}.get(backend)
+        if isinstance(backend, str)
+        else None
+    )
     if wanted is None:
         return []
     out: list[Problem] = []
