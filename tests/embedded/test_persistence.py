@@ -70,7 +70,11 @@ def test_snapshot_is_consistent_under_concurrent_recording(tmp_path: Path) -> No
         assert w["avail"].total == w["fast"].total == w["slow"].total
         # Half the requests were good for availability; "slow" also counts the 20 ms ones.
         assert abs(w["avail"].good * 2 - w["avail"].total) <= 20
-        assert w["fast"].good <= w["slow"].good <= w["avail"].good
+        # Totals are cut exactly; the good count of the few requests trimmed from counters
+        # read later is estimated in proportion (docs/embedding.md), so the order between
+        # SLOs' good counts holds within a handful of events.
+        assert w["fast"].good <= w["slow"].good + 5
+        assert w["slow"].good <= w["avail"].good + 5
 
 
 def test_flusher_runs_at_a_fixed_rate(tmp_path: Path) -> None:

@@ -68,7 +68,9 @@ def test_every_seed_example_runs(stack, capsys) -> None:
     assert manager.monitoring_backend == "prometheus"
     with manager:
         now = ex.understanding_error_budgets(manager)
-        assert now.sli_percent == pytest.approx(SLI, rel=1e-6)
+        # increase() extrapolates and the manager rounds to whole events: with ~360k events
+        # in the window the SLI may move by up to 100 x (0.5/good + 0.5/total) = 3e-4.
+        assert now.sli_percent == pytest.approx(SLI, abs=3e-4)
         assert now.consumption_percentage == pytest.approx(200.0, rel=1e-3)
         assert now.burn_rate == pytest.approx(2.0, rel=1e-3)
         assert now.status == "exhausted"
