@@ -11,7 +11,9 @@ records into one.
   it had recorded. The file itself outlives the processes; put it on tmpfs (/dev/shm) for
   speed. Persistence snapshots the shared rings; on start a ring is restored from the
   newest snapshot only when its file did not exist (first start, or after a reboot cleared
-  /dev/shm), since an existing file already holds everything.
+  /dev/shm), since an existing file already holds everything. `from_config` holds a lock
+  on `<shared_dir>/.startup.lock` while it opens and restores, so a worker starting beside
+  the restoring one never answers from a ring not yet restored.
 
 Snapshots (`persistence.py`, in the segments of `snapshots.py`): `save(dir)`/`load(dir)`
 write and read them anywhere, `flush()`/`restore()` (and the flusher thread of `start()`)
@@ -22,12 +24,14 @@ keep `persist_dir`. The store also keeps a digest of recent browser errors per s
 from __future__ import annotations
 
 import atexit
+import contextlib
+import fcntl
 import logging
 import os
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -152,11 +156,14 @@ class EmbeddedStore:
         constructor's."""
         store = cls(**kwargs)
         wanted = set(services) if services is not None else None
-        for service, slo in config.slos():
-            if wanted is None or service.name in wanted:
-                store.add(service.name, slo)
-        if store.persist_dir is not None:
-            store.start()
+        # Workers of one server start together: the one that creates the rings restores
+        # them before any other can open (and answer from) a ring still empty.
+        with _startup_lock(store.shared_dir if store.persist_dir is not None else None):
+            for service, slo in config.slos():
+                if wanted is None or service.name in wanted:
+                    store.add(service.name, slo)
+            if store.persist_dir is not None:
+                store.start()
         return store
 
     def add(self, service: str, slo: SLO) -> SloEntry:
@@ -411,6 +418,20 @@ class EmbeddedStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def _startup_lock(shared_dir: Path | None) -> Iterator[None]:
+    """Exclusive among the processes sharing `shared_dir` (none without one)."""
+    if shared_dir is None:
+        yield
+        return
+    with open(shared_dir / ".startup.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _close_ref(ref: weakref.ref[EmbeddedStore]) -> None:
