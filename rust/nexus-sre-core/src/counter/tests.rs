@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::slot::{lower_mark, LOCKED};
+use super::slot::{claim_epoch, claim_epoch_of, lower_mark, LOCKED};
 use super::storage::{file_len, HEADER_LEN};
 use super::windowed::READ_WAIT;
 use super::*;
@@ -247,6 +247,65 @@ fn killed_claimer_loses_no_cumulative_counts() {
     assert_eq!(c.cumulative(), (6, 6));
     assert_eq!(t.rotating.load(Ordering::Relaxed), 0);
     assert_eq!(c.window(10, None).unwrap().total, 1); // the new bucket alone
+}
+
+/// A claim left by a process that has exited (its pid named in the claim) is broken.
+#[test]
+fn claim_of_an_exited_process_is_broken() {
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap(); // reaped: the pid names no process now
+    let c = event_time(10, 100);
+    c.record_at(0.0, 5, 5).unwrap();
+    let ring = c.ring.len() as i64;
+    let t = c.ring.totals();
+    t.rotating.fetch_add(1, Ordering::AcqRel);
+    c.slot(ring)
+        .epoch
+        .compare_exchange(0, claim_epoch_of(pid), Ordering::AcqRel, Ordering::Relaxed)
+        .unwrap();
+    c.record_at((ring * 10) as f64, 1, 1).unwrap();
+    assert_eq!(c.cumulative(), (6, 6));
+    assert_eq!(t.rotating.load(Ordering::Relaxed), 0);
+    assert_eq!(c.window(10, None).unwrap().total, 1);
+}
+
+/// A live claimer descheduled for longer than a dead one is waited on: its claim is not
+/// broken, so its late stores cannot land on another writer's bucket (CI saw one event
+/// go missing from the window on a loaded machine when claims broke after 2 s).
+#[test]
+fn claim_of_a_live_but_slow_writer_is_waited_out() {
+    let c = std::sync::Arc::new(event_time(10, 100));
+    c.record_at(0.0, 5, 5).unwrap();
+    let ring = c.ring.len() as i64;
+    let (claimed_tx, claimed_rx) = std::sync::mpsc::channel();
+    let slow = {
+        let c = c.clone();
+        std::thread::spawn(move || {
+            // add_to_slot by hand, with a stall longer than a dead claim is waited for.
+            let slot = c.slot(ring);
+            let t = c.ring.totals();
+            t.rotating.fetch_add(1, Ordering::AcqRel);
+            slot.epoch
+                .compare_exchange(0, claim_epoch(), Ordering::AcqRel, Ordering::Relaxed)
+                .unwrap();
+            claimed_tx.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(2600));
+            t.good
+                .fetch_add(slot.good.swap(1, Ordering::Relaxed), Ordering::Relaxed);
+            t.total
+                .fetch_add(slot.total.swap(1, Ordering::Relaxed), Ordering::Relaxed);
+            slot.epoch.store(ring, Ordering::Release);
+            t.rotations.fetch_add(1, Ordering::Release);
+            lower_mark(t);
+        })
+    };
+    claimed_rx.recv().unwrap();
+    c.record_at((ring * 10) as f64, 0, 1).unwrap(); // waits for the slow claimer
+    slow.join().unwrap();
+    let w = c.window(10, None).unwrap();
+    assert_eq!((w.good, w.total), (1, 2)); // both events of the new bucket
+    assert_eq!(c.cumulative(), (6, 7));
 }
 
 // --- Shared ring files (the storage through a counter) -------------------------------

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
-use super::slot::{lower_mark, Slot, EMPTY, LOCKED, STALE};
+use super::slot::{is_claim, lower_mark, Slot, EMPTY, STALE};
 use super::spec::{check_good_total, BucketRow, CounterSpec, WindowStats};
 use super::storage::SlotStorage;
 use crate::clock::{wall_nanos, Clock};
@@ -88,7 +88,7 @@ impl WindowedCounter {
             );
             for slot in self.ring.iter() {
                 let epoch = slot.epoch.load(Ordering::Acquire);
-                if epoch != EMPTY && epoch != LOCKED {
+                if epoch != EMPTY && !is_claim(epoch) {
                     good += slot.good.load(Ordering::Relaxed);
                     total += slot.total.load(Ordering::Relaxed);
                 }
@@ -379,7 +379,7 @@ impl WindowedCounter {
             .iter()
             .filter_map(|slot| {
                 let epoch = slot.epoch.load(Ordering::Acquire);
-                if epoch == EMPTY || epoch == LOCKED || epoch == STALE {
+                if epoch == EMPTY || epoch == STALE || is_claim(epoch) {
                     return None;
                 }
                 let row = BucketRow {
