@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import trustme
@@ -25,9 +26,9 @@ from nexus_sre.sources.prometheus import PrometheusBackend
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive
-    seen: list[dict] = []
+    seen: ClassVar[list[dict]] = []
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         type(self).seen.append(
             {
                 "path": self.path,

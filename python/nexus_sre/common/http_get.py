@@ -173,8 +173,8 @@ class HttpGetClient:
         p = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
         auth = {}
         if p.username is not None:
-            user, password = urllib.parse.unquote(p.username), urllib.parse.unquote(p.password or "")
-            auth["Proxy-Authorization"] = _basic(user, password)
+            user = urllib.parse.unquote(p.username)
+            auth["Proxy-Authorization"] = _basic(user, urllib.parse.unquote(p.password or ""))
         conn: http.client.HTTPConnection
         if https:  # a CONNECT tunnel through the proxy; TLS end to end
             conn = http.client.HTTPSConnection(
@@ -182,7 +182,9 @@ class HttpGetClient:
             )
             conn.set_tunnel(host, port or 443, headers=auth)
         else:  # plain HTTP: the proxy gets the absolute URL
-            conn = http.client.HTTPConnection(p.hostname or "", p.port or 8080, timeout=self.timeout)
+            conn = http.client.HTTPConnection(
+                p.hostname or "", p.port or 8080, timeout=self.timeout
+            )
             conn.nexus_proxy_headers = auth  # type: ignore[attr-defined]
         return conn
 
