@@ -91,10 +91,10 @@ def test_a_bad_row_crosses_the_boundary_as_bad_row_error() -> None:
 
 
 def test_valid_time_range_has_one_definition_in_the_core() -> None:
-    from nexus_sre.backfill import counts
+    from nexus_sre.common import times
 
     assert _core.VALID_TIME_RANGE == (631152000, 7258118400)  # 1990-01-01, 2200-01-01 UTC
-    assert (counts.VALID_FROM, counts.VALID_TO) == _core.VALID_TIME_RANGE
+    assert (times.VALID_FROM, times.VALID_TO) == _core.VALID_TIME_RANGE
 
 
 def test_a_bad_column_is_a_data_error() -> None:

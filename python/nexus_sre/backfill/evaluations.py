@@ -5,9 +5,10 @@ show figures computed one way."""
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from ..common.times import from_epoch
 from ..config.model import Config
 from ..slo.evaluation import SloEvaluation
 from ..slo.windows import longest_alert_window
@@ -23,8 +24,7 @@ def to_evaluations(
 
     start = end = None  # an empty result: BackfillSource says there are no events
     if result.start is not None and result.end is not None:
-        start = datetime.fromtimestamp(result.start, UTC)
-        end = datetime.fromtimestamp(result.end, UTC)
+        start, end = from_epoch(result.start), from_epoch(result.end)
     source = BackfillSource.from_result(result)
     return source.evaluations(config, start=start, end=end, with_series=with_series)
 
