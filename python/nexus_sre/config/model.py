@@ -113,7 +113,7 @@ class PrometheusSettings(BaseModel):
 
     @property
     def verify(self) -> bool | str:
-        """What httpx takes: a CA bundle path, or whether to verify at all."""
+        """What the HTTP clients take: a CA bundle path, or whether to verify at all."""
         return self.ca_file if self.ca_file else self.tls_verify
 
 

@@ -13,6 +13,7 @@ No numpy, no pyarrow: `budgets` starts fast and stays small.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,8 @@ from .prometheus import PrometheusBackend, backend_from_config
 from .prometheus_decode import event_count, sample
 
 _KIND, _WINDOW = "nexus_sre_kind", "nexus_sre_window"
+#: Instant queries in flight at once (Prometheus answers up to 20 by default).
+QUERY_CONCURRENCY = 4
 
 
 @dataclass(frozen=True)
@@ -236,7 +239,7 @@ def instant_evaluations(
     ends = {e for _, e in bounds}
     if use_records and len(ends) == 1:
         records = recorded_counts(backend, next(iter(ends)).timestamp())
-    out = []
+    todo: list[tuple[Service, SLO, datetime, datetime, list[int], dict[int, Counts] | None]] = []
     for (service, slo), (start, end) in zip(pairs, bounds, strict=True):
         period = int((end - start).total_seconds())
         windows = slo_windows(slo, period)
@@ -244,17 +247,30 @@ def instant_evaluations(
         entry = records.get((service.name, slo.id))
         if entry is not None and period == slo.time_window.seconds:
             counts = _from_records(entry, slo, windows)
-        if counts is None:
-            q = sli_queries(service, slo)
-            if not isinstance(q, CounterSli):
-                raise NoDataError(
-                    f"SLO {slo.id!r}: its query is not an event ratio; budgets need event "
-                    "counts (write good_query/total_query, or a sum(rate(good))/sum(rate(total)) "
-                    "query)"
-                )
-            counts = read_counts(backend, q, windows, end.timestamp())
-        out.append(evaluation(service, slo, counts, start, end))
-    return out
+        if counts is None and not isinstance(sli_queries(service, slo), CounterSli):
+            raise NoDataError(
+                f"SLO {slo.id!r}: its query is not an event ratio; budgets need event "
+                "counts (write good_query/total_query, or a sum(rate(good))/sum(rate(total)) "
+                "query)"
+            )
+        todo.append((service, slo, start, end, windows, counts))
+
+    def counts_of(job: tuple[Any, ...]) -> dict[int, Counts]:
+        service, slo, _, end, windows, counts = job
+        if counts is not None:
+            return counts
+        q = sli_queries(service, slo)
+        assert isinstance(q, CounterSli)  # checked above
+        return read_counts(backend, q, windows, end.timestamp())
+
+    # Prometheus runs queries on every core (up to --query.max-concurrency, 20 by
+    # default): a few in flight keep it busy while this process decodes answers.
+    with ThreadPoolExecutor(max_workers=QUERY_CONCURRENCY) as pool:
+        all_counts = list(pool.map(counts_of, todo))
+    return [
+        evaluation(service, slo, counts, start, end)
+        for (service, slo, start, end, _, _), counts in zip(todo, all_counts, strict=True)
+    ]
 
 
 def prometheus_budgets(
