@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from nexus_sre import _core
-from nexus_sre.backfill.engine import _epoch as backfill_epoch
+from nexus_sre.backfill.options import whole_seconds as backfill_epoch
 from nexus_sre.cli.common import parse_time
 from nexus_sre.common.times import VALID_FROM, VALID_TO, align, epoch, iso, parse_iso, valid_years
 from nexus_sre.errors import InvalidInputError
