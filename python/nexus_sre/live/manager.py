@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import _core
 from ..common.times import epoch as _epoch
+from ..common.times import from_epoch
 from ..config import SLO, Config, Service, load_config, parse_config
 from ..embedded import EmbeddedStore
 from ..errors import ConfigError, InvalidInputError
@@ -211,7 +212,7 @@ class SLOManager:
                 "service": service,
                 "error": str(error)[:500],
                 "component": component,
-                "at": datetime.fromtimestamp(ts, UTC) if ts else datetime.now(UTC),
+                "at": from_epoch(ts) if ts else datetime.now(UTC),
             }
         )
         return kept
@@ -255,7 +256,7 @@ class SLOManager:
         of the month/week so far (whole buckets, at least one)."""
         if slo.time_window.calendar is None:
             return slo.time_window.seconds
-        end_dt = datetime.fromtimestamp(end, UTC)
+        end_dt = from_epoch(end)
         start_dt, _ = slo.time_window.bounds(end_dt)
         span = int((end_dt - start_dt).total_seconds())
         b = self._bucket_seconds
@@ -278,7 +279,7 @@ class SLOManager:
 
         service, slo = self.find(slo_id)
         if end is None:
-            end = datetime.fromtimestamp(self.store.counter(slo_id).now(), UTC)
+            end = from_epoch(self.store.counter(slo_id).now())
         source = StoreSource(self.store, "of this SLOManager")
         return evaluate_one(
             source, service, slo, start=start, end=end, days=days, with_series=with_series
@@ -309,7 +310,7 @@ class SLOManager:
         exhausted = budget_firing(slo, figures)
         if exhausted is not None:
             firing.append(exhausted)
-        now = datetime.fromtimestamp(snap.at, UTC)
+        now = from_epoch(snap.at)
         return self._alerts.reconcile(service, slo, firing, now)
 
     def get_active_alerts(self, service: str | None = None) -> list[Alert]:

@@ -19,19 +19,20 @@ from datetime import datetime
 from typing import Any
 
 from ..common.durations import format_duration, parse_duration
+from ..common.figures import burns_at, reaches
 from ..config.model import SLO, Config, Service
 from ..errors import BackendError, NoDataError, SloError
 from ..rules.generate import ERROR_RATIO, EVENTS, OBJECTIVE
 from ..rules.sli import CounterSli, sli_queries
-from ..slo.budget import error_budget
+from ..slo.budget import period_budget
 from ..slo.evaluation import FiredAlert, SloEvaluation
+from ..slo.windows import alert_windows, exhaustion_window
 from .prometheus import PrometheusBackend, backend_from_config
 from .prometheus_decode import event_count, sample
 
 _KIND, _WINDOW = "nexus_sre_kind", "nexus_sre_window"
 #: Instant queries in flight at once (Prometheus answers up to 20 by default).
 QUERY_CONCURRENCY = 4
-TOLERANCE = 1e-9  # as the core's alert evaluation: a ratio on the threshold fires
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,7 @@ class Counts:
 
 def slo_windows(slo: SLO, period_s: int) -> list[int]:
     """The period and every alert window, longest first."""
-    ws = {period_s} | {w for a in slo.alerting.burn_rate for w in (a.long_window, a.short_window)}
-    return sorted(ws, reverse=True)
+    return sorted({period_s, *alert_windows(slo)}, reverse=True)
 
 
 def counts_query(q: CounterSli, windows: list[int]) -> str:
@@ -142,18 +142,20 @@ def _from_records(entry: dict[str, Any], slo: SLO, windows: list[int]) -> dict[i
 
 
 def _firing(slo: SLO, counts: dict[int, Counts], at: datetime) -> list[FiredAlert]:
+    """The burn-rate tiers firing at `at`: both windows at or above the factor (`burns_at`,
+    as the core and `SLOManager` decide), the long one with at least `min_events`."""
     bf = float(slo.budget_fraction)
     out = []
     for a in slo.alerting.burn_rate:
         long, short = counts.get(a.long_window), counts.get(a.short_window)
         if long is None or short is None or long.total <= 0 or short.total <= 0:
             continue
-        limit = float(a.factor) * bf * (1 - TOLERANCE)
-        long_bad, short_bad = long.total - long.good, short.total - short.good
+        long_burn = (long.total - long.good) / long.total / bf
+        short_burn = (short.total - short.good) / short.total / bf
         if (
             long.total >= max(slo.alerting.min_events, 1)
-            and long_bad >= limit * long.total
-            and short_bad >= limit * short.total
+            and burns_at(long_burn, float(a.factor))
+            and burns_at(short_burn, float(a.factor))
         ):
             out.append(
                 FiredAlert(
@@ -162,7 +164,7 @@ def _firing(slo: SLO, counts: dict[int, Counts], at: datetime) -> list[FiredAler
                     "burn_rate",
                     at,
                     None,
-                    long_bad / long.total / bf,
+                    long_burn,
                     float(a.factor),
                     a.long_window,
                     a.short_window,
@@ -186,12 +188,12 @@ def evaluation(
         if w == period and slo.time_window.calendar is not None:
             label = str(slo.time_window.calendar)
         burn[label] = 0.0 if c.total <= 0 else (c.total - c.good) / c.total / bf
-    longs = sorted(a.long_window for a in slo.alerting.burn_rate)
-    hour = burn.get(format_duration(longs[0]), 0.0) if longs else 0.0
-    budget = error_budget(slo, slo.time_window.seconds, good, total, hour)
+    hour_window = exhaustion_window(slo)
+    hour = burn.get(format_duration(hour_window), 0.0) if hour_window else 0.0
+    budget = period_budget(slo, slo.time_window.seconds, good, total, hour)
     alerts = _firing(slo, counts, end)
     for level in slo.alerting.budget_exhaustion:
-        if total and budget.consumed_fraction >= float(level.percentage) / 100 * (1 - 1e-12):
+        if total and reaches(budget.consumed_fraction, float(level.percentage) / 100):
             alerts.append(
                 FiredAlert(
                     f"budget-{level.percentage}",
