@@ -374,8 +374,9 @@ class EmbeddedStore:
         return persistence.save(self, Path(directory))
 
     def load(self, directory: str | os.PathLike[str]) -> int:
-        """Add the newest valid snapshot segment in `directory` to the counters (damaged
-        segments are skipped with a warning). Returns the number of events loaded."""
+        """Add the newest valid snapshot segment in `directory` to the counters and its
+        browser error digest to the store's (damaged segments are skipped with a warning).
+        Returns the number of events loaded."""
         return persistence.load(self, directory)
 
     def flush(self) -> Path | None:
