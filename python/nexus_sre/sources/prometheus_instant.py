@@ -24,6 +24,7 @@ from ..rules.generate import ERROR_RATIO, EVENTS, OBJECTIVE
 from ..rules.sli import CounterSli, sli_queries
 from ..slo.budget import error_budget
 from ..slo.evaluation import FiredAlert, SloEvaluation
+from ..slo.windows import budget_seconds
 from .prometheus import PrometheusBackend, backend_from_config
 from .prometheus_decode import event_count, sample
 
@@ -185,7 +186,7 @@ def evaluation(
         burn[label] = 0.0 if c.total <= 0 else (c.total - c.good) / c.total / bf
     longs = sorted(a.long_window for a in slo.alerting.burn_rate)
     hour = burn.get(format_duration(longs[0]), 0.0) if longs else 0.0
-    budget = error_budget(slo, slo.time_window.seconds, good, total, hour)
+    budget = error_budget(slo, budget_seconds(slo, start, end), good, total, hour)
     alerts = _firing(slo, counts, end)
     for level in slo.alerting.budget_exhaustion:
         if total and budget.consumed_fraction >= float(level.percentage) / 100 * (1 - 1e-12):
