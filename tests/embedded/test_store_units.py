@@ -248,3 +248,32 @@ def test_collector_in_an_existing_registry(tmp_path: Path) -> None:
     values = {(s.name, s.labels["slo"]): s.value for s in parsed["nexus_sre_requests_good"].samples}
     assert values[("nexus_sre_requests_good_total", "fast")] == 1
     assert values[("nexus_sre_requests_good_total", "avail")] == 0
+
+
+def test_budget_gauge_of_a_calendar_month_reads_the_month_so_far() -> None:
+    # December 20: the 1 % errors of November 25 belong to November's budget, not to
+    # December's (a rolling 30 days would still hold them).
+    from datetime import UTC, datetime
+
+    from nexus_sre.config import parse_config
+
+    slo = {"id": "m", "target": 99.5, "timeWindow": {"calendar": "month"}}
+    config = parse_config(
+        {
+            "version": "1.0",
+            "services": [
+                {
+                    "name": "shop",
+                    "tier": "tier-2",
+                    "slos": [{**slo, "sli": {"type": "availability"}}],
+                }
+            ],
+        }
+    )
+    at = datetime(2026, 12, 20, tzinfo=UTC).timestamp()
+    store = EmbeddedStore.from_config(config, clock="manual", now=at)
+    store.counter("m").add(990, 1000, datetime(2026, 11, 25, tzinfo=UTC).timestamp())
+    store.counter("m").add(999, 1000, datetime(2026, 12, 10, tzinfo=UTC).timestamp())
+    fams = {f.name: f for f in store_families(store)}
+    (remaining,) = fams["nexus_sre_error_budget_remaining_ratio"].samples
+    assert remaining.value == pytest.approx(1 - (1 / 1000) / 0.005)  # 0.8

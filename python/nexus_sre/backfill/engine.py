@@ -20,6 +20,7 @@ from ..config.model import SLO, Config, Service
 from ..errors import InvalidInputError
 from ..slo.evaluate import covered_backtest
 from ..slo.windows import alert_windows, check_alert_buckets
+from .calendar import calendar_budget_remaining
 from .counts import dense
 from .options import BackfillOptions
 from .progress import Progress
@@ -197,7 +198,13 @@ def _finish(state: PartialState, config: Config, reuse: bool) -> BackfillResult:
             good=good,
             total=total,
             burn={w: b for w, b in zip(windows, burns[:-1], strict=True)},
-            budget_remaining=1.0 - burns[-1],
+            budget_remaining=(
+                1.0 - burns[-1]
+                if slo.time_window.calendar is None
+                else calendar_budget_remaining(
+                    slo.time_window, first, bs, good, total, float(slo.budget_fraction)
+                )
+            ),
             alerts=[
                 BacktestAlert(
                     name=slo.alerting.burn_rate[t].name,

@@ -48,7 +48,7 @@ class SloSeries:
     good: np.ndarray
     total: np.ndarray
     burn: dict[int, np.ndarray]  # window seconds -> burn rate per bucket
-    budget_remaining: np.ndarray  # fraction of the budget left over the SLO window
+    budget_remaining: np.ndarray  # budget share left over the SLO window (calendar: so far)
     alerts: list[BacktestAlert]
 
     @property

@@ -6,7 +6,7 @@ Families, all labelled `service` and `slo`:
 * `nexus_sre_requests_total`, `nexus_sre_requests_good_total` (counters): cumulative
   events, monotonic while the ring (or its shared file) lives.
 * `nexus_sre_error_budget_remaining_ratio` (gauge): 1 - error ratio / budget over the SLO
-  window; negative once the budget is overspent.
+  window (a calendar window: the month or week so far); negative once overspent.
 * `nexus_sre_burn_rate{window}` (gauge): error ratio / budget over each alert window.
 """
 
@@ -62,7 +62,7 @@ def read_state(entry: SloEntry, *, gauges: bool = True) -> SloState:
     bf = entry.budget_fraction
     if not gauges:
         return SloState(entry.service, entry.slo, bf, good, total, 0, 0, ())
-    stats = c.windows([entry.window_seconds, *entry.burn_windows])
+    stats = c.windows([entry.window_so_far(c.now()), *entry.burn_windows])
     burn = tuple(
         (w, s.error_ratio / bf) for w, s in zip(entry.burn_windows, stats[1:], strict=True)
     )

@@ -146,9 +146,14 @@ def save(store: EmbeddedStore, directory: Path) -> Path:
 
 
 def load(store: EmbeddedStore, directory: str | os.PathLike[str]) -> int:
-    """Add the newest valid segment in `directory` to the store's counters."""
+    """Add the newest valid segment in `directory` to the store's counters, and its browser
+    error digest to the store's (reports read both)."""
+    seg = snapshots.latest_segment(directory)
+    if seg is None:
+        return 0
+    _merge_digest(store, seg)
     loaded = 0
-    for (service, slo_id), table in snapshots.load_store(directory).items():
+    for (service, slo_id), table in snapshots.split_segment(seg).items():
         try:
             entry = store.entry(service, slo_id)
         except KeyError:
@@ -207,13 +212,19 @@ def restore(store: EmbeddedStore) -> int:
         extra_t = max(ct - total, 0)
         e.counter.add_cumulative(min(max(cg - good, 0), extra_t), extra_t)
         restored += total
+    _merge_digest(store, seg)
+    log.info("nexus-sre: restored %d events from %s", restored, seg.path)
+    return restored
+
+
+def _merge_digest(store: EmbeddedStore, seg: snapshots.Segment) -> None:
+    """Add the segment's browser error digest to the store's; a damaged one is skipped
+    with a warning (the counters still load)."""
     if seg.browser_errors:
         try:
             store.browser_digest.merge_json(seg.browser_errors)
         except (ValueError, TypeError, AttributeError) as err:
-            log.warning("nexus-sre: %s: browser error digest not restored: %s", seg.path, err)
-    log.info("nexus-sre: restored %d events from %s", restored, seg.path)
-    return restored
+            log.warning("nexus-sre: %s: browser error digest not loaded: %s", seg.path, err)
 
 
 def _inside_horizon(rows: pa.Table, now: float, counter: _core.WindowedCounter) -> pa.Table:

@@ -42,11 +42,12 @@ import pyarrow as pa
 
 from .. import _core
 from ..errors import InvalidInputError, UnknownSLOError
+from ..slo.windows import window_so_far
 from . import persistence
 from .digest import BrowserError, BrowserErrorDigest
 
 if TYPE_CHECKING:
-    from ..config import SLO, Config
+    from ..config import SLO, Config, TimeWindow
 
 log = logging.getLogger("nexus_sre.embedded")
 
@@ -70,6 +71,14 @@ class SloEntry:
     counter: _core.WindowedCounter = field(repr=False, compare=False)
     created: bool = True  # False when a shared file already existed
     sli: str = "availability"  # "latency" or "ratio": a ratio SLO is not fed by recorder()
+    calendar: TimeWindow | None = None  # a calendar-aligned window (None: rolling)
+
+    def window_so_far(self, now: float) -> int:
+        """The SLO window ending at `now`: `window_seconds`, or for a calendar window the
+        month or week so far, in its time zone (whole buckets)."""
+        if self.calendar is None:
+            return self.window_seconds
+        return window_so_far(self.calendar, now, self.counter.bucket_seconds)
 
     @property
     def budget_fraction(self) -> float:
@@ -182,6 +191,7 @@ class EmbeddedStore:
             burn_windows=windows or DEFAULT_BURN_WINDOWS,
             sli=slo.sli.type,
             horizon_seconds=_CALENDAR_HORIZON[tw.calendar] if tw.calendar else None,
+            calendar=tw if tw.calendar else None,
         )
 
     def add_slo(
@@ -195,13 +205,15 @@ class EmbeddedStore:
         burn_windows: Sequence[int] = DEFAULT_BURN_WINDOWS,
         sli: str | None = None,
         horizon_seconds: int | None = None,
+        calendar: TimeWindow | None = None,
     ) -> SloEntry:
         """Register an SLO from plain values and open (or create) its counter.
 
         `sli`: "availability", "latency" (needs `threshold_ms`; the default when it is
         given) or "ratio" (counts something other than requests: not fed by `recorder()`,
         feed `counter(...).add(good, total)`). The counter keeps the SLO window and every
-        burn window, and at least `horizon_seconds` when given."""
+        burn window, and at least `horizon_seconds` when given. `calendar`: the SLO's
+        calendar-aligned window, whose budget gauge reads the month or week so far."""
         target_f = float(target)
         if not 0 < target_f < 100:
             raise InvalidInputError(f"target: must be between 0 and 100 percent, got {target}")
@@ -232,7 +244,16 @@ class EmbeddedStore:
                 raise InvalidInputError(f"SLO {slo!r} of service {service!r} is already registered")
             counter, created = self._open_counter(service, slo, horizon)
             entry = SloEntry(
-                service, slo, target_f, window, threshold_ms, windows, counter, created, sli
+                service,
+                slo,
+                target_f,
+                window,
+                threshold_ms,
+                windows,
+                counter,
+                created,
+                sli,
+                calendar if calendar is not None and calendar.calendar else None,
             )
             self._services.setdefault(service, {})[slo] = entry
             self._recorders.pop(service, None)  # rebuilt with the new SLO on next use
@@ -374,8 +395,9 @@ class EmbeddedStore:
         return persistence.save(self, Path(directory))
 
     def load(self, directory: str | os.PathLike[str]) -> int:
-        """Add the newest valid snapshot segment in `directory` to the counters (damaged
-        segments are skipped with a warning). Returns the number of events loaded."""
+        """Add the newest valid snapshot segment in `directory` to the counters and its
+        browser error digest to the store's (damaged segments are skipped with a warning).
+        Returns the number of events loaded."""
         return persistence.load(self, directory)
 
     def flush(self) -> Path | None:

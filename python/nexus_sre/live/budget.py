@@ -52,9 +52,13 @@ def hour_window(slo: SLO, bucket: int) -> int:
     return min(longs) if longs else max(bucket, 3600 // bucket * bucket)
 
 
-def from_sli(slo: SLO, actual_percent: float | str | Decimal) -> BudgetFigures:
+def from_sli(
+    slo: SLO, actual_percent: float | str | Decimal, period_seconds: int | None = None
+) -> BudgetFigures:
     """Budget figures for an achieved SLI in percent, computed exactly in decimal:
-    a 99.9 % SLO over 30 days has 43.2 minutes of budget; 99.95 consumes half of it."""
+    a 99.9 % SLO over 30 days has 43.2 minutes of budget; 99.95 consumes half of it.
+    `period_seconds`: the budget's length (default the window's; a calendar month's real
+    length is the caller's to give, `slo.windows.own_window`)."""
     try:
         if isinstance(actual_percent, str):
             actual = Decimal(actual_percent)
@@ -67,7 +71,7 @@ def from_sli(slo: SLO, actual_percent: float | str | Decimal) -> BudgetFigures:
         raise InvalidInputError(
             f"actual_percent: must be a percentage between 0 and 100, got {actual_percent!r}"
         )
-    period = slo.time_window.seconds
+    period = slo.time_window.seconds if period_seconds is None else period_seconds
     total_minutes = slo.budget_fraction * period / 60
     consumed = (Decimal(100) - actual) / (Decimal(100) - slo.target)
     burn = consumed  # over the whole period, the burn rate is the share consumed
@@ -89,10 +93,14 @@ def from_sli(slo: SLO, actual_percent: float | str | Decimal) -> BudgetFigures:
     )
 
 
-def from_snapshot(slo: SLO, snap: Snapshot, period_window: int, burn_window: int) -> BudgetFigures:
-    """Budget figures from the period's reading, with time to exhaustion at the burn rate
-    of `burn_window` (the shortest alert long window)."""
-    period = slo.time_window.seconds
+def from_snapshot(
+    slo: SLO, snap: Snapshot, period_window: int, burn_window: int, budget_seconds: int
+) -> BudgetFigures:
+    """Budget figures from the period's reading (`period_window`: the window so far, a
+    calendar month to date), with the budget of `budget_seconds` (the whole window's real
+    length) and time to exhaustion at the burn rate of `burn_window` (the shortest alert
+    long window)."""
+    period = budget_seconds
     reading = snap.readings[period_window]
     hour_burn = snap.readings[burn_window].burn_rate(slo)
     if reading.total is not None and reading.good is not None:

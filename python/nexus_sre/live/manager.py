@@ -22,6 +22,7 @@ from ..config import SLO, Config, Service, load_config, parse_config
 from ..embedded import EmbeddedStore
 from ..errors import ConfigError, InvalidInputError
 from ..slo.evaluation import SloEvaluation
+from ..slo.windows import own_window, window_so_far
 from . import budget as budgets
 from .alert_book import AlertBook, AlertListener
 from .alerts import Alert
@@ -223,18 +224,27 @@ class SLOManager:
     # Budgets ---------------------------------------------------------------------------
 
     def calculate_error_budget(
-        self, slo_id: str, actual_percent: float | str | Decimal
+        self,
+        slo_id: str,
+        actual_percent: float | str | Decimal,
+        *,
+        at: float | datetime | None = None,
     ) -> BudgetFigures:
         """Budget figures for an achieved SLI in percent, computed exactly in decimal:
-        a 99.9 % SLO over 30 days has 43.2 minutes of budget; 99.95 consumes half of it."""
-        return budgets.from_sli(self.find(slo_id)[1], actual_percent)
+        a 99.9 % SLO over 30 days has 43.2 minutes of budget; 99.95 consumes half of it.
+        A calendar window's budget is that of the month or week containing `at` (default
+        now), in its real length: 223.2 minutes for December at 99.5 %."""
+        slo = self.find(slo_id)[1]
+        end = self._reader.now(slo.id) if at is None else _epoch(at)
+        _, length = own_window(slo, datetime.fromtimestamp(end, UTC))
+        return budgets.from_sli(slo, actual_percent, length)
 
     def get_error_budget(self, slo_id: str, *, at: float | datetime | None = None) -> BudgetFigures:
         """Budget figures over the SLO's window ending `at` (default now), read from the
         monitoring backend: the embedded counters, or Prometheus at one pinned instant."""
         service, slo = self.find(slo_id)
         snap, period_w, burn_w = self._read(service, slo, at, alerts=[])
-        figures = budgets.from_snapshot(slo, snap, period_w, burn_w)
+        figures = budgets.from_snapshot(slo, snap, period_w, burn_w, _budget_seconds(slo, snap))
         self.last_budgets[slo_id] = figures
         return figures
 
@@ -254,13 +264,7 @@ class SLOManager:
     def _period_window(self, slo: SLO, end: float) -> int:
         """The SLO's window ending at `end`: its length, or for a calendar window the part
         of the month/week so far (whole buckets, at least one)."""
-        if slo.time_window.calendar is None:
-            return slo.time_window.seconds
-        end_dt = from_epoch(end)
-        start_dt, _ = slo.time_window.bounds(end_dt)
-        span = int((end_dt - start_dt).total_seconds())
-        b = self._bucket_seconds
-        return max(b, span // b * b)
+        return window_so_far(slo.time_window, end, self._bucket_seconds)
 
     # Evaluation over a period ----------------------------------------------------------
 
@@ -304,7 +308,7 @@ class SLOManager:
             return []
         usable = self._reader.usable_alerts(slo)
         snap, period_w, burn_w = self._read(service, slo, at, alerts=usable)
-        figures = budgets.from_snapshot(slo, snap, period_w, burn_w)
+        figures = budgets.from_snapshot(slo, snap, period_w, burn_w, _budget_seconds(slo, snap))
         self.last_budgets[slo_id] = figures
         firing = burn_rate_firings(slo, usable, snap)
         exhausted = budget_firing(slo, figures)
@@ -382,3 +386,10 @@ def _coerce(config: Config | str | os.PathLike[str] | dict[str, Any]) -> Config:
         return load_config(Path(config))
     except ConfigError as exc:
         raise for_python(exc) from None
+
+
+def _budget_seconds(slo: SLO, snap: Snapshot) -> int:
+    """The budget's length at the read's instant: the window's, or a calendar month's or
+    week's real length in its time zone (31 days in December, 745 hours in a Berlin
+    October)."""
+    return own_window(slo, datetime.fromtimestamp(snap.at, UTC))[1]

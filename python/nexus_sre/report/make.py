@@ -30,8 +30,19 @@ def make_report(
     generated_at: datetime | None = None,
     **options: Any,
 ) -> tuple[dict[str, Any], list[SloEvaluation]]:
-    """Evaluate every SLO from `source` and build the report (see docs/report.md)."""
-    evaluations = evaluations_from(source, config, **options)
+    """Evaluate every SLO from `source` and build the report (see docs/report.md). The
+    embedded source (`store=`: a snapshot directory or an `EmbeddedStore`) also gives each
+    service's recent browser errors; the others have none."""
+    browser_errors = None
+    if source == "embedded":
+        from ..sources.embedded import browser_error_digests, resolve_store
+
+        store, label = resolve_store(config, options.get("store"))
+        options = {**options, "store": store, "store_label": options.get("store_label", label)}
+        evaluations = evaluations_from(source, config, **options)
+        browser_errors = browser_error_digests(store, options.get("services"))
+    else:
+        evaluations = evaluations_from(source, config, **options)
     meta = services_meta_from_config(config)
     if options.get("services"):
         # Services filtered out are not in the report at all (not as no-data).
@@ -46,5 +57,6 @@ def make_report(
         config_hash=config_hash(config),
         services_meta=meta,
         generated_at=generated_at,
+        browser_errors=browser_errors,
     )
     return report, evaluations

@@ -18,6 +18,7 @@ from ..common.figures import fmt_number, to_decimal
 from ..common.times import iso
 from ..errors import InvalidInputError
 from ..slo.evaluation import FiredAlert, SloEvaluation
+from .browser_errors import browser_errors_section
 from .downsample import DEFAULT_MAX_POINTS, downsample_series
 from .recommendations import recommend
 
@@ -222,6 +223,7 @@ def build_report(
     services_meta: Mapping[str, Any] | None = None,
     generated_at: datetime | None = None,
     max_points: int = DEFAULT_MAX_POINTS,
+    browser_errors: Mapping[str, Iterable[Any]] | None = None,
 ) -> dict[str, Any]:
     """The report as a plain dict (camelCase keys, JSON-ready, deterministic for its inputs).
 
@@ -230,6 +232,9 @@ def build_report(
     config.policy.Policy}}` (the policy the recommendations follow; default: the seed's);
     services listed there without evaluations appear with status "no-data".
     `max_points` caps each chart series (0 leaves series out).
+    `browser_errors` maps a service to the entries of its browser error digest
+    (`EmbeddedStore.browser_errors`): a service with some seen in the period gets a
+    `browserErrors` list; sources without a digest pass None.
     """
     start_text, end_text = iso(period_start), iso(period_end)  # rejects naive datetimes
     if period_end <= period_start:
@@ -259,15 +264,19 @@ def build_report(
             for ev in evs
         ]
         first = evs[0] if evs else None
-        services.append(
-            {
-                "name": name,
-                "tier": meta.get("tier") or (first.tier if first else None),
-                "owner": meta.get("owner") or (first.owner if first else None),
-                "status": service_status([s["status"] for s in slos]),
-                "slos": slos,
-            }
+        service: dict[str, Any] = {
+            "name": name,
+            "tier": meta.get("tier") or (first.tier if first else None),
+            "owner": meta.get("owner") or (first.owner if first else None),
+            "status": service_status([s["status"] for s in slos]),
+            "slos": slos,
+        }
+        shown = browser_errors_section(
+            (browser_errors or {}).get(name, ()), period_start, period_end
         )
+        if shown:
+            service["browserErrors"] = shown
+        services.append(service)
 
     all_slos = [s for svc in services for s in svc["slos"]]
     with_data = [s for s in all_slos if s["status"] != "no-data"]

@@ -82,6 +82,11 @@ def render_csv(report: dict[str, Any]) -> str:
     slos = [(svc, slo) for svc in report["services"] for slo in svc["slos"]]
     windows = _windows(slo for _, slo in slos)
     header = [*COLUMNS, *(f"burnRate{w}" for w in windows), "alertsFired", "alertNames"]
+    # Browser errors are per service, like tier and owner: on each of its SLOs' rows, and
+    # only in reports that have them (the embedded source).
+    with_browser = any(svc.get("browserErrors") for svc in report["services"])
+    if with_browser:
+        header += ["browserErrors", "topBrowserError"]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(header)
@@ -120,5 +125,9 @@ def render_csv(report: dict[str, Any]) -> str:
         }
         for w in windows:
             row[f"burnRate{w}"] = slo["burnRate"].get(w)
+        if with_browser:
+            errors = svc.get("browserErrors") or []
+            row["browserErrors"] = sum(b["count"] for b in errors)
+            row["topBrowserError"] = errors[0]["message"] if errors else None
         writer.writerow([_cell(row[c]) for c in header])
     return buf.getvalue()

@@ -54,6 +54,9 @@ tr { break-inside: avoid; }
 .charts { display: flex; flex-wrap: wrap; gap: 12px; }
 figure { margin: 0; }
 .slo table { margin-top: 8px; }
+table.browser-errors { margin: 4px 0 12px; font-size: 13px; }
+table.browser-errors caption { text-align: left; font-weight: bold; padding: 2px 0; }
+td.msg { word-break: break-word; max-width: 480px; } td.time { white-space: nowrap; }
 figcaption { font-weight: bold; font-size: 13px; }
 .legend { list-style: none; padding: 0; margin: 2px 0 0; display: flex; flex-wrap: wrap;
   gap: 2px 12px; font-size: 12px; }
@@ -252,6 +255,26 @@ def _slo_detail(
     )
 
 
+def _browser_errors(svc: dict[str, Any]) -> str:
+    """The service's most counted browser errors: text from browsers, so escaped and never
+    made a link."""
+    errors = svc.get("browserErrors")
+    if not errors:
+        return ""
+    rows = "".join(
+        f'<tr><td class="msg">{_e(b["message"])}</td><td>{_e(b["component"])}</td>'
+        f'<td class="msg">{_e(b["url"])}</td><td class="num">{_n(b["count"])}</td>'
+        f'<td class="time">{_e(b["firstSeen"])}</td><td class="time">{_e(b["lastSeen"])}</td>'
+        "</tr>"
+        for b in errors
+    )
+    return (
+        f'<table class="browser-errors"><caption>Browser errors (top {len(errors)})</caption>'
+        "<thead><tr><th>Message</th><th>Component</th><th>URL</th><th>Count</th>"
+        f"<th>First seen</th><th>Last seen</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
 def _recommendation(r: dict[str, Any]) -> str:
     where = "/".join(x for x in (r["service"], r["slo"]) if x)
     actions = "".join(f"<li>{_e(a)}</li>" for a in r["actions"])
@@ -278,6 +301,7 @@ def render_html(report: dict[str, Any]) -> str:
             f"<h3>{_e(svc['name'])} {_status(svc['status'], SERVICE_LABEL)} "
             f'<span class="muted">{_e(svc["tier"])}, owner {_e(svc["owner"])}</span></h3>'
         )
+        details.append(_browser_errors(svc))
         if not svc["slos"]:
             details.append('<p class="muted">No SLOs evaluated.</p>')
         for slo in svc["slos"]:

@@ -13,6 +13,9 @@ from ..common.markdown import md_escape
 from .model import coverage_note
 from .status import STATUS_LABEL, STATUS_SYMBOL, TYPE_SYMBOL
 
+#: Characters of browser text shown per table cell (JSON and HTML keep it all).
+CELL_CHARS = 200
+
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{fmt_number(value)} %"
@@ -29,6 +32,33 @@ def _first_window(burn: dict[str, float | None]) -> tuple[str, float | None]:
         return "", None
     window = "1h" if "1h" in burn else next(iter(burn))
     return window, burn[window]
+
+
+def _cell(text: str | None, limit: int = CELL_CHARS) -> str:
+    """Browser text for a table cell: clipped, then escaped (pipes, newlines, markup)."""
+    if text is None:
+        return "—"
+    return md_escape(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _browser_errors(report: dict[str, Any]) -> list[str]:
+    """One table of every service's most counted browser errors ([] when none)."""
+    rows = [
+        f"| {md_escape(svc['name'])} | {_cell(b['message'])} | {_cell(b['component'])} "
+        f"| {b['count']} | {md_escape(b['lastSeen'])} |"
+        for svc in report["services"]
+        for b in svc.get("browserErrors", ())
+    ]
+    if not rows:
+        return []
+    return [
+        "",
+        "#### Browser errors",
+        "",
+        "| Service | Message | Component | Count | Last seen |",
+        "| --- | --- | --- | ---: | --- |",
+        *rows,
+    ]
 
 
 def render_markdown(report: dict[str, Any]) -> str:
@@ -73,6 +103,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     ]
     if notes:
         lines += ["", *notes]
+    lines += _browser_errors(report)
     recs = report["recommendations"]
     if recs:
         lines.append("")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from ..common.durations import format_duration
-from ..config import SLO, BurnRateAlert
+from ..config import SLO, BurnRateAlert, TimeWindow
 from ..errors import WindowError
 
 
@@ -70,9 +70,38 @@ def own_window(slo: SLO, end: datetime) -> tuple[datetime, int]:
     calendar window is the month or week containing the instant before `end`, with its
     real length in its time zone (31 days in December, 23 or 25 hours more or less across
     DST); a rolling window is the `seconds` before `end`."""
-    tw = slo.time_window
+    return window_at(slo.time_window, end)
+
+
+def window_at(tw: TimeWindow, end: datetime) -> tuple[datetime, int]:
+    """`own_window` of a time window."""
     if tw.calendar is None:
         return end - timedelta(seconds=tw.seconds), tw.seconds
     first, last = tw.bounds(end - timedelta(seconds=1))
     length = int((last.astimezone(UTC) - first.astimezone(UTC)).total_seconds())
     return first.astimezone(UTC), length
+
+
+def window_so_far(tw: TimeWindow, end: float, bucket_seconds: int) -> int:
+    """The seconds of the window that end at `end` (unix seconds) and hold data: a rolling
+    window's length, or the part of the calendar month or week so far, in whole buckets
+    (at least one). What live budgets and /metrics read."""
+    if tw.calendar is None:
+        return tw.seconds
+    start, _ = window_at(tw, datetime.fromtimestamp(end, UTC))
+    span = int(end - start.timestamp())
+    return max(bucket_seconds, span // bucket_seconds * bucket_seconds)
+
+
+def budget_seconds(slo: SLO, start: datetime, end: datetime, bucket_seconds: int = 1) -> int:
+    """The budget length of the SLO evaluated over [start, end): its whole window's real
+    length (`own_window`) when the span reaches back to the window's start (a calendar month
+    to date has the whole month's budget), else the span's own length (`--days 1` of a
+    30-day SLO is one day's budget). `bucket_seconds` aligns the window's start as the
+    evaluated span is aligned."""
+    own_start, own_length = own_window(slo, end)
+    ts = own_start.timestamp()
+    aligned = datetime.fromtimestamp(-(-ts // bucket_seconds) * bucket_seconds, UTC)
+    if start <= aligned:
+        return own_length
+    return int((end - start).total_seconds())

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..common.times import from_epoch
 from ..config import SLO, Config, Service
 from ..embedded import EmbeddedStore
+from ..embedded.digest import BrowserError
 from ..slo.evaluate import BucketSeries
 from ..slo.evaluation import SloEvaluation
 from .evaluate_all import chosen_slos, evaluate_all
@@ -29,6 +30,29 @@ def open_store(config: Config, directory: str | os.PathLike[str] | None = None) 
     if path.exists():
         store.load(path)
     return store
+
+
+def resolve_store(
+    config: Config, store: str | os.PathLike[str] | EmbeddedStore | None
+) -> tuple[EmbeddedStore, str]:
+    """The store a report reads and its name for messages: a given `EmbeddedStore` as it
+    is, else one loaded from a snapshot directory (`open_store`)."""
+    if isinstance(store, EmbeddedStore):
+        where = store.persist_dir or store.shared_dir
+        return store, str(where) if where is not None else "in this process"
+    return open_store(config, store), str(store) if store is not None else ""
+
+
+def browser_error_digests(
+    store: EmbeddedStore, services: Sequence[str] | None = None
+) -> dict[str, list[BrowserError]]:
+    """Every entry of each service's browser error digest (of `services`), most counted
+    first: what a report shows the top of."""
+    return {
+        name: store.browser_digest.top(name, None)
+        for name in store.services()
+        if not services or name in services
+    }
 
 
 class StoreSource:

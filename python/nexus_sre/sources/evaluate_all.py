@@ -25,7 +25,7 @@ from ..config import SLO, Config, Service
 from ..errors import NoDataError
 from ..slo.evaluate import BucketSeries, evaluate_series, period_bounds
 from ..slo.evaluation import SloEvaluation
-from ..slo.windows import longest_alert_window, own_window
+from ..slo.windows import budget_seconds, longest_alert_window, own_window
 
 
 class BucketSource(Protocol):
@@ -78,12 +78,9 @@ def plan_span(
         slo, start=start, end=end or source.default_end(), days=days, bucket_seconds=bucket
     )
     source.check_period(p_start, p_end)
-    own_start, own_length = own_window(slo, p_end)
+    own_start, _ = own_window(slo, p_end)
     window_start = max(p_start, align(own_start, bucket, up=True))
-    if window_start <= align(own_start, bucket, up=True):
-        budget_seconds = own_length
-    else:
-        budget_seconds = int((p_end - window_start).total_seconds())
+    budget_s = budget_seconds(slo, window_start, p_end, bucket)
     history_start = p_start
     data_from = source.data_start(service, slo, p_end)
     lead = timedelta(seconds=longest_alert_window(slo))
@@ -94,7 +91,7 @@ def plan_span(
         history_start = max(history_start, data_from)
         window_start = max(window_start, history_start)
         fetch_start = max(fetch_start, data_from)
-    return Span(fetch_start, history_start, window_start, p_end, budget_seconds)
+    return Span(fetch_start, history_start, window_start, p_end, budget_s)
 
 
 def evaluate_all(

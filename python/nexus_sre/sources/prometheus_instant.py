@@ -26,7 +26,7 @@ from ..rules.generate import ERROR_RATIO, EVENTS, OBJECTIVE
 from ..rules.sli import CounterSli, sli_queries
 from ..slo.budget import period_budget
 from ..slo.evaluation import FiredAlert, SloEvaluation
-from ..slo.windows import alert_windows, exhaustion_window
+from ..slo.windows import alert_windows, budget_seconds, exhaustion_window
 from .prometheus import PrometheusBackend, backend_from_config
 from .prometheus_decode import event_count, sample
 
@@ -190,7 +190,7 @@ def evaluation(
         burn[label] = 0.0 if c.total <= 0 else (c.total - c.good) / c.total / bf
     hour_window = exhaustion_window(slo)
     hour = burn.get(format_duration(hour_window), 0.0) if hour_window else 0.0
-    budget = period_budget(slo, slo.time_window.seconds, good, total, hour)
+    budget = period_budget(slo, budget_seconds(slo, start, end), good, total, hour)
     alerts = _firing(slo, counts, end)
     for level in slo.alerting.budget_exhaustion:
         if total and reaches(budget.consumed_fraction, float(level.percentage) / 100):

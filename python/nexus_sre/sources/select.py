@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from . import SOURCES
 from .evaluate_all import chosen_slos, evaluate_all
 
 if TYPE_CHECKING:
+    from ..embedded import EmbeddedStore
     from .prometheus import PrometheusBackend
 
 
@@ -26,14 +28,18 @@ def evaluations_from(
     config: Config,
     *,
     data: Any = None,
-    store: str | None = None,
+    store: str | os.PathLike[str] | EmbeddedStore | None = None,
     prometheus_url: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
     days: float | None = None,
     services: list[str] | None = None,
     with_series: bool = True,
+    store_label: str | None = None,
 ) -> list[SloEvaluation]:
+    """Every chosen SLO of `config` evaluated from `source`. The embedded source reads
+    `store`: a snapshot directory (default $NEXUS_SRE_STORE or .nexus-sre/store) or an
+    `EmbeddedStore`; `store_label` names it in messages."""
     if services:
         known = {s.name for s in config.services}
         unknown = [s for s in services if s not in known]
@@ -44,15 +50,15 @@ def evaluations_from(
             )
     window: dict[str, Any] = {"start": start, "end": end, "days": days}
     if source == "embedded":
-        from .embedded import evaluate_store, open_store
+        from .embedded import evaluate_store, resolve_store
 
-        st = open_store(config, store)
+        st, label = resolve_store(config, store)
         return evaluate_store(
             config,
             st,
             services=services,
             with_series=with_series,
-            store_label=store or "",
+            store_label=store_label if store_label is not None else label,
             **window,
         )
     if source == "parquet":
