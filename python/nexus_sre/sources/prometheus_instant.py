@@ -29,6 +29,7 @@ from .prometheus import PrometheusBackend, backend_from_config
 from .prometheus_decode import event_count, sample
 
 _KIND, _WINDOW = "nexus_sre_kind", "nexus_sre_window"
+CALENDAR_UNITS = ("month", "week")  # window labels of calendar series (rules.generate)
 TOLERANCE = 1e-9  # as the core's alert evaluation: a ratio on the threshold fires
 
 
@@ -101,6 +102,8 @@ def recorded_counts(backend: PrometheusBackend, at: float) -> dict[tuple[str, st
         )
         if name == OBJECTIVE:
             entry["objective"] = value
+        elif m.get("window") in CALENDAR_UNITS:
+            continue  # a calendar window so far: read by queries, to the minute
         elif "window" in m:
             kind = "events" if is_events else "ratio"
             try:
@@ -241,7 +244,11 @@ def instant_evaluations(
         windows = slo_windows(slo, period)
         counts = None
         entry = records.get((service.name, slo.id))
-        if entry is not None and period == slo.time_window.seconds:
+        if (
+            entry is not None
+            and slo.time_window.calendar is None
+            and period == slo.time_window.seconds
+        ):
             counts = _from_records(entry, slo, windows)
         if counts is None:
             q = sli_queries(service, slo)
