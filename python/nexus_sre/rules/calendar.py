@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from ..common.figures import fmt_number
 from ..config.model import TimeWindow
@@ -215,3 +216,9 @@ class CalendarPromQL:
         unit, size = ("days", 86400) if self.tw.calendar == "month" else ("hours", 3600)
         a, b = fmt_number(Decimal(lo) / size), fmt_number(Decimal(hi) / size)
         return f"{a} {unit}" if lo == hi else f"{a} to {b} {unit}"
+
+
+@lru_cache(maxsize=256)
+def calendar_promql(tw: TimeWindow) -> CalendarPromQL:
+    """`CalendarPromQL(tw)`, once per window (SLOs share few windows; each reads 28 years)."""
+    return CalendarPromQL(tw)

@@ -22,7 +22,7 @@ from ..common.durations import format_duration
 from ..common.figures import fmt_number
 from ..config.model import SLO, BurnRateAlert, Config, Service
 from ..errors import InvalidInputError
-from .calendar import CalendarPromQL
+from .calendar import calendar_promql
 from .sli import CounterSli, PercentSli, quote, sli_queries, slo_matchers
 
 ERROR_RATIO = "nexus_sre:slo_error_ratio:rate{w}"
@@ -180,7 +180,7 @@ def calendar_group(service: Service, slo: SLO, name: str) -> tuple[Group, int]:
     (older periods of that class ended long before). Each event lands in 5 slices: events
     are the sum over 5, the error ratio the bad sum over the total sum, to within 5
     minutes at the period's start and end."""
-    cal = CalendarPromQL(slo.time_window)
+    cal = calendar_promql(slo.time_window)
     label = period_label(slo)
     labels = _labels(service, slo, label)
     clock, cls = _ref(CALENDAR_TIME, service, slo), _ref(CALENDAR_CLASS, service, slo)
@@ -328,7 +328,7 @@ def _budget_gone(slo: SLO, factor: Decimal) -> str:
     a calendar window from its shortest to its longest period ("46.7 to 51.7h")."""
     if slo.time_window.calendar is None:
         return f"{fmt_number(Decimal(slo.time_window.seconds) / factor / 3600, max_decimals=1)}h"
-    lengths = CalendarPromQL(slo.time_window).lengths
+    lengths = calendar_promql(slo.time_window).lengths
     a, b = (
         fmt_number(Decimal(x) / factor / 3600, max_decimals=1) for x in (lengths[0], lengths[-1])
     )
