@@ -88,12 +88,18 @@ def _scrape(url: str) -> tuple[float, float]:
 
 def _run(cmd: list[str], env: dict[str, str], url: str) -> dict[str, float | str]:
     cpu0, q0 = _scrape(url)
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    rss_r, rss_w = os.pipe()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _LAUNCHER, str(rss_w), *cmd],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        pass_fds=(rss_w,),
+    )
+    os.close(rss_w)
     out, err = proc.communicate(timeout=1800)
-    wall = time.perf_counter() - t0
-    # ru_maxrss of this child alone: communicate() reaped it, so ask wait4 before that
-    rss_kb = getattr(proc, "_rss_kb", 0)
+    with os.fdopen(rss_r, "rb") as f:
+        rss_kb, wall = (float(x) for x in f.read().split())
     cpu1, q1 = _scrape(url)
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}):\n{err.decode()[-2000:]}")
@@ -106,17 +112,20 @@ def _run(cmd: list[str], env: dict[str, str], url: str) -> dict[str, float | str
     }
 
 
-class _Wait4Popen(subprocess.Popen):  # type: ignore[type-arg]
-    """Popen that keeps the child's own peak RSS (wait4), not the max over all children."""
-
-    def _try_wait(self, wait_flags):  # type: ignore[no-untyped-def]
-        pid, sts, ru = os.wait4(self.pid, wait_flags)
-        if pid:
-            self._rss_kb = ru.ru_maxrss
-        return (pid, sts)
-
-
-subprocess.Popen = _Wait4Popen  # type: ignore[misc]  # only this benchmark's processes
+# ru_maxrss survives fork and exec: a child of this (large) pytest process starts with its
+# peak RSS. A small launcher, itself started fresh, runs the command and reports the
+# grandchild's own peak (wait4), which starts from the launcher's few MB, and its wall time.
+_LAUNCHER = """
+import os, sys, time
+report_fd, cmd = int(sys.argv[1]), sys.argv[2:]
+began = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(cmd[0], cmd)
+_, status, usage = os.wait4(pid, 0)
+os.write(report_fd, f"{usage.ru_maxrss} {time.perf_counter() - began}".encode())
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
 
 
 def _nexus_config(n: int, work: Path) -> Path:

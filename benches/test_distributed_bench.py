@@ -68,11 +68,11 @@ def run_engine(engine: str, workers: int, data: str, config: str) -> dict:
 def test_distributed_engines(quick: bool, dataset: tuple[str, str, int]) -> None:
     data, config, rows = dataset
     rounds = 1 if quick else 3
-    results: dict[tuple[str, int], list[dict]] = {}
-    for engine, workers in RUNS:
-        results[(engine, workers)] = [
-            run_engine(engine, workers, data, config) for _ in range(rounds)
-        ]
+    results: dict[tuple[str, int], list[dict]] = {key: [] for key in RUNS}
+    # Rounds interleave the engines, so drifting load on a shared machine hits them alike.
+    for _ in range(rounds):
+        for engine, workers in RUNS:
+            results[(engine, workers)].append(run_engine(engine, workers, data, config))
     digests = {r["digest"] for runs in results.values() for r in runs}
     assert len(digests) == 1, f"engines disagree on the counts: {results}"
 

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 __all__ = [
     "BACKFILL_REASONS",
+    "BURN_TOLERANCE",
     "VALID_TIME_RANGE",
     "WORKBOOK_TIERS",
     "BackfillAggregator",
@@ -27,7 +28,6 @@ __all__ = [
     "budget_spent",
     "budget_status",
     "burn_rate",
-    "cumulative",
     "error_budget",
     "error_budget_from_sli",
     "evaluate_alerts",
@@ -237,6 +237,10 @@ WORKBOOK_TIERS: tuple[tuple[str, str, int, int, str], ...]
 """The Workbook's tiers as data: (name, budget share as a decimal string such as "0.02",
 long window s, short window s, severity); the one definition of them."""
 
+BURN_TOLERANCE: float
+"""Relative tolerance of a burn rate against a tier's factor (1e-9): a burn this close
+below the factor fires, as 14.399999999999999 must fire a 14.4 tier."""
+
 def evaluate_alerts(
     counter: WindowedCounter,
     target: float,
@@ -263,9 +267,6 @@ def rolling_burn_rates(
     good: Any, total: Any, window_buckets: list[int], target: float
 ) -> list[pa.Array]:
     """One float64 array of event-weighted burn rates per window (0 without traffic)."""
-
-def cumulative(good: Any, total: Any, target: float) -> tuple[pa.Array, pa.Array]:
-    """Period-to-date SLI (null before traffic) and budget remaining, as float64 arrays."""
 
 def _empty_call(_ok: bool, _duration_ms: float) -> None:
     """An empty function with ServiceRecorder.record's arguments (benchmark floor)."""

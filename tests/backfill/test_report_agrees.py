@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from cli_harness import EXAMPLE, cli
 
 from nexus_sre.backfill import backfill
 from nexus_sre.config import load_config
@@ -36,8 +34,6 @@ from nexus_sre.sources.backfill import BackfillSource
 from .export import FAILURES, INCIDENTS, T0, write_export
 from .helpers import assert_agree
 
-REPO = Path(__file__).resolve().parents[2]
-CONFIG = REPO / "examples" / "slos.yaml"
 START, END = "2026-03-02T06:00:00Z", "2026-03-04T18:00:00Z"
 FIXED = ("--start", START, "--end", END)
 PERIODS = {
@@ -46,17 +42,6 @@ PERIODS = {
     "the last day": ("--days", "1"),
     "own windows to an end": ("--end", "2026-03-04T00:00:00Z"),
 }
-
-
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nexus_sre", *args],
-        cwd=cwd,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +53,7 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pa.Table]:
         r = cli(
             "backfill",
             "--config",
-            str(CONFIG),
+            str(EXAMPLE),
             "--data",
             "export.parquet",
             "-o",
@@ -86,7 +71,7 @@ def report(
     work: Path, source: str, data: str, period: tuple[str, ...]
 ) -> tuple[int, dict[str, Any]]:
     """The exit code and the JSON report, without the two fields that may differ."""
-    argv = ["report", "--config", str(CONFIG), "--source", source, "--data", data, *period]
+    argv = ["report", "--config", str(EXAMPLE), "--source", source, "--data", data, *period]
     r = cli(*argv, cwd=work)
     assert r.returncode in (0, 1), r.stderr
     doc = json.loads(r.stdout)
@@ -151,7 +136,7 @@ def test_library_figures_agree_before_rounding(work):
     """From Python, an in-memory BackfillResult (no files) gives the very evaluations of
     the parquet source over the export."""
     path, table = work
-    config = load_config(CONFIG)
+    config = load_config(EXAMPLE)
     period = {
         "start": datetime.fromisoformat(START),
         "end": datetime.fromisoformat(END),

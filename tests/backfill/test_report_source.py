@@ -17,6 +17,7 @@ import pytest
 
 from nexus_sre.backfill import backfill
 from nexus_sre.cli import main
+from nexus_sre.common.times import epoch, iso
 from nexus_sre.config import load_config_text
 from nexus_sre.errors import InvalidInputError
 from nexus_sre.sources.backfill import BackfillSource
@@ -134,6 +135,19 @@ def test_bucket_width_from_metadata_or_inferred(export, tmp_path):
     for s in sources[1:]:
         assert_agree(s.evaluations(config), first)
     assert_agree(BackfillSource.from_result(result).evaluations(config), first)
+
+
+def test_json_output_spells_times_as_every_output(result, tmp_path):
+    """The JSON of a backfill wrote `2026-01-01T00:00:00+00:00`, the report and every
+    other output `2026-01-01T00:00:00Z` (`common.times.iso`): one spelling now."""
+    result.write(str(tmp_path / "out.json"), "json")
+    doc = json.loads((tmp_path / "out.json").read_text())
+    times = [r["bucket_start"] for r in doc["buckets"]]
+    times += [r[k] for r in doc["alerts"] for k in ("start", "end") if r[k] is not None]
+    assert doc["alerts"] and times
+    for text in times:
+        assert text == iso(epoch(text)) and text.endswith("Z"), text
+    assert times[0] == iso(int(result.buckets.column("bucket_start")[0].value))
 
 
 def test_a_sparse_table_is_the_dense_one(small_config, result):

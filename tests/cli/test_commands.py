@@ -4,15 +4,11 @@ original command names, exit codes 0/1/2 and their messages, from a folder with 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_harness import EXAMPLE, REPO, cli
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "examples" / "slos.yaml"
 BELOW_TIER = """\
 version: "1.0"
 services:
@@ -23,18 +19,6 @@ services:
         target: 99.5
         sli: {type: availability}
 """
-
-
-def cli(*args: str, cwd: Path, store: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NEXUS_SRE_STORE": str(store or cwd / "store")}
-    return subprocess.run(
-        [sys.executable, "-m", "nexus_sre", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
 
 
 @pytest.fixture(scope="module")

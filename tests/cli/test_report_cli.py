@@ -6,42 +6,17 @@ import csv
 import io
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-
-REPO = Path(__file__).resolve().parents[2]
-CONFIG = REPO / "examples" / "slos.yaml"
+from cli_harness import EXAMPLE, cli
 
 
-def cli(*args: str, cwd: Path, store: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NEXUS_SRE_STORE": str(store)}
-    return subprocess.run(
-        [sys.executable, "-m", "nexus_sre", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    work = tmp_path_factory.mktemp("work")
-    store = work / "store"
-    r = cli("demo", "--config", str(CONFIG), cwd=work, store=store)
-    assert r.returncode == 0, r.stderr
-    assert "demo data for 9 SLOs" in r.stderr
-    return work, store
-
-
-def test_json_report_facts_match_the_store(seeded: tuple[Path, Path]) -> None:
-    work, store = seeded
-    r = cli("report", "--config", str(CONFIG), cwd=work, store=store)
+def test_json_report_facts_match_the_store(demo_store: tuple[Path, Path]) -> None:
+    work, store = demo_store
+    r = cli("report", "--config", str(EXAMPLE), cwd=work, store=store)
     # The demo's frontend overspends its budget: exit 1 (an SLO missed its target).
     assert r.returncode == 1, r.stderr
     report = json.loads(r.stdout)
@@ -68,13 +43,13 @@ def test_json_report_facts_match_the_store(seeded: tuple[Path, Path]) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["html", "csv", "yaml", "markdown"])
-def test_formats(seeded: tuple[Path, Path], fmt: str) -> None:
-    work, store = seeded
+def test_formats(demo_store: tuple[Path, Path], fmt: str) -> None:
+    work, store = demo_store
     out = work / f"report.{fmt}"
     r = cli(
         "report",
         "--config",
-        str(CONFIG),
+        str(EXAMPLE),
         "--format",
         fmt,
         "-o",
@@ -96,14 +71,14 @@ def test_formats(seeded: tuple[Path, Path], fmt: str) -> None:
         assert "| Status |" in text
 
 
-def test_budgets_gate(seeded: tuple[Path, Path]) -> None:
-    work, store = seeded
-    r = cli("budgets", str(CONFIG), "--check-violations", cwd=work, store=store)
+def test_budgets_gate(demo_store: tuple[Path, Path]) -> None:
+    work, store = demo_store
+    r = cli("budgets", str(EXAMPLE), "--check-violations", cwd=work, store=store)
     assert r.returncode == 1
     assert "frontend-availability: error budget exhausted" in r.stderr
     ok = cli(
         "budgets",
-        str(CONFIG),
+        str(EXAMPLE),
         "--services",
         "nexus-search",
         "--check-violations",
@@ -125,10 +100,10 @@ def test_budgets_gate(seeded: tuple[Path, Path]) -> None:
     ],
 )
 def test_bad_input_exits_2_without_traceback(
-    seeded: tuple[Path, Path], args: list[str], message: str
+    demo_store: tuple[Path, Path], args: list[str], message: str
 ) -> None:
-    work, store = seeded
-    full = [*args] if "--config" in args else [*args, "--config", str(CONFIG)]
+    work, store = demo_store
+    full = [*args] if "--config" in args else [*args, "--config", str(EXAMPLE)]
     r = cli(*full, cwd=work, store=store)
     assert r.returncode == 2
     assert message in r.stderr
@@ -136,7 +111,7 @@ def test_bad_input_exits_2_without_traceback(
 
 
 def test_empty_store_says_what_to_do(tmp_path: Path) -> None:
-    r = cli("report", "--config", str(CONFIG), cwd=tmp_path, store=tmp_path / "empty")
+    r = cli("report", "--config", str(EXAMPLE), cwd=tmp_path, store=tmp_path / "empty")
     assert r.returncode == 2
     assert "nexus-sre demo" in r.stderr
 
@@ -167,44 +142,46 @@ def test_configured_backend_without_its_settings_is_an_error_not_a_fallback(
 
 
 def test_closed_pipe_stops_quietly(
-    seeded: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    demo_store: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`report | head`: the reader left before the report was written. No traceback, and
     SIGPIPE's status, as Unix tools give."""
     from nexus_sre.cli import main
 
-    work, store = seeded
+    work, store = demo_store
     monkeypatch.chdir(work)
     monkeypatch.setenv("NEXUS_SRE_STORE", str(store))
     read_end, write_end = os.pipe()
     os.close(read_end)  # every write to the pipe now fails with EPIPE
     with capsys.disabled(), open(write_end, "w") as closed_pipe:
         monkeypatch.setattr(sys, "stdout", closed_pipe)
-        status = main(["report", "--config", str(CONFIG), "--format", "html", "--exit-zero"])
+        status = main(["report", "--config", str(EXAMPLE), "--format", "html", "--exit-zero"])
         monkeypatch.undo()
     assert status == 141
 
 
-def test_output_under_a_file_is_refused_cleanly(seeded: tuple[Path, Path]) -> None:
-    work, store = seeded
+def test_output_under_a_file_is_refused_cleanly(demo_store: tuple[Path, Path]) -> None:
+    work, store = demo_store
     blocker = work / "not-a-dir"
     blocker.write_text("x")
-    for cmd in (["report", "--config", str(CONFIG)], ["rules", str(CONFIG)]):
+    for cmd in (["report", "--config", str(EXAMPLE)], ["rules", str(EXAMPLE)]):
         r = cli(*cmd, "-o", str(blocker / "out.txt"), cwd=work, store=store)
         assert r.returncode == 2, r.stderr
         assert f"{blocker} is a file, not a directory" in r.stderr
         assert "Traceback" not in r.stderr
     nested = work / "a" / "b" / "r.json"
-    args = ["report", "--config", str(CONFIG), "-o", str(nested), "--exit-zero"]
+    args = ["report", "--config", str(EXAMPLE), "-o", str(nested), "--exit-zero"]
     r = cli(*args, cwd=work, store=store)
     assert r.returncode == 0 and nested.exists(), r.stderr
 
 
-def test_unwritable_output_is_a_message_not_a_traceback(seeded: tuple[Path, Path]) -> None:
+def test_unwritable_output_is_a_message_not_a_traceback(demo_store: tuple[Path, Path]) -> None:
     """Any other OSError (here: the output path is a directory) ends as one line, exit 2."""
-    work, store = seeded
+    work, store = demo_store
     target = work / "a-directory"
     target.mkdir()
-    r = cli("report", "--config", str(CONFIG), "-o", str(target), cwd=work, store=store)
+    r = cli("report", "--config", str(EXAMPLE), "-o", str(target), cwd=work, store=store)
     assert r.returncode == 2
     assert r.stderr.strip() == f"nexus-sre: {target}: Is a directory"

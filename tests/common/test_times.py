@@ -3,12 +3,15 @@ the backfill, the browser-error intake and every output."""
 
 from __future__ import annotations
 
+import argparse
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from nexus_sre.backfill.engine import _epoch as backfill_epoch
-from nexus_sre.common.times import epoch, iso, parse_iso
+from nexus_sre import _core
+from nexus_sre.backfill.options import whole_seconds as backfill_epoch
+from nexus_sre.cli.common import parse_time
+from nexus_sre.common.times import VALID_FROM, VALID_TO, align, epoch, iso, parse_iso, valid_years
 from nexus_sre.errors import InvalidInputError
 from nexus_sre.middleware.beacon import parse_beacon
 
@@ -42,3 +45,27 @@ def test_errors_name_the_field() -> None:
         epoch(float("nan"))
     with pytest.raises(InvalidInputError, match="has no timezone"):
         iso(datetime(2026, 1, 1))
+
+
+def test_the_command_line_reads_times_as_the_library_does() -> None:
+    """`report --start` had a parser of its own that refused what `backfill --start` (the
+    library's) takes, such as a time with spaces around it from a shell variable."""
+    for text in ("2026-01-01", " 2026-01-01T00:00:00Z ", "2026-01-01T02:00:00+02:00"):
+        assert parse_time(text) == parse_iso(text), text
+        assert parse_time(text).timestamp() == JAN1
+    with pytest.raises(argparse.ArgumentTypeError, match=r"^'yesterday' is not an ISO 8601"):
+        parse_time("yesterday")
+
+
+def test_bucket_alignment() -> None:
+    t = datetime(2026, 1, 1, 0, 1, 30, tzinfo=UTC)
+    assert align(t, 60) == datetime(2026, 1, 1, 0, 1, tzinfo=UTC)
+    assert align(t, 60, up=True) == datetime(2026, 1, 1, 0, 2, tzinfo=UTC)
+    on = datetime(2026, 1, 1, tzinfo=UTC)
+    assert align(on, 300) == align(on, 300, up=True) == on
+    assert align(datetime(2026, 1, 1, 0, 0, 1), 60, up=True).timestamp() == JAN1 + 60  # naive: UTC
+
+
+def test_the_valid_time_range_is_the_cores() -> None:
+    assert (VALID_FROM, VALID_TO) == _core.VALID_TIME_RANGE == (631152000, 7258118400)
+    assert valid_years() == "1990..2200"

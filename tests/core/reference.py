@@ -137,17 +137,16 @@ def rolling_burns(good: list[int], total: list[int], k: int, bf: float) -> list[
 def cumulative(
     good: list[int], total: list[int], bf: float
 ) -> tuple[list[float | None], list[float]]:
+    """After each bucket, re-summed each time: the SLI so far (None before any traffic) and
+    the burndown, 1 - bad so far / (bf x all the span's events); 1 without any traffic."""
+    everything = sum(total)
     sli: list[float | None] = []
     remaining: list[float] = []
     for i in range(len(good)):
         g = sum(good[: i + 1])
         t = sum(total[: i + 1])
-        if t == 0:
-            sli.append(None)
-            remaining.append(1.0)
-        else:
-            sli.append(g / t)
-            remaining.append(1.0 - ((t - g) / t) / bf)
+        sli.append(None if t == 0 else g / t)
+        remaining.append(1.0 if everything == 0 else 1.0 - (t - g) / (bf * everything))
     return sli, remaining
 
 

@@ -91,10 +91,10 @@ def test_a_bad_row_crosses_the_boundary_as_bad_row_error() -> None:
 
 
 def test_valid_time_range_has_one_definition_in_the_core() -> None:
-    from nexus_sre.backfill import counts
+    from nexus_sre.common import times
 
     assert _core.VALID_TIME_RANGE == (631152000, 7258118400)  # 1990-01-01, 2200-01-01 UTC
-    assert (counts.VALID_FROM, counts.VALID_TO) == _core.VALID_TIME_RANGE
+    assert (times.VALID_FROM, times.VALID_TO) == _core.VALID_TIME_RANGE
 
 
 def test_a_bad_column_is_a_data_error() -> None:
@@ -185,7 +185,7 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], tuple[str, ...]]] 
     ),
     (
         "strings",
-        lambda: _core.cumulative(pa.array(["1", "2"]), _TOTAL, 99.9),
+        lambda: _core.rolling_burn_rates(pa.array(["1", "2"]), _TOTAL, [1], 99.9),
         ArrowTypeError,
         ("good", "Utf8"),
     ),
@@ -197,19 +197,19 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], tuple[str, ...]]] 
     ),
     (
         "negative_count",
-        lambda: _core.cumulative(pa.array([-1, 0]), _TOTAL, 99.9),
+        lambda: _core.rolling_burn_rates(pa.array([-1, 0]), _TOTAL, [1], 99.9),
         ArrowTypeError,
         ("good", "-1", "position 0"),
     ),
     (
         "fractional_count",
-        lambda: _core.cumulative(_GOOD, pa.array([2.0, 2.5]), 99.9),
+        lambda: _core.rolling_burn_rates(_GOOD, pa.array([2.0, 2.5]), [1], 99.9),
         ArrowTypeError,
         ("total", "2.5", "position 1"),
     ),
     (
         "good_gt_total_series",
-        lambda: _core.cumulative(pa.array([3, 1]), _TOTAL, 99.9),
+        lambda: _core.rolling_burn_rates(pa.array([3, 1]), _TOTAL, [1], 99.9),
         InvalidInputError,
         ("good", "3", "2", "position 0"),
     ),

@@ -2,7 +2,7 @@
 
 - through /metrics (any worker: they share the ring files): counts, budget, burn rates;
 - through the library, from the shared store as another process: `EmbeddedStore` on the
-  same ring files, each counter's windows and burn rates, and `slo.budget.error_budget`.
+  same ring files, each counter's windows and burn rates, and `slo.budget.period_budget`.
 
 Counts must be equal; budget and burn rates equal to the exact fraction up to the float's
 own rounding (1e-12).
@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from nexus_sre.common.durations import format_duration
 from nexus_sre.config import load_config_text
 from nexus_sre.embedded import EmbeddedStore
-from nexus_sre.slo.budget import error_budget
+from nexus_sre.slo.budget import period_budget
 
 EPS = 1e-12
 
@@ -88,7 +88,7 @@ def compare(base: str, shared: Path, want: dict[str, Expected]) -> tuple[list[st
             problems.append(
                 f"store {entry.slo}: total, good {(stats.total, stats.good)} != {(w.total, w.good)}"
             )
-        budget = error_budget(slo, slo.time_window.seconds, stats.good, stats.total, 0.0)
+        budget = period_budget(slo, slo.time_window.seconds, stats.good, stats.total, 0.0)
         if not _close(budget.remaining_fraction, w.budget_remaining):
             problems.append(
                 f"store {entry.slo}: budget remaining {budget.remaining_fraction} != "

@@ -256,3 +256,37 @@ def test_wsgi_file_wrapper_reaches_the_server_unwrapped(tmp_path: Path) -> None:
     assert type(body) is FileWrapper
     w = store.counter("api", "avail").window(3600)
     assert (w.good, w.total) == (1, 1)
+
+
+def test_wsgi_records_before_handing_over_the_last_byte_of_a_sized_answer(
+    tmp_path: Path,
+) -> None:
+    """With a Content-Length the client has its answer once the chunk completing it is
+    written, so the request is recorded before that chunk reaches the server (a worker
+    killed right after writing it must not lose it); a chunked answer only at its end."""
+    store = small_store(tmp_path)
+
+    def sized(environ: dict[str, Any], start_response: Any) -> Any:
+        headers = [("Content-Type", "text/plain")]
+        if environ["PATH_INFO"] == "/sized":
+            headers.append(("Content-Length", "9"))
+        start_response("200 OK", headers)
+
+        def body() -> Any:  # a generator: not a list, so recorded as it is written
+            yield b"four"
+            yield b"five!"
+
+        return body()
+
+    app = WSGISLOMiddleware(sized, recorder=store.recorder("api"))
+
+    def total() -> int:
+        return store.counter("api", "avail").window(3600).total
+
+    chunks = iter(app({"PATH_INFO": "/sized", "REQUEST_METHOD": "GET"}, lambda *a: None))
+    assert next(chunks) == b"four" and total() == 0
+    assert next(chunks) == b"five!" and total() == 1  # recorded before the server writes it
+    assert list(chunks) == [] and total() == 1  # once
+    chunked = iter(app({"PATH_INFO": "/chunked", "REQUEST_METHOD": "GET"}, lambda *a: None))
+    assert next(chunked) == b"four" and next(chunked) == b"five!" and total() == 1
+    assert list(chunked) == [] and total() == 2  # the terminating chunk follows the end

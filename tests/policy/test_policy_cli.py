@@ -5,15 +5,10 @@ policy says, `budgets --format markdown` (a CI job summary), `validate --format 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
+from cli_harness import EXAMPLE, cli
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "examples" / "slos.yaml"
 WARN_AT_HALF = """
 policy:
   steps:
@@ -21,31 +16,6 @@ policy:
       when: {budgetConsumed: 50}
       actions: [focusOnReliability]
 """
-
-
-def cli(*args: str, cwd: Path, store: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "NEXUS_SRE_STORE": str(store),
-        "PYTHONPATH": str(REPO / "python"),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "nexus_sre", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    work = tmp_path_factory.mktemp("policy")
-    store = work / "store"
-    r = cli("demo", "--config", str(EXAMPLE), cwd=work, store=store)
-    assert r.returncode == 0, r.stderr
-    return work, store
 
 
 def _config(work: Path, extra: str, name: str) -> Path:
@@ -59,8 +29,8 @@ def _gate(work: Path, store: Path, config: Path) -> tuple[int, dict, str]:
     return r.returncode, json.loads(r.stdout), r.stderr
 
 
-def test_a_policy_that_only_warns_passes_the_gate(demo: tuple[Path, Path]) -> None:
-    work, store = demo
+def test_a_policy_that_only_warns_passes_the_gate(demo_store: tuple[Path, Path]) -> None:
+    work, store = demo_store
     code, out, err = _gate(work, store, _config(work, WARN_AT_HALF, "warn.yaml"))
     assert code == 0, err
     over_half = {r["slo"] for r in out["slos"] if (r["budgetConsumedPercent"] or 0) >= 50}
@@ -71,8 +41,8 @@ def test_a_policy_that_only_warns_passes_the_gate(demo: tuple[Path, Path]) -> No
     assert "warning: nexus-api/api-availability: " in err and "violation" not in err
 
 
-def test_a_service_override_freezes_only_that_service(demo: tuple[Path, Path]) -> None:
-    work, store = demo
+def test_a_service_override_freezes_only_that_service(demo_store: tuple[Path, Path]) -> None:
+    work, store = demo_store
     text = EXAMPLE.read_text()
     anchor = '  - name: "nexus-frontend"\n'
     assert anchor in text
@@ -93,8 +63,8 @@ def test_a_service_override_freezes_only_that_service(demo: tuple[Path, Path]) -
     assert "release gate: stop feature releases" in err
 
 
-def test_budgets_markdown_is_the_table_and_the_verdict(demo: tuple[Path, Path]) -> None:
-    work, store = demo
+def test_budgets_markdown_is_the_table_and_the_verdict(demo_store: tuple[Path, Path]) -> None:
+    work, store = demo_store
     r = cli(
         "budgets", str(EXAMPLE), "--check-violations", "--format", "markdown", cwd=work, store=store
     )
@@ -142,8 +112,10 @@ def test_validate_github_annotations(tmp_path: Path) -> None:
     assert good.returncode == 0 and "::error" not in good.stdout
 
 
-def test_policy_command_prints_the_policy_and_what_is_in_force(demo: tuple[Path, Path]) -> None:
-    work, store = demo
+def test_policy_command_prints_the_policy_and_what_is_in_force(
+    demo_store: tuple[Path, Path],
+) -> None:
+    work, store = demo_store
     config = _config(work, WARN_AT_HALF, "wiki.yaml")
     plain = cli("policy", str(config), cwd=work, store=store)
     assert plain.returncode == 0, plain.stderr

@@ -106,6 +106,22 @@ def test_result_shapes(result: Any, vector: bool) -> None:
             _clear(lambda raw=raw: event_count(raw, QUERY, "good"))
 
 
+def test_a_timestamp_beyond_any_float_is_a_clear_error() -> None:
+    """Found by the fuzzer: a JSON integer too large for a float as a sample's time raised
+    OverflowError, not the decoder's BackendError."""
+    huge = 10**400
+    for decode, key, pair in (
+        (vector_result, "value", [huge, "1"]),
+        (matrix_result, "values", [[huge, "1"]]),
+    ):
+        try:
+            decode({"result": [{"metric": {}, key: pair}]}, QUERY)
+        except SloError as exc:
+            assert "a sample with a bad timestamp" in str(exc)
+        else:
+            raise AssertionError("accepted a timestamp beyond any float")
+
+
 class _Answering(PrometheusBackend):
     """A backend whose every HTTP answer is `body` (raw bytes through the real decoder)."""
 

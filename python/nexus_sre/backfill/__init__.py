@@ -11,6 +11,10 @@ Arrow data, aggregated by the Rust kernel.
 binds it after importing this package. Import the package's modules with from-imports
 (`from nexus_sre.backfill.engine import ...`). This module stays light (no numpy or pyarrow)
 so binding the function costs nothing; everything else loads on first use.
+
+The two functions' signatures are the one definition of the backfill's keywords, their
+defaults and docs; they pack them into one `options.BackfillOptions`, which the engine and
+every distributed task take.
 """
 
 from __future__ import annotations
@@ -68,21 +72,20 @@ def backfill(
     `on_bad_file="skip"` leaves unreadable files out and lists them in `result.bad_files`
     (default: the backfill fails naming the file)."""
     from .engine import run_backfill
+    from .options import BackfillOptions, as_config
 
-    return run_backfill(
-        config,
-        data,
+    options = BackfillOptions(
+        config=as_config(config),
         columns=columns,
         start=start,
         end=end,
         bucket_seconds=bucket_seconds,
         skip_bad_rows=skip_bad_rows,
         progress=progress,
-        engine=engine,
-        client=client,
-        address=address,
+        threads=None,
         on_bad_file=on_bad_file,
     )
+    return run_backfill(data, options, engine=engine, client=client, address=address)
 
 
 def backfill_partial(
@@ -99,12 +102,12 @@ def backfill_partial(
 ) -> PartialState:
     """Aggregate `data` (a path, or any Arrow producer) into a mergeable state; finish it
     with `finish(state, config)`. `columns` and `bucket_seconds` default to the config's
-    `backfill:` section."""
+    `backfill:` section. `threads`: the Rust kernel's (default: every core)."""
     from .engine import run_partial
+    from .options import BackfillOptions, as_config
 
-    return run_partial(
-        config,
-        data,
+    options = BackfillOptions(
+        config=as_config(config),
         columns=columns,
         start=start,
         end=end,
@@ -112,7 +115,9 @@ def backfill_partial(
         skip_bad_rows=skip_bad_rows,
         progress=progress,
         threads=threads,
+        on_bad_file="raise",
     )
+    return run_partial(data, options)
 
 
 def __getattr__(name: str) -> object:

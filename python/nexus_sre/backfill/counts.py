@@ -11,22 +11,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import _core
+from ..common.times import VALID_FROM, VALID_TO, iso, valid_years
 from ..errors import DataError
 
 COLUMNS = ("service", "slo_id", "bucket_start", "good", "total")
-# Bucket starts outside 1990..2200 are bad data, as request timestamps are to the backfill
-# kernel: almost always a unit mix-up. The range is the Rust core's (clock::VALID_TIME_RANGE).
-VALID_FROM, VALID_TO = _core.VALID_TIME_RANGE
-_VALID_YEARS = (
-    f"{datetime.fromtimestamp(VALID_FROM, UTC).year}..{datetime.fromtimestamp(VALID_TO, UTC).year}"
-)
+# Bucket starts outside the valid time range (`common.times`) are bad data, as request
+# timestamps are to the backfill kernel.
 # An SLO's buckets may leave gaps (buckets without events dropped), but a span this much
 # longer than its rows is not a backfill's (and would take that much memory).
 MAX_SPREAD, MIN_SPAN_CHECKED = 16, 1 << 20
@@ -112,7 +107,7 @@ def split_counts(
     if len(off):
         i = int(off[0])
         raise DataError(
-            f"{label}: column 'bucket_start', row {i}: {_iso(int(starts[i]))} does not start "
+            f"{label}: column 'bucket_start', row {i}: {iso(int(starts[i]))} does not start "
             f"a {width}-second bucket"
         )
     index = starts // width
@@ -122,7 +117,7 @@ def split_counts(
         ordered = np.sort(idx)
         twice = np.flatnonzero(np.diff(ordered) == 0)
         if len(twice):
-            when = _iso(int(ordered[twice[0]]) * width)
+            when = iso(int(ordered[twice[0]]) * width)
             raise DataError(
                 f"{label}: column 'bucket_start': the bucket at {when} of {key[0]}/{key[1]} "
                 "appears more than once"
@@ -131,8 +126,8 @@ def split_counts(
         if span > MIN_SPAN_CHECKED and span > MAX_SPREAD * len(idx):
             raise DataError(
                 f"{label}: column 'bucket_start': the {len(idx)} buckets of {key[0]}/{key[1]} "
-                f"spread over {span} buckets of {width} s, from {_iso(first * width)} to "
-                f"{_iso(int(ordered[-1]) * width)}: not the output of a backfill"
+                f"spread over {span} buckets of {width} s, from {iso(first * width)} to "
+                f"{iso(int(ordered[-1]) * width)}: not the output of a backfill"
             )
         g = np.zeros(span, dtype=np.uint64)
         t = np.zeros_like(g)
@@ -140,13 +135,6 @@ def split_counts(
         t[idx - first] = total[rows]
         out[key] = SloCounts(first, g, t)
     return width, out
-
-
-def _iso(seconds: int) -> str:
-    try:
-        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    except (ValueError, OverflowError, OSError):
-        return f"{seconds} s since the epoch"
 
 
 def _no_nulls(column: pa.ChunkedArray, name: str, label: str) -> None:
@@ -185,7 +173,7 @@ def _epoch_seconds(table: pa.Table, label: str) -> np.ndarray:
     if len(wild):
         i = int(wild[0])
         raise DataError(
-            f"{label}: column '{name}', row {i}: {_iso(int(out[i]))} is outside {_VALID_YEARS}"
+            f"{label}: column '{name}', row {i}: {iso(int(out[i]))} is outside {valid_years()}"
         )
     return out
 

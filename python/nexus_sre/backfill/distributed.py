@@ -14,26 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config.model import Config
 from ..errors import BadFileError, InvalidInputError
+from .options import BackfillOptions
 from .state import PartialState
 from .tasks import FilePart, Plan, plan
 
 ENGINES = ("local", "dask", "ray")
-
-
-@dataclass(frozen=True)
-class TaskOptions:
-    """What every task needs besides its part of the data (plain data: it pickles)."""
-
-    config: Config
-    columns: Any
-    start: int | None
-    end: int | None
-    bucket_seconds: int | None
-    skip_bad_rows: bool
-    on_bad_file: str
-    threads: int | None = None
 
 
 @dataclass
@@ -45,22 +31,12 @@ class RunStats:
     bad_files: dict[str, str] = field(default_factory=dict)
 
 
-def aggregate_part(part: FilePart, options: TaskOptions) -> bytes:
+def aggregate_part(part: FilePart, options: BackfillOptions) -> bytes:
     """One task, on a worker: the part's rows -> a partial state as Arrow IPC."""
     from .engine import run_partial
 
     try:
-        state = run_partial(
-            options.config,
-            part,
-            columns=options.columns,
-            start=options.start,
-            end=options.end,
-            bucket_seconds=options.bucket_seconds,
-            skip_bad_rows=options.skip_bad_rows,
-            progress=False,
-            threads=options.threads,
-        )
+        state = run_partial(part, options)
     except BadFileError as exc:
         if options.on_bad_file != "skip":
             raise
@@ -82,18 +58,18 @@ def _size(blob: bytes) -> int:
     return len(blob)
 
 
-def _empty_state(options: TaskOptions) -> PartialState:
-    from .engine import _settings, _slo_specs
+def _empty_state(options: BackfillOptions) -> PartialState:
+    from .engine import _slo_specs
 
     _, _, pairs = _slo_specs(options.config)
-    _, bucket = _settings(options.config, options.columns, options.bucket_seconds)
+    _, bucket = options.settings()
     keys = tuple((s.name, o.id) for s, o in pairs)
-    return PartialState.empty(int(bucket), keys, options.start, options.end)
+    return PartialState.empty(bucket, keys, *options.bounds())
 
 
 def run(
     data: Any,
-    options: TaskOptions,
+    options: BackfillOptions,
     *,
     engine: str,
     client: Any = None,
@@ -118,7 +94,7 @@ def run(
     return state, stats
 
 
-def _local(the_plan: Plan, options: TaskOptions, stats: RunStats) -> PartialState:
+def _local(the_plan: Plan, options: BackfillOptions, stats: RunStats) -> PartialState:
     merged = None
     for part in the_plan.parts:
         blob = aggregate_part(part, options)
@@ -138,7 +114,7 @@ def _tree(items: list[Any], fan_in: int, merge: Callable[[Sequence[Any]], Any]) 
 
 def _on_dask(
     the_plan: Plan,
-    options: TaskOptions,
+    options: BackfillOptions,
     client: Any,
     address: str | None,
     fan_in: int,
@@ -173,7 +149,7 @@ def _on_dask(
 
 
 def _on_ray(
-    the_plan: Plan, options: TaskOptions, address: str | None, fan_in: int, stats: RunStats
+    the_plan: Plan, options: BackfillOptions, address: str | None, fan_in: int, stats: RunStats
 ) -> PartialState:
     try:
         import ray

@@ -9,44 +9,24 @@ merge (a sum: associative and commutative) and `finish` turns the merged state i
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from .. import _core
-from ..common.times import epoch
 from ..config.model import SLO, Config, Service
 from ..errors import InvalidInputError
 from ..slo.evaluate import covered_backtest
 from ..slo.windows import alert_windows, check_alert_buckets
 from .calendar import calendar_budget_remaining
-from .columns import Columns
 from .counts import dense
+from .options import BackfillOptions
 from .progress import Progress
 from .result import BackfillResult, BacktestAlert, SloSeries
 from .source import RowGroups, open_source
 from .state import PartialState, reasons
-
-DEFAULT_BUCKET_SECONDS = 60
-ColumnsArg = Columns | Mapping[str, Any] | None
-
-
-def _epoch(value: datetime | str | float | int | None, name: str) -> int | None:
-    """Whole epoch seconds (None stays None); see `common.times.epoch`."""
-    return None if value is None else int(epoch(value, name) // 1)
-
-
-def _as_config(config: Config | str | os.PathLike[str]) -> Config:
-    """A Config, or a path to a config file."""
-    if isinstance(config, Config):
-        return config
-    from ..config import load_config
-
-    return load_config(Path(config))
 
 
 def backfill_slos(config: Config) -> list[tuple[Service, SLO]]:
@@ -73,45 +53,13 @@ def _slo_specs(config: Config) -> tuple[list[str], list[tuple[int, float | None]
     return services, specs, pairs
 
 
-def _settings(
-    config: Config, columns: ColumnsArg, bucket_seconds: int | None
-) -> tuple[Columns, int]:
-    """The mapping and bucket width to use: a `Columns` replaces the config's mapping, a
-    mapping overrides single fields of it (as the command-line flags do); then the built-in
-    defaults."""
-    if not isinstance(columns, Columns):
-        columns = Columns.layered(config.backfill.columns.given(), columns or {})
-    if bucket_seconds is None:
-        bucket_seconds = config.backfill.bucket_seconds or DEFAULT_BUCKET_SECONDS
-    return columns, bucket_seconds
-
-
-def run_partial(
-    config: Config | str | os.PathLike[str],
-    data: Any,
-    *,
-    columns: ColumnsArg = None,
-    start: datetime | str | float | None = None,
-    end: datetime | str | float | None = None,
-    bucket_seconds: int | None = None,
-    skip_bad_rows: bool = False,
-    progress: bool | None = None,
-    threads: int | None = None,
-) -> PartialState:
-    """Aggregate `data` (a path, or any Arrow producer) into a mergeable state.
-
-    `columns` and `bucket_seconds` default to the config's `backfill:` section."""
-    config = _as_config(config)
-    columns, bucket_seconds = _settings(config, columns, bucket_seconds)
-
-    if bucket_seconds <= 0 or bucket_seconds != int(bucket_seconds):
-        raise InvalidInputError(
-            f"bucket_seconds: must be a positive whole number, got {bucket_seconds}"
-        )
-    lo, hi = _epoch(start, "start"), _epoch(end, "end")
-    if lo is not None and hi is not None and hi <= lo:
-        raise InvalidInputError(f"end: must be after start ({end} <= {start})")
-    services, specs, pairs = _slo_specs(config)
+def run_partial(data: Any, options: BackfillOptions) -> PartialState:
+    """Aggregate `data` (a path, or any Arrow producer) into a mergeable state
+    (`nexus_sre.backfill_partial`)."""
+    columns, bucket_seconds = options.settings()
+    lo, hi = options.bounds()
+    threads = options.threads
+    services, specs, pairs = _slo_specs(options.config)
     source = open_source(data, columns.service)
     columns = columns.resolve(source.names)
     needs_latency = any(t is not None for _, t in specs)
@@ -132,12 +80,12 @@ def run_partial(
         epoch_unit=columns.epoch_unit,
         start=lo,
         end=hi,
-        skip_bad_rows=skip_bad_rows,
+        skip_bad_rows=options.skip_bad_rows,
         # Half the cores aggregate while the others decode the next row group (measured
         # faster on 2 cores than both aggregating: benches/README.md).
         threads=threads or max(1, (os.cpu_count() or 2) // 2),
     )
-    bar = Progress(source.total_rows, enabled=progress)
+    bar = Progress(source.total_rows, enabled=options.progress)
     try:
         for batch, loc in source.batches(columns.needed(needs_latency)):
             if batch.num_rows == 0:
@@ -296,52 +244,22 @@ def _finish(state: PartialState, config: Config, reuse: bool) -> BackfillResult:
 
 
 def run_backfill(
-    config: Config | str | os.PathLike[str],
-    data: Any,
-    *,
-    columns: ColumnsArg = None,
-    start: datetime | str | float | None = None,
-    end: datetime | str | float | None = None,
-    bucket_seconds: int | None = None,
-    skip_bad_rows: bool = False,
-    progress: bool | None = None,
-    engine: str = "local",
-    client: Any = None,
-    address: str | None = None,
-    on_bad_file: str = "raise",
+    data: Any, options: BackfillOptions, *, engine: str, client: Any, address: str | None
 ) -> BackfillResult:
-    """The backfill (see `nexus_sre.backfill`). `engine="local"` with the default
-    `on_bad_file` reads in this process, streaming; anything else plans the data into tasks
+    """The backfill (`nexus_sre.backfill`). `engine="local"` with `on_bad_file="raise"`
+    reads in this process, streaming; anything else plans the data into tasks
     (`distributed.run`) and merges their states."""
-    config = _as_config(config)
-    if engine == "local" and on_bad_file == "raise":
-        state = run_partial(
-            config,
-            data,
-            columns=columns,
-            start=start,
-            end=end,
-            bucket_seconds=bucket_seconds,
-            skip_bad_rows=skip_bad_rows,
-            progress=progress,
-        )
-        return _finish(state, config, reuse=True)
-    from .distributed import TaskOptions, run
+    if engine == "local" and options.on_bad_file == "raise":
+        return _finish(run_partial(data, options), options.config, reuse=True)
+    from .distributed import run
 
-    options = TaskOptions(
-        config=config,
-        columns=columns,
-        start=_epoch(start, "start"),
-        end=_epoch(end, "end"),
-        bucket_seconds=bucket_seconds,
-        skip_bad_rows=skip_bad_rows,
-        on_bad_file=on_bad_file,
-        # On a cluster a task is one core's work (the engines parallelise over tasks);
-        # in this process a task uses every core.
-        threads=None if engine == "local" else 1,
-    )
-    state, stats = run(data, options, engine=engine, client=client, address=address)
-    result = _finish(state, config, reuse=True)
+    options.settings()  # bad options fail here, not in every task
+    options.bounds()
+    # On a cluster a task is one core's work (the engines parallelise over tasks); in this
+    # process a task uses every core.
+    tasks = replace(options, progress=False, threads=None if engine == "local" else 1)
+    state, stats = run(data, tasks, engine=engine, client=client, address=address)
+    result = _finish(state, options.config, reuse=True)
     result.state_bytes = stats.state_bytes
     result.tasks = stats.tasks
     return result

@@ -5,13 +5,13 @@ show figures computed one way."""
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from ..common.times import from_epoch
 from ..config.model import Config
 from ..slo.evaluation import SloEvaluation
 from ..slo.windows import longest_alert_window
-from .engine import run_partial
 from .result import BackfillResult
 
 
@@ -23,8 +23,7 @@ def to_evaluations(
 
     start = end = None  # an empty result: BackfillSource says there are no events
     if result.start is not None and result.end is not None:
-        start = datetime.fromtimestamp(result.start, UTC)
-        end = datetime.fromtimestamp(result.end, UTC)
+        start, end = from_epoch(result.start), from_epoch(result.end)
     source = BackfillSource.from_result(result)
     return source.evaluations(config, start=start, end=end, with_series=with_series)
 
@@ -44,12 +43,13 @@ def evaluations_from_data(
     `days`, or its own window) ending at `end`, by default the end of the data."""
     period_start = start
     from ..sources.backfill import BackfillSource
+    from . import backfill_partial
 
     if start is not None:
         # The rows before the period feed its first alert windows (no cold start).
         lead = max((longest_alert_window(slo) for _, slo in config.slos()), default=0)
         start = start - timedelta(seconds=lead)
-    state = run_partial(config, data, start=start, end=end, **backfill_options)
+    state = backfill_partial(config, data, start=start, end=end, **backfill_options)
     label = str(data) if isinstance(data, str | os.PathLike) else type(data).__name__
     return BackfillSource.from_state(state, label).evaluations(
         config, start=period_start, end=end, days=days, services=services, with_series=with_series

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ import pyarrow as pa
 
 from ..common.durations import format_duration
 from ..common.paths import make_parent_dirs
+from ..common.times import iso
 from ..errors import InvalidInputError
 
 TS = pa.timestamp("s", tz="UTC")
@@ -225,8 +227,9 @@ def _repeated(name: str, n: int) -> pa.DictionaryArray:
 
 
 def _jsonable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows for JSON: times spelled as every output spells them (`common.times.iso`)."""
     for row in rows:
         for k, v in row.items():
-            if hasattr(v, "isoformat"):
-                row[k] = v.isoformat()
+            if isinstance(v, datetime):
+                row[k] = iso(v)
     return rows

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..common.times import parse_iso
 from ..config import Config, load_config
 from ..errors import InvalidInputError
 from ..sources import SOURCES
@@ -124,13 +125,12 @@ def add_source_options(p: argparse.ArgumentParser) -> None:
 
 
 def parse_time(text: str) -> datetime:
+    """--start/--end: the library's ISO 8601 parser (UTC when no zone), its message under
+    the option's name (argparse puts "argument --start:" in front)."""
     try:
-        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO 8601 time such as 2026-11-01 or 2026-11-01T12:00:00Z"
-        ) from None
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
+        return parse_iso(text, name="")
+    except InvalidInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def load(args: argparse.Namespace, path: str | None = None) -> Config:

@@ -1,9 +1,13 @@
-"""Exact presentation of figures: what a user reads never shows float artefacts."""
+"""Exact presentation of figures: what a user reads never shows float artefacts; and the two
+float tolerances of the project: a figure against a level (`reaches`), a burn rate against
+an alert tier's factor (`burns_at`, the Rust core's)."""
 
 from __future__ import annotations
 
 import math
 from decimal import Decimal
+
+from .. import _core
 
 # 12 significant digits: well inside f64 precision, so every artefact of binary
 # floating point (0.0009999999999999432, 14.399999999999999) rounds away.
@@ -58,3 +62,14 @@ TOLERANCE = 1e-12
 def reaches(value: float, level: float) -> bool:
     """`value >= level`, forgiving the last float step below it."""
     return value >= level * (1 - TOLERANCE) if level > 0 else value >= level
+
+
+# Relative tolerance of a burn rate against an alert tier's factor: the core's
+# (alerting::TOLERANCE, 1e-9), so every alert rule fires where the core's backtest and live
+# evaluation do: 0.0144 / 0.001 is 14.399999999999999 and must fire a 14.4 tier.
+BURN_TOLERANCE: float = _core.BURN_TOLERANCE
+
+
+def burns_at(burn: float, factor: float) -> bool:
+    """`burn >= factor` for alerting, forgiving a part in a billion below the factor."""
+    return burn >= factor * (1 - BURN_TOLERANCE)

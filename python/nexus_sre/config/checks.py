@@ -18,7 +18,7 @@ from ..common.durations import format_duration
 from ..common.figures import fmt_number
 from . import values
 from .loader import PathKey, format_path
-from .model import Config, TimeWindow
+from .model import DEFAULT_BUCKET_SECONDS, Config, TimeWindow
 from .spec import SLI_TYPES
 from .tiers import DEFAULT_TIER, TIERS
 
@@ -311,9 +311,6 @@ def _query_dialects(here: PathKey, sli: dict[str, Any], backend: Any) -> list[Pr
         elif found == "datadog" and (why := problem(text)):
             out.append(Problem((*here, key), why))
     return out
-
-
-DEFAULT_BUCKET_SECONDS = 60
 
 
 def _burn_rates(

@@ -113,7 +113,7 @@ class PrometheusSettings(BaseModel):
 
     @property
     def verify(self) -> bool | str:
-        """What httpx takes: a CA bundle path, or whether to verify at all."""
+        """What the HTTP clients take: a CA bundle path, or whether to verify at all."""
         return self.ca_file if self.ca_file else self.tls_verify
 
 
@@ -164,13 +164,17 @@ class BackfillColumns(BaseModel):
         return self.model_dump(exclude_none=True)
 
 
+# The bucket width of counters, evaluation and the backfill unless one is given.
+DEFAULT_BUCKET_SECONDS = 60
+
+
 class BackfillSettings(BaseModel):
     """`backfill:`: defaults of `nexus-sre backfill` and of the report's parquet source."""
 
     model_config = _FROZEN
 
     columns: BackfillColumns = BackfillColumns()
-    bucket_seconds: int | None = Field(default=None, gt=0)  # None: 60
+    bucket_seconds: int | None = Field(default=None, gt=0)  # None: DEFAULT_BUCKET_SECONDS
 
 
 class SLI(BaseModel):

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
 import numpy as np
 
+from ..common.times import from_epoch, minute_text
 from ..report.svg import HLine, Line, line_chart, nice_ticks
 
 QueryRange = Callable[[str, float, float, int], list[dict[str, Any]]]
@@ -91,8 +91,7 @@ def _chart(panel: dict[str, Any], query_range: QueryRange, xs: np.ndarray, step:
     ticks = nice_ticks(lo, hi)
     span = float(xs[-1] - xs[0])
     labels = [
-        (k / 2, datetime.fromtimestamp(float(xs[0]) + k / 2 * span, UTC).strftime("%d %b %H:%M"))
-        for k in range(3)
+        (k / 2, from_epoch(float(xs[0]) + k / 2 * span).strftime("%d %b %H:%M")) for k in range(3)
     ]
     svg = line_chart(
         title=panel["title"],
@@ -129,8 +128,7 @@ def preview_html(
             body.append(_chart(panel, query_range, xs, step))
     if open_grid:
         body.append("</div>")
-    first, last = datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
-    span = f"{first:%Y-%m-%d %H:%M} – {last:%Y-%m-%d %H:%M} UTC"
+    span = f"{minute_text(start)} – {minute_text(end)} UTC"
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(dashboard['title'])}"
         f"</title><style>{CSS}</style></head><body><h1>{escape(dashboard['title'])}</h1>"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ..common.durations import format_duration
 from ..config import parse_config
 from ..config.checks import check_config
 from ..config.loader import PathKey, format_path
@@ -154,6 +155,42 @@ def _dig(data: Any, path: PathKey) -> Any:
     for part in path:
         data = data[part]
     return data
+
+
+def burn_rate_entry(
+    threshold: Any, long_s: int, short_s: int, severity: str, for_s: int | None = None
+) -> dict[str, Any]:
+    """One burn-rate alert as the nexus file format spells it (`alerting.burnRate.<name>`):
+    what every reader drafts and the nexus writer writes back. `for` only when given."""
+    entry: dict[str, Any] = {
+        "threshold": threshold,
+        "window": format_duration(long_s),
+        "shortWindow": format_duration(short_s),
+        "severity": severity,
+    }
+    if for_s is not None:
+        entry["for"] = format_duration(for_s)
+    return entry
+
+
+def note_alerting_losses(
+    conv: Conversion,
+    slo: SLO,
+    notes: Notes,
+    at: PathKey,
+    *,
+    budget_exhaustion: str,
+    min_events: str,
+) -> None:
+    """For writers: the SLO's budget-exhaustion alerts and its minimum-traffic guard
+    (`minEvents`), which a format without them loses, each noted with the format's reason."""
+    if slo.alerting.budget_exhaustion:
+        notes.lost(
+            conv.where((*at, "alerting", "budgetExhaustion")),
+            f"budget-exhaustion alerts: {budget_exhaustion}",
+        )
+    if slo.alerting.min_events:
+        notes.lost(conv.where((*at, "alerting", "minEvents")), f"minEvents: {min_events}")
 
 
 def percent(value: Decimal) -> Decimal:

@@ -20,7 +20,7 @@ from ..config.model import (
     GlobalSettings,
     TimeWindow,
 )
-from .conversion import Conversion
+from .conversion import Conversion, burn_rate_entry
 from .documents import SourceDoc
 from .losses import FormatError, Notes, Where
 
@@ -65,15 +65,13 @@ def _sli(sli: SLI) -> dict[str, Any]:
 def _alerting(a: Alerting) -> dict[str, Any]:
     burn: dict[str, Any] = {}
     for alert in a.burn_rate:
-        pair: dict[str, Any] = {
-            "threshold": alert.factor,
-            "window": format_duration(alert.long_window),
-            "shortWindow": format_duration(alert.short_window),
-            "severity": alert.severity,
-        }
-        if alert.for_duration:
-            pair["for"] = format_duration(alert.for_duration)
-        burn[alert.name] = pair
+        burn[alert.name] = burn_rate_entry(
+            alert.factor,
+            alert.long_window,
+            alert.short_window,
+            alert.severity,
+            alert.for_duration or None,
+        )
     out: dict[str, Any] = {
         "burnRate": burn,
         "budgetExhaustion": {

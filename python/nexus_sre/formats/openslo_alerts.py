@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..common.durations import format_duration
 from ..config.defaults import default_short_window
-from .conversion import Draft, Kept
+from .conversion import Draft, Kept, burn_rate_entry
 from .documents import SourceDoc
 from .losses import Notes, Where
 from .openslo_write import SEVERITY_IN, SEVERITY_OUT
@@ -113,18 +112,18 @@ def read_alerts(
         )
         if long_w is None:
             continue
-        pair: dict[str, Any] = {
-            "threshold": c["condition"]["threshold"],
-            "window": format_duration(long_w),
-            "shortWindow": format_duration(default_short_window(long_w)),
-            "severity": _severity(c["severity"], cdoc.at(*cbase, "severity"), notes),
-        }
+        severity = _severity(c["severity"], cdoc.at(*cbase, "severity"), notes)
         after = c["condition"].get("alertAfter")
+        seconds = None
         if after:
             seconds = duration(after, cat.child("alertAfter", positions=cdoc.positions), notes)
-            if seconds:
-                pair["for"] = format_duration(seconds)
-        burn[cname] = pair
+        burn[cname] = burn_rate_entry(
+            c["condition"]["threshold"],
+            long_w,
+            default_short_window(long_w),
+            severity,
+            seconds or None,
+        )
         fields[("alerting", "burnRate", cname)] = cdoc.at(*cbase)
         for t, tgt in enumerate(policy.get("notificationTargets") or []):
             where_targets = where_targets or pdoc.at(*pbase, "notificationTargets", t)

@@ -12,7 +12,7 @@ from ..config.defaults import default_short_window
 from ..config.model import SLO, Service
 from ..rules.sli import CounterSli, PercentSli, sli_queries
 from . import promql
-from .conversion import Conversion, fraction
+from .conversion import Conversion, fraction, note_alerting_losses
 from .losses import Notes
 
 API = "openslo/v1"
@@ -203,16 +203,14 @@ def _policies(conv: Conversion, slo: SLO, notes: Notes, at: tuple) -> list[dict[
                 },
             }
         )
-    if slo.alerting.budget_exhaustion:
-        notes.lost(
-            conv.where((*at, "alerting", "budgetExhaustion")),
-            "budget-exhaustion alerts: OpenSLO v1 alert conditions are burn rates only",
-        )
-    if slo.alerting.min_events:
-        notes.lost(
-            conv.where((*at, "alerting", "minEvents")),
-            "minEvents: OpenSLO has no minimum-traffic guard",
-        )
+    note_alerting_losses(
+        conv,
+        slo,
+        notes,
+        at,
+        budget_exhaustion="OpenSLO v1 alert conditions are burn rates only",
+        min_events="OpenSLO has no minimum-traffic guard",
+    )
     return out
 
 

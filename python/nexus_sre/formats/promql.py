@@ -12,18 +12,13 @@ from __future__ import annotations
 
 import re
 
-WINDOW = "{{window}}"  # nexus
+from ..rules.sli import WINDOW, increase_of, is_selector
+
 SLOTH_WINDOW = "{{.window}}"
 SLO_GENERATOR_WINDOW = "[window]"
 
-_SELECTOR = re.compile(r"^\s*[a-zA-Z_:][a-zA-Z0-9_:]*\s*(\{[^{}]*\})?\s*$")
 _COUNTER = re.compile(r"^sum\(increase\((?P<sel>[^\[\]]+)\[\{\{window\}\}\]\)\)$")
 _MINUS_BAD = re.compile(r"^\((?P<total>.+)\) - \(\((?P<bad>.+)\) or vector\(0\)\)$", re.S)
-
-
-def is_selector(text: str) -> bool:
-    """A plain series selector: a metric name and optional `{...}` matchers."""
-    return bool(_SELECTOR.match(text))
 
 
 def counter_template(query: str) -> str:
@@ -31,7 +26,7 @@ def counter_template(query: str) -> str:
     query = query.strip()
     if WINDOW in query:
         return query
-    return f"sum(increase({query}[{WINDOW}]))"
+    return increase_of(query)
 
 
 def selector_of(template: str) -> str | None:

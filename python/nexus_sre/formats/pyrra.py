@@ -17,7 +17,7 @@ from ..common.durations import format_duration
 from ..config.model import SLO, Service
 from ..rules.sli import CounterSli, sli_queries
 from . import promql
-from .conversion import Conversion, Draft
+from .conversion import Conversion, Draft, burn_rate_entry, note_alerting_losses
 from .documents import SourceDoc
 from .fields import Fields
 from .losses import Notes
@@ -201,13 +201,7 @@ def _read_alerting(f: Fields, window: int | None) -> dict[str, Any]:
     burn: dict[str, Any] = {}
     if not disabled and burnrates and window is not None:
         for name, sev, factor, for_s, long_w, short_w in windows(window):
-            burn[name] = {
-                "threshold": factor,
-                "window": format_duration(long_w),
-                "shortWindow": format_duration(short_w),
-                "severity": sev,
-                "for": format_duration(for_s),
-            }
+            burn[name] = burn_rate_entry(factor, long_w, short_w, sev, for_s)
     return {"burnRate": burn, "budgetExhaustion": {"thresholds": []}}
 
 
@@ -312,16 +306,14 @@ def _write_alerting(
             )
         else:
             matched += 1
-    if a.budget_exhaustion:
-        notes.lost(
-            conv.where((*at, "alerting", "budgetExhaustion")),
-            "budget-exhaustion alerts: Pyrra alerts on burn rates only",
-        )
-    if a.min_events:
-        notes.lost(
-            conv.where((*at, "alerting", "minEvents")),
-            "minEvents: Pyrra alerts whatever the traffic",
-        )
+    note_alerting_losses(
+        conv,
+        slo,
+        notes,
+        at,
+        budget_exhaustion="Pyrra alerts on burn rates only",
+        min_events="Pyrra alerts whatever the traffic",
+    )
     if not a.burn_rate:
         return {"disabled": True}
     if matched < len(plan):

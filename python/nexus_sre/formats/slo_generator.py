@@ -21,7 +21,14 @@ from ..config.defaults import default_short_window
 from ..config.model import SLO, Service
 from ..rules.sli import CounterSli, PercentSli, sli_queries, threshold_seconds
 from . import promql
-from .conversion import Conversion, Draft, fraction, percent
+from .conversion import (
+    Conversion,
+    Draft,
+    burn_rate_entry,
+    fraction,
+    note_alerting_losses,
+    percent,
+)
 from .documents import SourceDoc
 from .fields import Fields
 from .losses import Notes, Where
@@ -244,12 +251,7 @@ def _read_policy(
         for key in ("message_alert", "message_ok"):
             if step.get(key):
                 notes.lost(pdoc.at(*at, key), f"{key}: nexus-sre writes its own alert text")
-        burn[step_name] = {
-            "threshold": factor,
-            "window": format_duration(window),
-            "shortWindow": format_duration(default_short_window(window)),
-            "severity": "critical",
-        }
+        burn[step_name] = burn_rate_entry(factor, window, default_short_window(window), "critical")
         fields[("alerting", "burnRate", step_name)] = pdoc.at(*at)
     return (
         {"burnRate": burn, "budgetExhaustion": {"thresholds": []}},
@@ -312,13 +314,14 @@ def _write_slo(
             f"the {slo.time_window.label} period: "
             "slo-generator has no SLO period, only the policy steps' windows",
         )
-    if slo.alerting.budget_exhaustion:
-        notes.lost(
-            conv.where((*at, "alerting", "budgetExhaustion")),
-            "budget-exhaustion alerts: policy steps are burn rates",
-        )
-    if slo.alerting.min_events:
-        notes.lost(conv.where((*at, "alerting", "minEvents")), "minEvents")
+    note_alerting_losses(
+        conv,
+        slo,
+        notes,
+        at,
+        budget_exhaustion="policy steps are burn rates",
+        min_events="policy steps alert whatever the traffic",
+    )
     if slo.alerting.runbook_url:
         notes.lost(conv.where((*at, "alerting", "runbookUrl")), "runbookUrl")
     policies[slo.id] = {"steps": steps}

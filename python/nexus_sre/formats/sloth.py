@@ -20,7 +20,7 @@ from ..config.defaults import burn_rate_factor
 from ..config.model import SLO, BurnRateAlert, Service
 from ..rules.sli import CounterSli, PercentSli, sli_queries
 from . import promql
-from .conversion import Conversion, Draft
+from .conversion import Conversion, Draft, burn_rate_entry, note_alerting_losses
 from .documents import SourceDoc
 from .fields import Fields
 from .losses import Notes
@@ -249,12 +249,7 @@ def _read_alerting(
             continue
         for name, grp, factor, long_w, short_w in tiers():
             if grp == group:
-                burn[name] = {
-                    "threshold": factor,
-                    "window": format_duration(long_w),
-                    "shortWindow": format_duration(short_w),
-                    "severity": SEVERITY[group],
-                }
+                burn[name] = burn_rate_entry(factor, long_w, short_w, SEVERITY[group])
                 fields[("alerting", "burnRate", name)] = (
                     doc.at(*at, key) if key in given else doc.at(*at)
                 )
@@ -371,16 +366,14 @@ def _write_alerting(
                 f"Sloth's {group} alert "
                 f"always includes the {missing} condition, which the source lacks",
             )
-    if a.budget_exhaustion:
-        notes.lost(
-            conv.where((*at, "alerting", "budgetExhaustion")),
-            "budget-exhaustion alerts: Sloth alerts on burn rates only",
-        )
-    if a.min_events:
-        notes.lost(
-            conv.where((*at, "alerting", "minEvents")),
-            "minEvents: Sloth alerts whatever the traffic",
-        )
+    note_alerting_losses(
+        conv,
+        slo,
+        notes,
+        at,
+        budget_exhaustion="Sloth alerts on burn rates only",
+        min_events="Sloth alerts whatever the traffic",
+    )
     return out
 
 

@@ -12,14 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..common.durations import format_duration
-from ..common.figures import reaches
+from ..common.figures import burns_at, reaches
 from ..config import SLO, BurnRateAlert
 from .budget import BudgetFigures
 from .readings import Snapshot
 
-# As in the core: 0.0144 / 0.001 is 14.399999999999999 and must fire a 14.4 tier.
-BURN_TOLERANCE = 1e-9
-# Budget consumption reaches a threshold within `common.figures.TOLERANCE` of it.
+# Tolerances: `common.figures.burns_at` (the core's) and `reaches` (budget thresholds).
 
 
 @dataclass(frozen=True)
@@ -41,19 +39,19 @@ def burn_rate_firings(slo: SLO, alerts: list[BurnRateAlert], snap: Snapshot) -> 
     for alert in alerts:
         long_r, short_r = snap.readings[alert.long_window], snap.readings[alert.short_window]
         long_burn, short_burn = long_r.burn_rate(slo), short_r.burn_rate(slo)
-        bar = float(alert.factor) * (1 - BURN_TOLERANCE)
+        factor = float(alert.factor)
         # A percent-query SLI has no event counts: min_events cannot apply to it.
         enough = long_r.sli_percent is not None and (
             long_r.total is None or long_r.total >= min_total
         )
         has_short = short_r.sli_percent is not None
-        if enough and has_short and long_burn >= bar and short_burn >= bar:
+        if enough and has_short and burns_at(long_burn, factor) and burns_at(short_burn, factor):
             out.append(
                 Firing(
                     name=alert.name,
                     kind="burn_rate",
                     severity=alert.severity,
-                    factor=float(alert.factor),
+                    factor=factor,
                     burn_rates={
                         format_duration(alert.long_window): long_burn,
                         format_duration(alert.short_window): short_burn,

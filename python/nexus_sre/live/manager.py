@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import _core
 from ..common.times import epoch as _epoch
+from ..common.times import from_epoch
 from ..config import SLO, Config, Service, load_config, parse_config
 from ..embedded import EmbeddedStore
 from ..errors import ConfigError, InvalidInputError
@@ -212,7 +213,7 @@ class SLOManager:
                 "service": service,
                 "error": str(error)[:500],
                 "component": component,
-                "at": datetime.fromtimestamp(ts, UTC) if ts else datetime.now(UTC),
+                "at": from_epoch(ts) if ts else datetime.now(UTC),
             }
         )
         return kept
@@ -282,7 +283,7 @@ class SLOManager:
 
         service, slo = self.find(slo_id)
         if end is None:
-            end = datetime.fromtimestamp(self.store.counter(slo_id).now(), UTC)
+            end = from_epoch(self.store.counter(slo_id).now())
         source = StoreSource(self.store, "of this SLOManager")
         return evaluate_one(
             source, service, slo, start=start, end=end, days=days, with_series=with_series
@@ -313,7 +314,7 @@ class SLOManager:
         exhausted = budget_firing(slo, figures)
         if exhausted is not None:
             firing.append(exhausted)
-        now = datetime.fromtimestamp(snap.at, UTC)
+        now = from_epoch(snap.at)
         return self._alerts.reconcile(service, slo, firing, now)
 
     def get_active_alerts(self, service: str | None = None) -> list[Alert]:

@@ -11,8 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from ..backfill.counts import VALID_FROM, VALID_TO
-from ..common.times import parse_iso
+from ..common.times import VALID_FROM, VALID_TO, parse_iso, valid_years
 from ..errors import InvalidInputError
 
 log = logging.getLogger("nexus_sre.middleware")
@@ -110,7 +109,7 @@ def _timestamp(v: Any) -> float | None:
     else:
         raise InvalidInputError("beacon.timestamp: expected a number or ISO 8601 string")
     if not (math.isfinite(seconds) and VALID_FROM <= seconds < VALID_TO):
-        raise InvalidInputError(f"beacon.timestamp: {v!r} is outside 1990..2200")
+        raise InvalidInputError(f"beacon.timestamp: {v!r} is outside {valid_years()}")
     return seconds
 
 

@@ -21,14 +21,25 @@ WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 
 class _Recorded:
-    """A response body that records its request once it has been written: at its end, at
-    close, or as a failure when producing it raises (a stream that breaks halfway did not
-    answer the request, whatever status went out first). As the ASGI middleware does."""
+    """A response body that records its request once it has been produced: before the
+    chunk that completes its Content-Length goes to the server (the client has its answer
+    as soon as that chunk is written, so a worker killed right after must already have
+    recorded it), else at its end or close (a chunked or close-delimited answer is complete
+    only after that), or as a failure when producing it raises (a stream that breaks
+    halfway did not answer the request, whatever status went out first). As the ASGI
+    middleware does."""
 
-    def __init__(self, body: Iterable[bytes], finish: Callable[[bool], None]) -> None:
+    def __init__(
+        self,
+        body: Iterable[bytes],
+        finish: Callable[[bool], None],
+        content_length: Callable[[], int | None],
+    ) -> None:
         self._body = body
         self._it = iter(body)
         self._finish = finish
+        self._content_length = content_length
+        self._produced = 0
 
     def __iter__(self) -> Iterator[bytes]:
         return self
@@ -42,6 +53,10 @@ class _Recorded:
         except BaseException:
             self._finish(True)
             raise
+        self._produced += len(chunk)
+        length = self._content_length()  # known once the app has called start_response
+        if length is not None and self._produced >= length:
+            self._finish(False)
         return chunk
 
     def close(self) -> None:
@@ -97,6 +112,7 @@ class WSGISLOMiddleware:
         rules = self.rules
         start = time.perf_counter()
         status: list[int] = []
+        length: list[int | None] = [None]
         done = False
 
         def start_and_note(status_line: str, headers: Any, exc_info: Any = None) -> Any:
@@ -105,6 +121,7 @@ class WSGISLOMiddleware:
             except ValueError:
                 code = 500
             status[:] = [code]
+            length[0] = _content_length(headers)
             return start_response(status_line, headers, exc_info)
 
         def finish(failed: bool) -> None:
@@ -127,7 +144,17 @@ class WSGISLOMiddleware:
             # is (it sends it with sendfile), so both are recorded now.
             finish(False)
             return body
-        return _Recorded(body, finish)
+        return _Recorded(body, finish, lambda: length[0])
+
+
+def _content_length(headers: Any) -> int | None:
+    for name, value in headers or ():
+        if name.lower() == "content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
 
 
 def _is_file_wrapper(body: Iterable[bytes], environ: Environ) -> bool:

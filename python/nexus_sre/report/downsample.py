@@ -9,12 +9,12 @@ still crosses it on the chart.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
 import numpy as np
 
+from ..common.times import iso
 from ..slo.evaluation import ChartSeries
 
 DEFAULT_MAX_POINTS = 300
@@ -68,13 +68,8 @@ def chart_values(arr: np.ndarray) -> list[float | None]:
     return out
 
 
-@lru_cache(maxsize=8192)
-def _iso(ts: datetime) -> str:
-    # Cached: the SLOs of one report share their bucket timestamps.
-    offset = ts.utcoffset()
-    if offset is None:
-        raise ValueError(f"series timestamp {ts!r} has no timezone")
-    return f"{ts.astimezone(UTC):%Y-%m-%dT%H:%M:%S}Z"
+# Cached: the SLOs of one report share their bucket timestamps.
+_iso = lru_cache(maxsize=8192)(iso)
 
 
 def downsample_series(series: ChartSeries, max_points: int = DEFAULT_MAX_POINTS) -> dict[str, Any]:

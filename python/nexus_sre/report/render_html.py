@@ -7,7 +7,6 @@ forbids scripts and remote loads as a second line of defence.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from functools import lru_cache
 from html import escape
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..common.figures import fmt_number
+from ..common.times import epoch, minute_text
 from .model import coverage_note
 from .status import HTML_SYMBOL, SERVICE_LABEL, STATUS_LABEL
 from .svg import HLine, Line, legend_swatch, line_chart
@@ -101,14 +101,10 @@ def _status(status: str, labels: dict[str, str] = STATUS_LABEL) -> str:
     return f'<span class="status st-{status}">{HTML_SYMBOL[status]} {escape(labels[status])}</span>'
 
 
-def _parse(ts: str) -> float:
-    return datetime.fromisoformat(ts).timestamp()
-
-
 @lru_cache(maxsize=64)
 def _times(timestamps: tuple[str, ...]) -> np.ndarray:
     # Cached: the SLOs of one report mostly share the same chart timestamps.
-    return np.array([_parse(t) for t in timestamps], dtype=float)
+    return np.array([epoch(t) for t in timestamps], dtype=float)
 
 
 def _nanmin(values: Sequence[float | None]) -> float:
@@ -293,8 +289,8 @@ def _recommendation(r: dict[str, Any]) -> str:
 def render_html(report: dict[str, Any]) -> str:
     meta, summary = report["metadata"], report["summary"]
     period = meta["period"]
-    start, end = _parse(period["start"]), _parse(period["end"])
-    mid = datetime.fromtimestamp((start + end) / 2, tz=UTC).strftime("%Y-%m-%d %H:%M")
+    start, end = epoch(period["start"]), epoch(period["end"])
+    mid = minute_text((start + end) / 2)
     labels = [(0.0, period["start"][:10]), (0.5, mid), (1.0, period["end"][:10])]
 
     rows: list[str] = []

@@ -36,6 +36,11 @@ _SELECTOR = re.compile(r"^\s*(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?P<matchers>\
 _RANGE = re.compile(r"\[(\d+(?:ms|s|m|h|d|w|y))(?::[^\]]*)?\]")
 
 
+def is_selector(text: str) -> bool:
+    """A plain series selector: a metric name and optional `{...}` matchers."""
+    return _SELECTOR.match(text) is not None
+
+
 def quote(value: str) -> str:
     """A PromQL double-quoted string literal."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
@@ -118,8 +123,20 @@ class PercentSli:
     reason: str = ""  # why it is not an event ratio
 
 
-def _increase(sel: Selector) -> str:
-    return f"sum(increase({sel.text}[{WINDOW}]))"
+def increase_of(counter: str) -> str:
+    """A counter's events over the window, summed: the good/total template of a counter
+    selector (`sum(increase(sel[{{window}}]))`)."""
+    return f"sum(increase({counter}[{WINDOW}]))"
+
+
+def _counter_sli(good_series: str, total_series: str, where: str) -> CounterSli:
+    """A counter SLI from a good and a total counter selector."""
+    return CounterSli(
+        good=increase_of(good_series),
+        total=increase_of(total_series),
+        good_selector=selector_of(good_series, where),
+        total_selector=selector_of(total_series, where),
+    )
 
 
 def _wrap_counter(text: str, what: str, slo_id: str) -> tuple[str, Selector | None]:
@@ -129,10 +146,10 @@ def _wrap_counter(text: str, what: str, slo_id: str) -> tuple[str, Selector | No
     where = f"SLO {slo_id!r}: {what}"
     if WINDOW in text:
         sel = counter_of(text, where)
-        return (_increase(sel), sel) if sel else (f"sum({text.strip()})", None)
-    if _SELECTOR.match(text):
+        return (increase_of(sel.text), sel) if sel else (f"sum({text.strip()})", None)
+    if is_selector(text):
         sel = selector_of(text.strip(), where)
-        return f"sum(increase({text.strip()}[{WINDOW}]))", sel
+        return increase_of(text.strip()), sel
     raise InvalidInputError(
         f"SLO {slo_id!r}: {what} {text!r} has no {WINDOW} placeholder and is not a plain counter "
         f"selector; write e.g. sum(increase(http_requests_total[{WINDOW}]))"
@@ -156,13 +173,7 @@ def _histogram(service: Service, slo: SLO, selector: str) -> CounterSli:
     matchers = m.group("matchers")
     bucket = f"{base}_bucket{_merge_matchers(matchers, le_matcher(bound))}"
     count = f"{base}_count{matchers or ''}"
-    where = f"SLO {slo.id!r}: sli.query"
-    return CounterSli(
-        good=f"sum(increase({bucket}[{WINDOW}]))",
-        total=f"sum(increase({count}[{WINDOW}]))",
-        good_selector=selector_of(bucket, where),
-        total_selector=selector_of(count, where),
-    )
+    return _counter_sli(bucket, count, f"SLO {slo.id!r}: sli.query")
 
 
 def _from_ratio(slo: SLO, query: str) -> CounterSli | PercentSli:
@@ -179,12 +190,12 @@ def _from_ratio(slo: SLO, query: str) -> CounterSli | PercentSli:
             own_window=ranges.pop() if len(ranges) == 1 else None,
             reason=shape.reason,
         )
-    total = _increase(shape.total)
+    total = increase_of(shape.total.text)
     if shape.good is not None:
-        return CounterSli(_increase(shape.good), total, shape.good, shape.total)
+        return CounterSli(increase_of(shape.good.text), total, shape.good, shape.total)
     assert shape.bad is not None
     # good = total - bad; a bad counter that does not exist yet means no bad events
-    good = f"({total} - ({_increase(shape.bad)} or vector(0)))"
+    good = f"({total} - ({increase_of(shape.bad.text)} or vector(0)))"
     return CounterSli(good, total, None, shape.total, shape.bad)
 
 
@@ -228,16 +239,9 @@ def sli_queries(service: Service, slo: SLO) -> CounterSli | PercentSli:
             good_sel = total_sel = None
         return CounterSli(good, total, good_sel, total_sel)
     if sli.query is not None:
-        if sli.type == "latency" and _SELECTOR.match(sli.query):
+        if sli.type == "latency" and is_selector(sli.query):
             return _histogram(service, slo, sli.query)
         return _from_ratio(slo, sli.query)
     # No query: nexus-sre's own counters, which count per SLO (latency-good included).
     m = "{" + slo_matchers(service, slo) + "}"
-    good_series, total_series = DEFAULT_GOOD_METRIC + m, DEFAULT_TOTAL_METRIC + m
-    where = f"SLO {slo.id!r}"
-    return CounterSli(
-        good=f"sum(increase({good_series}[{WINDOW}]))",
-        total=f"sum(increase({total_series}[{WINDOW}]))",
-        good_selector=selector_of(good_series, where),
-        total_selector=selector_of(total_series, where),
-    )
+    return _counter_sli(DEFAULT_GOOD_METRIC + m, DEFAULT_TOTAL_METRIC + m, f"SLO {slo.id!r}")

@@ -76,19 +76,8 @@ def period_budget(
     """The budget of `period_seconds` of this SLO, spent by `good` of `total` events.
     `burn_rate_now` (the shortest alert window's) drives the time to exhaustion."""
     consumed = consumed_share(slo, good, total)
-    minutes = budget_minutes(slo, period_seconds)
-    remaining = 1 - consumed
-    tte = _core.time_to_exhaustion(float(remaining), burn_rate_now, float(period_seconds))
-    return PeriodBudget(
-        total_minutes=float(minutes),
-        total_events=float(slo.budget_fraction * total) if total else None,
-        consumed_fraction=float(consumed),
-        remaining_fraction=float(remaining),
-        consumed_minutes=float(consumed * minutes),
-        remaining_minutes=float(remaining * minutes),
-        status=BudgetLevels.of(slo).status(consumed),
-        time_to_exhaustion_hours=None if tte is None else tte / 3600.0,
-    )
+    events = float(slo.budget_fraction * total) if total else None
+    return _spent(slo, period_seconds, consumed, events, burn_rate_now)
 
 
 def budget_from_sli(
@@ -96,12 +85,23 @@ def budget_from_sli(
 ) -> PeriodBudget:
     """The budget spent by an achieved SLI (a percent-query SLI has no event counts)."""
     consumed = (100 - Fraction(sli_percent)) / (100 - Fraction(slo.target))
+    return _spent(slo, period_seconds, consumed, None, burn_rate_now)
+
+
+def _spent(
+    slo: SLO,
+    period_seconds: int,
+    consumed: Fraction,
+    total_events: float | None,
+    burn_rate_now: float,
+) -> PeriodBudget:
+    """The figures of a budget of which the share `consumed` is spent (exact until here)."""
     minutes = budget_minutes(slo, period_seconds)
     remaining = 1 - consumed
     tte = _core.time_to_exhaustion(float(remaining), burn_rate_now, float(period_seconds))
     return PeriodBudget(
         total_minutes=float(minutes),
-        total_events=None,
+        total_events=total_events,
         consumed_fraction=float(consumed),
         remaining_fraction=float(remaining),
         consumed_minutes=float(consumed * minutes),
@@ -109,10 +109,6 @@ def budget_from_sli(
         status=BudgetLevels.of(slo).status(consumed),
         time_to_exhaustion_hours=None if tte is None else tte / 3600.0,
     )
-
-
-# The name before the exact rewrite (`sources.prometheus_instant` and callers use it).
-error_budget = period_budget
 
 
 def target_met(slo: SLO, good: int, total: int) -> bool | None:

@@ -2,8 +2,15 @@
 
 Every source (embedded counters, Parquet backfill, Prometheus history) ends here, so the
 figures a report shows are computed one way: the budget (`budget.py`, exact rationals), the
-rolling burn rates, cumulative SLI and the alert backtest (the Rust core), and the burn
-rates ending at the period's end and the burndown (tail and cumulative sums in numpy).
+rolling burn rates and the alert backtest (the Rust core: sliding sums over windows), and
+the burn rates ending at the period's end, the SLI to date and the burndown (tail and
+running sums in numpy, `cumulative_figures`).
+
+The running figures are numpy's, not the core's: each is one or two `cumsum`s over arrays
+already in numpy, with nothing windowed to slide, and the burndown needs the span's total
+before its first value. The core had a period-to-date function, but its budget figure was
+another one (1 - error ratio so far / budget share, which swings wildly over the first
+events), so it was removed rather than kept beside this one definition.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from ..errors import InvalidInputError
 from .budget import period_budget
 from .evaluation import ChartSeries, FiredAlert, PartialWindow, SloEvaluation
 from .period import period_bounds
-from .windows import alert_tiers, report_windows, usable_alerts
+from .windows import alert_tiers, exhaustion_window, report_windows, usable_alerts
 
 __all__ = [
     "BucketSeries",
@@ -69,17 +76,18 @@ class BucketSeries:
 def cumulative_figures(
     good: np.ndarray, total: np.ndarray, budget_fraction: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """After each bucket: the span-to-date SLI in percent (NaN before the first event; the
-    core's `cumulative`), and the budget burndown, the share of the span's budget left:
-    1 - bad so far / (budget share of all the span's events). The burndown only falls and
-    ends at the span's figure; a span-to-date ratio would swing wildly over the first events."""
-    # The SLI does not depend on the target; the core only checks that it is one.
-    sli_fraction, _ = _core.cumulative(good, total, 100.0 * (1.0 - budget_fraction))
-    sli = sli_fraction.to_numpy(zero_copy_only=False) * 100.0  # nulls become NaN
-    all_events = int(total.sum())
+    """After each bucket: the span-to-date SLI in percent (NaN before the first event), and
+    the budget burndown, the share of the span's budget left: 1 - bad so far / (budget
+    share of all the span's events). The burndown only falls and ends at the span's figure.
+    Counts are whole events (uint64); sums below 2**53 are exact in float64."""
+    good_so_far = np.cumsum(good, dtype=np.uint64)
+    total_so_far = np.cumsum(total, dtype=np.uint64)
+    with np.errstate(invalid="ignore"):  # 0 / 0 before the first event: NaN
+        sli = good_so_far / total_so_far * 100.0
+    all_events = int(total_so_far[-1]) if len(total_so_far) else 0
     if all_events == 0:
         return sli, np.ones(len(total))
-    bad_so_far = np.cumsum(total - good, dtype=np.float64)
+    bad_so_far = (total_so_far - good_so_far).astype(np.float64)
     return sli, 1.0 - bad_so_far / (budget_fraction * all_events)
 
 
@@ -246,9 +254,8 @@ def evaluate_series(
         sli_series, remaining = cumulative_figures(good_w, total_w, bf)
     else:
         sli_series, remaining = np.ones(0), np.ones(0)
-    longs = sorted(a.long_window for a in slo.alerting.burn_rate)
-    hour_label = format_duration(longs[0]) if longs else ""
-    hour_burn = burn_now.get(hour_label, 0.0)
+    hour_window = exhaustion_window(slo)
+    hour_burn = burn_now.get(format_duration(hour_window), 0.0) if hour_window else 0.0
     budget = period_budget(slo, budget_seconds, good_sum, total_sum, hour_burn)
     alerts: list[FiredAlert] = []
     partial: list[PartialWindow] = []

@@ -15,6 +15,12 @@ def alert_windows(slo: SLO) -> list[int]:
     return sorted({w for a in slo.alerting.burn_rate for w in (a.long_window, a.short_window)})
 
 
+def exhaustion_window(slo: SLO) -> int | None:
+    """The window whose burn rate drives the time to budget exhaustion: the shortest alert
+    long window (1h with the Workbook tiers); None without burn-rate alerts."""
+    return min((a.long_window for a in slo.alerting.burn_rate), default=None)
+
+
 def longest_alert_window(slo: SLO) -> int:
     """The lead-in alert windows need before a period starts (0 without alerts)."""
     return max(alert_windows(slo), default=0)

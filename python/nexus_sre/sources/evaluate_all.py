@@ -17,9 +17,10 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from ..common.times import align
 from ..config import SLO, Config, Service
 from ..errors import NoDataError
 from ..slo.evaluate import BucketSeries, evaluate_series, period_bounds
@@ -78,7 +79,7 @@ def plan_span(
     )
     source.check_period(p_start, p_end)
     own_start, _ = own_window(slo, p_end)
-    window_start = max(p_start, _align_up(own_start, bucket))
+    window_start = max(p_start, align(own_start, bucket, up=True))
     budget_s = budget_seconds(slo, window_start, p_end, bucket)
     history_start = p_start
     data_from = source.data_start(service, slo, p_end)
@@ -86,7 +87,7 @@ def plan_span(
     fetch_start = history_start - lead
     if data_from is not None:
         last_bucket = p_end - timedelta(seconds=bucket)
-        data_from = min(_align_up(data_from, bucket), last_bucket)
+        data_from = min(align(data_from, bucket, up=True), last_bucket)
         history_start = max(history_start, data_from)
         window_start = max(window_start, history_start)
         fetch_start = max(fetch_start, data_from)
@@ -153,8 +154,3 @@ def chosen_slos(
     pairs: Sequence[tuple[Service, SLO]], services: Sequence[str] | None
 ) -> list[tuple[Service, SLO]]:
     return [(sv, s) for sv, s in pairs if not services or sv.name in services]
-
-
-def _align_up(t: datetime, bucket: int) -> datetime:
-    ts = t.timestamp()
-    return datetime.fromtimestamp(-(-ts // bucket) * bucket, UTC)

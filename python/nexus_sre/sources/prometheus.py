@@ -15,9 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from ..common.durations import format_duration
+from ..common.http_get import HttpGetClient, Timeout, TransportError
 from ..config.model import SLO, Config, Service
 from ..errors import BackendError, InvalidInputError, NoDataError, QueryError
 from ..rules.sli import CounterSli, PercentSli, sli_queries
@@ -89,7 +88,9 @@ class PrometheusBackend:
         self.deadline = deadline
         self.config = config
         self.max_points = max_points
-        self._client = httpx.Client(headers=hdrs, auth=basic_auth, verify=verify, timeout=timeout)
+        self._client = HttpGetClient(
+            headers=hdrs, basic_auth=basic_auth, verify=verify, timeout=timeout
+        )
 
     def close(self) -> None:
         self._client.close()
@@ -117,15 +118,14 @@ class PrometheusBackend:
                 time.sleep(pause)
                 left -= pause
             # Each attempt gets the usual timeout, cut short by what is left of the deadline.
-            timeout = min(self._client.timeout.read or left, left)
+            timeout = min(self._client.timeout, left)
             attempts += 1
             try:
                 status, body = self._fetch(url, params, timeout, began)
-            except httpx.TimeoutException as exc:
-                why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-                last = f"timed out after {timeout:.3g}s ({why})"
+            except Timeout as exc:
+                last = f"timed out after {timeout:.3g}s ({exc})"
                 continue
-            except httpx.TransportError as exc:
+            except TransportError as exc:
                 last = f"cannot connect: {exc}"
                 continue
             if status in _RETRY_STATUS:
@@ -142,15 +142,9 @@ class PrometheusBackend:
     def _fetch(
         self, url: str, params: dict[str, Any], timeout: float, began: float
     ) -> tuple[int, bytes]:
-        """One GET: status and body. httpx's timeouts bound each read, not the whole
-        answer, so a server that trickles its body is cut off at the deadline here."""
-        chunks = []
-        with self._client.stream("GET", url, params=params, timeout=timeout) as resp:
-            for chunk in resp.iter_bytes():
-                chunks.append(chunk)
-                if time.monotonic() - began > self.deadline:
-                    raise httpx.ReadTimeout("the answer was still arriving at the deadline")
-        return resp.status_code, b"".join(chunks)
+        """One GET: status and body. The timeout bounds each read, not the whole answer,
+        so a server that trickles its body is cut off at the deadline."""
+        return self._client.get(url, params, timeout=timeout, deadline=began + self.deadline)
 
     def _decode(self, status: int, raw: bytes, query: str) -> Any:
         try:

@@ -44,9 +44,15 @@ def _pair(raw: Any, series: Any, promql: str) -> tuple[float, Any]:
     if not isinstance(raw, list | tuple) or len(raw) != 2:
         raise _malformed("a malformed sample", raw, promql)
     ts = raw[0]
-    if isinstance(ts, bool) or not isinstance(ts, int | float) or not math.isfinite(ts):
+    if isinstance(ts, bool) or not isinstance(ts, int | float):
         raise _malformed("a sample with a bad timestamp", raw, promql)
-    return float(ts), raw[1]
+    try:
+        seconds = float(ts)
+    except OverflowError:  # a JSON integer beyond any float
+        raise _malformed("a sample with a bad timestamp", raw, promql) from None
+    if not math.isfinite(seconds):
+        raise _malformed("a sample with a bad timestamp", raw, promql)
+    return seconds, raw[1]
 
 
 def _series_list(data: dict[str, Any], promql: str) -> list[Any]:

@@ -13,24 +13,27 @@ No numpy, no pyarrow: `budgets` starts fast and stays small.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ..common.durations import format_duration, parse_duration
+from ..common.figures import burns_at, reaches
 from ..config.model import SLO, Config, Service
 from ..errors import BackendError, NoDataError, SloError
 from ..rules.generate import ERROR_RATIO, EVENTS, OBJECTIVE
 from ..rules.sli import CounterSli, sli_queries
-from ..slo.budget import error_budget
+from ..slo.budget import period_budget
 from ..slo.evaluation import FiredAlert, SloEvaluation
-from ..slo.windows import budget_seconds
+from ..slo.windows import alert_windows, budget_seconds, exhaustion_window
 from .prometheus import PrometheusBackend, backend_from_config
 from .prometheus_decode import event_count, sample
 
 _KIND, _WINDOW = "nexus_sre_kind", "nexus_sre_window"
 CALENDAR_UNITS = ("month", "week")  # window labels of calendar series (rules.generate)
-TOLERANCE = 1e-9  # as the core's alert evaluation: a ratio on the threshold fires
+#: Instant queries in flight at once (Prometheus answers up to 20 by default).
+QUERY_CONCURRENCY = 4
 
 
 @dataclass(frozen=True)
@@ -41,8 +44,7 @@ class Counts:
 
 def slo_windows(slo: SLO, period_s: int) -> list[int]:
     """The period and every alert window, longest first."""
-    ws = {period_s} | {w for a in slo.alerting.burn_rate for w in (a.long_window, a.short_window)}
-    return sorted(ws, reverse=True)
+    return sorted({period_s, *alert_windows(slo)}, reverse=True)
 
 
 def counts_query(q: CounterSli, windows: list[int]) -> str:
@@ -143,18 +145,20 @@ def _from_records(entry: dict[str, Any], slo: SLO, windows: list[int]) -> dict[i
 
 
 def _firing(slo: SLO, counts: dict[int, Counts], at: datetime) -> list[FiredAlert]:
+    """The burn-rate tiers firing at `at`: both windows at or above the factor (`burns_at`,
+    as the core and `SLOManager` decide), the long one with at least `min_events`."""
     bf = float(slo.budget_fraction)
     out = []
     for a in slo.alerting.burn_rate:
         long, short = counts.get(a.long_window), counts.get(a.short_window)
         if long is None or short is None or long.total <= 0 or short.total <= 0:
             continue
-        limit = float(a.factor) * bf * (1 - TOLERANCE)
-        long_bad, short_bad = long.total - long.good, short.total - short.good
+        long_burn = (long.total - long.good) / long.total / bf
+        short_burn = (short.total - short.good) / short.total / bf
         if (
             long.total >= max(slo.alerting.min_events, 1)
-            and long_bad >= limit * long.total
-            and short_bad >= limit * short.total
+            and burns_at(long_burn, float(a.factor))
+            and burns_at(short_burn, float(a.factor))
         ):
             out.append(
                 FiredAlert(
@@ -163,7 +167,7 @@ def _firing(slo: SLO, counts: dict[int, Counts], at: datetime) -> list[FiredAler
                     "burn_rate",
                     at,
                     None,
-                    long_bad / long.total / bf,
+                    long_burn,
                     float(a.factor),
                     a.long_window,
                     a.short_window,
@@ -187,12 +191,12 @@ def evaluation(
         if w == period and slo.time_window.calendar is not None:
             label = str(slo.time_window.calendar)
         burn[label] = 0.0 if c.total <= 0 else (c.total - c.good) / c.total / bf
-    longs = sorted(a.long_window for a in slo.alerting.burn_rate)
-    hour = burn.get(format_duration(longs[0]), 0.0) if longs else 0.0
-    budget = error_budget(slo, budget_seconds(slo, start, end), good, total, hour)
+    hour_window = exhaustion_window(slo)
+    hour = burn.get(format_duration(hour_window), 0.0) if hour_window else 0.0
+    budget = period_budget(slo, budget_seconds(slo, start, end), good, total, hour)
     alerts = _firing(slo, counts, end)
     for level in slo.alerting.budget_exhaustion:
-        if total and budget.consumed_fraction >= float(level.percentage) / 100 * (1 - 1e-12):
+        if total and reaches(budget.consumed_fraction, float(level.percentage) / 100):
             alerts.append(
                 FiredAlert(
                     f"budget-{level.percentage}",
@@ -238,7 +242,7 @@ def instant_evaluations(
     ends = {e for _, e in bounds}
     if use_records and len(ends) == 1:
         records = recorded_counts(backend, next(iter(ends)).timestamp())
-    out = []
+    todo: list[tuple[Service, SLO, datetime, datetime, list[int], dict[int, Counts] | None]] = []
     for (service, slo), (start, end) in zip(pairs, bounds, strict=True):
         period = int((end - start).total_seconds())
         windows = slo_windows(slo, period)
@@ -250,17 +254,30 @@ def instant_evaluations(
             and period == slo.time_window.seconds
         ):
             counts = _from_records(entry, slo, windows)
-        if counts is None:
-            q = sli_queries(service, slo)
-            if not isinstance(q, CounterSli):
-                raise NoDataError(
-                    f"SLO {slo.id!r}: its query is not an event ratio; budgets need event "
-                    "counts (write good_query/total_query, or a sum(rate(good))/sum(rate(total)) "
-                    "query)"
-                )
-            counts = read_counts(backend, q, windows, end.timestamp())
-        out.append(evaluation(service, slo, counts, start, end))
-    return out
+        if counts is None and not isinstance(sli_queries(service, slo), CounterSli):
+            raise NoDataError(
+                f"SLO {slo.id!r}: its query is not an event ratio; budgets need event "
+                "counts (write good_query/total_query, or a sum(rate(good))/sum(rate(total)) "
+                "query)"
+            )
+        todo.append((service, slo, start, end, windows, counts))
+
+    def counts_of(job: tuple[Any, ...]) -> dict[int, Counts]:
+        service, slo, _, end, windows, counts = job
+        if counts is not None:
+            return counts
+        q = sli_queries(service, slo)
+        assert isinstance(q, CounterSli)  # checked above
+        return read_counts(backend, q, windows, end.timestamp())
+
+    # Prometheus runs queries on every core (up to --query.max-concurrency, 20 by
+    # default): a few in flight keep it busy while this process decodes answers.
+    with ThreadPoolExecutor(max_workers=QUERY_CONCURRENCY) as pool:
+        all_counts = list(pool.map(counts_of, todo))
+    return [
+        evaluation(service, slo, counts, start, end)
+        for (service, slo, start, end, _, _), counts in zip(todo, all_counts, strict=True)
+    ]
 
 
 def prometheus_budgets(

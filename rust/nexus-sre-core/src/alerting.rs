@@ -10,8 +10,9 @@ use crate::counter::WindowedCounter;
 use crate::error::{CoreError, CoreResult};
 
 /// Burns within one part in a billion of a factor count as at it: 0.0144 / 0.001 is
-/// 14.399999999999999 in binary floating point, and must fire a 14.4 tier.
-const TOLERANCE: f64 = 1e-9;
+/// 14.399999999999999 in binary floating point, and must fire a 14.4 tier. The one
+/// definition: Python's alert rules read it as `_core.BURN_TOLERANCE`.
+pub const TOLERANCE: f64 = 1e-9;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertTier {

@@ -150,33 +150,6 @@ impl RollingWindow {
     }
 }
 
-/// Period-to-date figures per bucket: the SLI (None before any traffic) and the share of
-/// the error budget left, 1 - (bad / total) / budget_fraction (1 before any traffic).
-pub fn cumulative(
-    good: &[u64],
-    total: &[u64],
-    budget_fraction: f64,
-) -> CoreResult<(Vec<Option<f64>>, Vec<f64>)> {
-    check_series(good, total)?;
-    let mut g = 0u64;
-    let mut t = 0u64;
-    let mut sli = Vec::with_capacity(good.len());
-    let mut remaining = Vec::with_capacity(good.len());
-    for (&gi, &ti) in good.iter().zip(total) {
-        g += gi;
-        t += ti;
-        if t == 0 {
-            sli.push(None);
-            remaining.push(1.0);
-        } else {
-            let ratio = (t - g) as f64 / t as f64;
-            sli.push(Some(g as f64 / t as f64));
-            remaining.push(1.0 - ratio / budget_fraction);
-        }
-    }
-    Ok((sli, remaining))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,14 +196,5 @@ mod tests {
             rolling_burn_rates(&[0, 9], &[0, 10], 1, 0.001).unwrap()[0],
             0.0
         );
-    }
-
-    #[test]
-    fn cumulative_budget() {
-        let (sli, rem) = cumulative(&[0, 999, 1000], &[0, 1000, 1000], 0.001).unwrap();
-        assert_eq!(sli[0], None);
-        assert_eq!(rem[0], 1.0);
-        assert!((rem[1] - 0.0).abs() < 1e-9); // 1 bad of 1000 at 99.9 %: all spent
-        assert!((rem[2] - 0.5).abs() < 1e-9); // 1 bad of 2000: half spent
     }
 }

@@ -56,15 +56,23 @@ impl SliKind {
     }
 }
 
-/// A request's duration must be a non-negative number of milliseconds.
+/// A request's duration must be a non-negative number of milliseconds. Inlined into the
+/// per-request path of the binding crate (no LTO across crates), the error built out of line.
+#[inline(always)]
 pub fn check_duration(duration_ms: f64) -> CoreResult<()> {
     if duration_ms.is_nan() || duration_ms < 0.0 {
-        return Err(CoreError::invalid(
-            "duration_ms",
-            format!("must be a non-negative number, got {duration_ms}"),
-        ));
+        return Err(bad_duration(duration_ms));
     }
     Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn bad_duration(duration_ms: f64) -> CoreError {
+    CoreError::invalid(
+        "duration_ms",
+        format!("must be a non-negative number, got {duration_ms}"),
+    )
 }
 
 #[cfg(test)]

@@ -115,5 +115,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         })
         .collect();
     m.add("WORKBOOK_TIERS", pyo3::types::PyTuple::new(m.py(), tiers)?)?;
+    m.add("BURN_TOLERANCE", alerting::TOLERANCE)?;
     Ok(())
 }

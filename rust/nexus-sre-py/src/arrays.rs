@@ -97,11 +97,6 @@ pub fn f64_array(py: Python<'_>, values: Vec<f64>) -> PyResult<Py<PyAny>> {
     Ok(PyArray::from_array_ref(arr).to_pyarrow(py)?.unbind())
 }
 
-pub fn opt_f64_array(py: Python<'_>, values: Vec<Option<f64>>) -> PyResult<Py<PyAny>> {
-    let arr: ArrayRef = Arc::new(Float64Array::from(values));
-    Ok(PyArray::from_array_ref(arr).to_pyarrow(py)?.unbind())
-}
-
 // --- A counter's state as an Arrow table: bucket_start (timestamp[s, UTC]), good, total
 
 fn state_schema(bucket_seconds: i64, dropped: u64) -> Arc<Schema> {

@@ -1,11 +1,11 @@
-//! `nexus_sre_core::burn` for Python: rolling burn rates and period-to-date figures over
-//! per-bucket arrays (Arrow or numpy in, pyarrow out), GIL released.
+//! `nexus_sre_core::burn` for Python: rolling burn rates over per-bucket arrays (Arrow or
+//! numpy in, pyarrow out), GIL released.
 
 use nexus_sre_core::{budget, burn};
 use pyo3::prelude::*;
 use pyo3_arrow::PyArray;
 
-use crate::arrays::{counts, f64_array, opt_f64_array};
+use crate::arrays::{counts, f64_array};
 use crate::errors::IntoPyResult;
 
 /// Rolling burn rates over `window_buckets` buckets ending at each bucket, one pyarrow
@@ -31,22 +31,7 @@ pub fn rolling_burn_rates(
     results.into_iter().map(|v| f64_array(py, v)).collect()
 }
 
-/// Period-to-date SLI (fraction; null before any traffic) and budget remaining (fraction).
-#[pyfunction]
-pub fn cumulative(
-    py: Python<'_>,
-    good: PyArray,
-    total: PyArray,
-    target: f64,
-) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
-    let (g, t) = (counts(&good, "good")?, counts(&total, "total")?);
-    let bf = budget::budget_fraction(target).py()?;
-    let (sli, remaining) = py.detach(move || burn::cumulative(&g, &t, bf)).py()?;
-    Ok((opt_f64_array(py, sli)?, f64_array(py, remaining)?))
-}
-
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rolling_burn_rates, m)?)?;
-    m.add_function(wrap_pyfunction!(cumulative, m)?)?;
     Ok(())
 }

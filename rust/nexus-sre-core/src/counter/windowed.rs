@@ -129,6 +129,7 @@ impl WindowedCounter {
         self.spec
     }
 
+    #[inline]
     pub fn clock(&self) -> &Clock {
         &self.clock
     }
