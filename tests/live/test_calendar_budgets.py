@@ -111,3 +111,26 @@ def test_budgets_from_prometheus_use_the_real_month() -> None:
     # a shorter span than the month to date (--days 1) has that span's budget
     day = evaluation(service, slo, {86400: Counts(1000, 1000)}, end.replace(day=19), end)
     assert day.budget.total_minutes == pytest.approx(1440 * 0.005)
+
+
+def test_recorded_calendar_series_are_left_to_the_queries() -> None:
+    """The rules record a calendar SLO's month so far (`window="month"`, to within five
+    minutes); `budgets` reads it exactly by queries, and never takes the label for a
+    duration (it raised "bad window label")."""
+    from nexus_sre.sources.prometheus_instant import recorded_counts
+
+    def series(name: str, window: str, value: str) -> dict[str, Any]:
+        metric = {"__name__": name, "service": "shop", "slo": "checkout", "window": window}
+        return {"metric": metric, "value": [0, value]}
+
+    class Backend:
+        def query(self, promql: str, at: float) -> list[dict[str, Any]]:
+            return [
+                series("nexus_sre:slo_objective:ratio", "month", "0.995"),
+                series("nexus_sre:slo_error_ratio:ratemonth", "month", "0.001"),
+                series("nexus_sre:slo_events:increasemonth", "month", "1200"),
+                series("nexus_sre:slo_error_ratio:rate5m", "5m", "0.002"),
+            ]
+
+    got = recorded_counts(Backend(), 0)  # type: ignore[arg-type]
+    assert got == {("shop", "checkout"): {"objective": 0.995, "ratio": {300: 0.002}, "events": {}}}

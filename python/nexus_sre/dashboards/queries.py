@@ -22,6 +22,7 @@ from ..rules.generate import (
     ERROR_BUDGET,
     ERROR_RATIO,
     OBJECTIVE,
+    period_label,
 )
 from ..rules.sli import CounterSli, quote, sli_queries, slo_matchers
 
@@ -49,15 +50,23 @@ class SloQueries:
     def m(self) -> str:
         return "{" + slo_matchers(self.service, self.slo) + "}"
 
-    def ratio(self, window_s: int) -> str:
-        return ERROR_RATIO.format(w=format_duration(window_s)) + self.m
+    def ratio(self, window: int | str) -> str:
+        """The recorded error ratio over a window (seconds, or a calendar window's label)."""
+        label = window if isinstance(window, str) else format_duration(window)
+        return ERROR_RATIO.format(w=label) + self.m
 
     @property
     def period(self) -> int:
         return self.slo.time_window.seconds
 
-    def sli_percent(self, window_s: int) -> str:
-        return f"100 * (1 - {self.ratio(window_s)})"
+    @property
+    def period_window(self) -> int | str:
+        """The SLO window as the rules record it: seconds, or "month"/"week" (so far)."""
+        label = period_label(self.slo)
+        return label if self.slo.time_window.calendar else self.period
+
+    def sli_percent(self, window: int | str) -> str:
+        return f"100 * (1 - {self.ratio(window)})"
 
     def objective_percent(self) -> str:
         return f"100 * {OBJECTIVE}{self.m}"
@@ -73,10 +82,10 @@ class SloQueries:
         """The long window of each burn-rate tier, shortest first (one line each)."""
         return sorted({a.long_window for a in self.slo.alerting.burn_rate})
 
-    def sli_windows(self) -> list[int]:
+    def sli_windows(self) -> list[int | str]:
         """SLI lines: over the period, and over the shortest alert long window."""
         longs = [w for w in self.long_windows() if w < self.period]
-        return [self.period, *longs[:1]]
+        return [self.period_window, *longs[:1]]
 
     def event_rates(self) -> tuple[str, str] | None:
         """(events/s, failed events/s) over the last 5m; None for a percent-query SLI,

@@ -38,8 +38,14 @@ def _burn_targets(q: SloQueries) -> list[dict[str, Any]]:
 def slo_panels(service: Service, slo: SLO) -> list[Placed]:
     q = SloQueries(service, slo)
     period = slo.time_window.label
+    cal = slo.time_window.calendar
+    span = f"{cal} so far, starting whole on each new {cal}" if cal else f"rolling {period}"
     sli_targets = [
-        p.target(chr(ord("A") + i), q.sli_percent(w), f"SLI ({format_duration(w)})")
+        p.target(
+            chr(ord("A") + i),
+            q.sli_percent(w),
+            f"SLI ({w if isinstance(w, str) else format_duration(w)})",
+        )
         for i, w in enumerate(q.sli_windows())
     ]
     sli_targets.append(p.target(chr(ord("A") + len(sli_targets)), q.objective_percent(), "target"))
@@ -51,7 +57,7 @@ def slo_panels(service: Service, slo: SLO) -> list[Placed]:
                 sli_targets,
                 unit="percent",
                 maximum=100,
-                description="The SLI over the SLO period (rolling) and over the shortest "
+                description=f"The SLI over the SLO period ({span}) and over the shortest "
                 "alert window, against the target.",
             ),
             12,
@@ -65,7 +71,7 @@ def slo_panels(service: Service, slo: SLO) -> list[Placed]:
                 thresholds=budget_thresholds(slo),
                 threshold_style="line+area",
                 maximum=100,
-                description=f"Share of the error budget left over the rolling {period}; the "
+                description=f"Share of the error budget left over the {span}; the "
                 "bands are this SLO's budget-exhaustion levels.",
             ),
             12,

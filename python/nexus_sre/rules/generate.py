@@ -2,7 +2,10 @@
 
 Per SLO three groups: `<service>-<slo>-sli` (error ratio per window), `-meta` (objective,
 budget, burn rates, remaining budget) and `-alerts` (multi-window multi-burn-rate and
-budget exhaustion). Every recorded series carries exactly the labels service, slo, window.
+budget exhaustion); a calendar-aligned SLO has a fourth, `-calendar`, that records its
+month or week so far (`calendar_group`; the time-zone PromQL is in `calendar.py`). Every
+recorded series carries exactly the labels service, slo, window (the slices of a calendar
+window also `period_class`).
 Thresholds are computed with Decimal and printed with `fmt_number`, so 14.4 x 0.001 reads
 0.0144 and never 0.014399999999999998.
 """
@@ -19,6 +22,7 @@ from ..common.durations import format_duration
 from ..common.figures import fmt_number
 from ..config.model import SLO, BurnRateAlert, Config, Service
 from ..errors import InvalidInputError
+from .calendar import calendar_promql
 from .sli import CounterSli, PercentSli, quote, sli_queries, slo_matchers
 
 ERROR_RATIO = "nexus_sre:slo_error_ratio:rate{w}"
@@ -30,6 +34,14 @@ PERIOD = "nexus_sre:slo_period:seconds"
 BURN_RATE_CURRENT = "nexus_sre:slo_burn_rate:current"
 BURN_RATE_PERIOD = "nexus_sre:slo_burn_rate:period"
 BUDGET_REMAINING = "nexus_sre:slo_error_budget_remaining:ratio"
+
+# Calendar windows: the shifted time and period class (`calendar.py`), and the slices.
+CALENDAR_TIME = "nexus_sre:slo_calendar_time:shifted"
+CALENDAR_CLASS = "nexus_sre:slo_calendar_period:class"
+SLICE_TOTAL = "nexus_sre:slo_period_slice:total5m"
+SLICE_BAD = "nexus_sre:slo_period_slice:bad5m"
+SLICE_RATIO = "nexus_sre:slo_period_slice:ratio"
+SLICE_SECONDS, CALENDAR_INTERVAL = 300, 60  # each slice: 5 minutes, recorded every minute
 
 BUDGET_ALERT = "SLOErrorBudgetExhaustion"
 
@@ -61,8 +73,16 @@ class SloRules:
     groups: list[Group] = field(default_factory=list)
 
 
-def _labels(service: Service, slo: SLO, window_s: int) -> dict[str, str]:
-    return {"service": service.name, "slo": slo.id, "window": format_duration(window_s)}
+def _labels(service: Service, slo: SLO, window: int | str) -> dict[str, str]:
+    label = window if isinstance(window, str) else format_duration(window)
+    return {"service": service.name, "slo": slo.id, "window": label}
+
+
+def period_label(slo: SLO) -> str:
+    """The `window` label (and record-name suffix) of the SLO's own window: "30d", or
+    "month"/"week" for a calendar window, whose series cover the month or week so far."""
+    tw = slo.time_window
+    return tw.calendar if tw.calendar is not None else format_duration(tw.seconds)
 
 
 def _ref(name: str, service: Service, slo: SLO) -> str:
@@ -122,12 +142,18 @@ def _sli_rules(service: Service, slo: SLO, windows: list[int], events: list[int]
     return rules
 
 
-def _meta_rules(service: Service, slo: SLO, current_window: int) -> list[Rule]:
-    period = slo.time_window.seconds
+def _meta_rules(service: Service, slo: SLO, current_window: str) -> list[Rule]:
     budget = fmt_number(slo.budget_fraction)
+    period = period_label(slo)
     labels = _labels(service, slo, period)
-    period_ratio = _ref(ERROR_RATIO.format(w=format_duration(period)), service, slo)
-    current_ratio = _ref(ERROR_RATIO.format(w=format_duration(current_window)), service, slo)
+    period_ratio = _ref(ERROR_RATIO.format(w=period), service, slo)
+    current_ratio = _ref(ERROR_RATIO.format(w=current_window), service, slo)
+    # A calendar window's real length is recorded with its month or week (calendar group).
+    length = (
+        []
+        if slo.time_window.calendar
+        else [{"record": PERIOD, "expr": f"vector({slo.time_window.seconds})", "labels": labels}]
+    )
     return [
         {
             "record": OBJECTIVE,
@@ -135,7 +161,7 @@ def _meta_rules(service: Service, slo: SLO, current_window: int) -> list[Rule]:
             "labels": labels,
         },
         {"record": ERROR_BUDGET, "expr": f"vector({budget})", "labels": labels},
-        {"record": PERIOD, "expr": f"vector({period})", "labels": labels},
+        *length,
         {
             "record": BURN_RATE_CURRENT,
             "expr": f"{current_ratio} / {budget}",
@@ -146,11 +172,74 @@ def _meta_rules(service: Service, slo: SLO, current_window: int) -> list[Rule]:
     ]
 
 
-def _guard(service: Service, slo: SLO, window_s: int) -> str:
+def calendar_group(service: Service, slo: SLO, name: str) -> tuple[Group, int]:
+    """The group that records a calendar window's month or week so far, and the longest
+    range it reads. Every minute it records the current period (its class, 0 to 2: see
+    `calendar.py`) and the last 5 minutes' events labelled with it (the slices); the
+    period so far is the sum of the slices of the current class over the longest period
+    (older periods of that class ended long before). Each event lands in 5 slices: events
+    are the sum over 5, the error ratio the bad sum over the total sum, to within 5
+    minutes at the period's start and end."""
+    cal = calendar_promql(slo.time_window)
+    label = period_label(slo)
+    labels = _labels(service, slo, label)
+    clock, cls = _ref(CALENDAR_TIME, service, slo), _ref(CALENDAR_CLASS, service, slo)
+    rules: list[Rule] = [
+        {"record": CALENDAR_TIME, "expr": cal.shifted(), "labels": labels},
+        {"record": CALENDAR_CLASS, "expr": cal.class_vector(clock), "labels": labels},
+        {"record": PERIOD, "expr": cal.length_seconds(clock), "labels": labels},
+    ]
+
+    def so_far(slice_name: str, over: str = "sum") -> str:
+        picked = f"{over}_over_time({_ref(slice_name, service, slo)}[{cal.range}])"
+        return f"{over} without (period_class) ({picked} * on(period_class) {cls})"
+
+    tag = f"* on() group_left(period_class) {cls}"
+    queries = sli_queries(service, slo)
+    if isinstance(queries, PercentSli):  # time-weighted, as its rolling windows
+        query = _ref(QUERY_ERROR_RATIO, service, slo)
+        rules += [
+            {"record": SLICE_RATIO, "expr": f"{query} {tag}", "labels": labels},
+            {
+                "record": ERROR_RATIO.format(w=label),
+                "expr": so_far(SLICE_RATIO, "avg"),
+                "labels": labels,
+            },
+        ]
+    else:
+        w = SLICE_SECONDS
+        total, good = queries.total_expr(w), queries.good_expr(w)
+        per_slice = SLICE_SECONDS // CALENDAR_INTERVAL
+        bad_sum, total_sum = so_far(SLICE_BAD), so_far(SLICE_TOTAL)
+        rules += [
+            {"record": SLICE_TOTAL, "expr": f"({total}) {tag}", "labels": labels},
+            {
+                "record": SLICE_BAD,
+                "expr": f"({total} - ({good} or vector(0))) {tag}",
+                "labels": labels,
+            },
+            {
+                "record": EVENTS.format(w=label),
+                "expr": f"{total_sum} / {per_slice}",
+                "labels": labels,
+            },
+            {
+                "record": ERROR_RATIO.format(w=label),
+                "expr": f"clamp(\n  {bad_sum}\n  / ({total_sum} > 0),\n  0, 1\n)"
+                f"\nor\n{total_sum} * 0",
+                "labels": labels,
+            },
+        ]
+    group: Group = {"name": name, "interval": format_duration(CALENDAR_INTERVAL), "rules": rules}
+    return group, cal.range_seconds
+
+
+def _guard(service: Service, slo: SLO, window: int | str) -> str:
     """Too few events make a ratio meaningless: require min_events in the window."""
     if slo.alerting.min_events <= 0 or isinstance(sli_queries(service, slo), PercentSli):
         return ""
-    events = _ref(EVENTS.format(w=format_duration(window_s)), service, slo)
+    label = window if isinstance(window, str) else format_duration(window)
+    events = _ref(EVENTS.format(w=label), service, slo)
     return f"\nand ignoring(window)\n{events} >= {slo.alerting.min_events}"
 
 
@@ -185,7 +274,7 @@ def _alert_rules(service: Service, slo: SLO) -> list[Rule]:
             f"(\n  {long_ref} >= {limit}\n  and ignoring(window)\n  {short_ref} >= {limit}\n)"
             + _guard(service, slo, alert.long_window)
         )
-        hours_left = Decimal(slo.time_window.seconds) / alert.factor / 3600
+        gone = _budget_gone(slo, alert.factor)
         rule: Rule = {"alert": name, "expr": expr}
         if alert.for_duration:
             rule["for"] = format_duration(alert.for_duration)
@@ -202,18 +291,19 @@ def _alert_rules(service: Service, slo: SLO) -> list[Rule]:
             f"Error ratio above {fmt_number(threshold(alert.factor, slo) * 100)}% over both "
             f"the last {long_w} and {short_w}: {fmt_number(alert.factor)}x the "
             f"{budget_pct}% error budget of the {target}% objective ({period}). At this rate "
-            f"the whole budget is gone in {fmt_number(hours_left, max_decimals=1)}h.",
+            f"the whole budget is gone in {gone}.",
         )
         rules.append(rule)
-    period_w = format_duration(slo.time_window.seconds)
+    period_w = period_label(slo)
     period_ref = _ref(ERROR_RATIO.format(w=period_w), service, slo)
+    over = f"the {period_w} so far" if slo.time_window.calendar else f"the last {period_w}"
     for level in slo.alerting.budget_exhaustion:
         limit = fmt_number(slo.budget_fraction * level.percentage / 100)
         pct = fmt_number(level.percentage)
         rules.append(
             {
                 "alert": BUDGET_ALERT,
-                "expr": f"{period_ref} >= {limit}" + _guard(service, slo, slo.time_window.seconds),
+                "expr": f"{period_ref} >= {limit}" + _guard(service, slo, period_w),
                 "labels": {
                     "severity": level.severity,
                     "threshold": pct,
@@ -224,7 +314,7 @@ def _alert_rules(service: Service, slo: SLO) -> list[Rule]:
                 "annotations": _annotations(
                     slo,
                     f"{service.name}/{slo.id}: {pct}% of the error budget consumed",
-                    f"Error ratio over the last {period_w} is at least "
+                    f"Error ratio over {over} is at least "
                     f"{fmt_number(Decimal(limit) * 100)}%, {pct}% of the {budget_pct}% "
                     f"error budget of the {target}% objective.",
                 ),
@@ -233,26 +323,42 @@ def _alert_rules(service: Service, slo: SLO) -> list[Rule]:
     return rules
 
 
+def _budget_gone(slo: SLO, factor: Decimal) -> str:
+    """How long the whole budget lasts at `factor`: the window over the factor ("50h"), for
+    a calendar window from its shortest to its longest period ("46.7 to 51.7h")."""
+    if slo.time_window.calendar is None:
+        return f"{fmt_number(Decimal(slo.time_window.seconds) / factor / 3600, max_decimals=1)}h"
+    lengths = calendar_promql(slo.time_window).lengths
+    a, b = (
+        fmt_number(Decimal(x) / factor / 3600, max_decimals=1) for x in (lengths[0], lengths[-1])
+    )
+    return f"{a}h" if a == b else f"{a} to {b}h (the {slo.time_window.calendar}'s length)"
+
+
 def slo_rules(service: Service, slo: SLO) -> SloRules:
     if slo.budget_fraction <= 0:
         raise InvalidInputError(
             f"SLO {slo.id!r}: target {slo.target}% leaves no error budget; burn rates are undefined"
         )
-    period = slo.time_window.seconds
+    calendar = slo.time_window.calendar is not None
+    # A rolling window is recorded like the alert windows; a calendar one by its own group.
+    period = set() if calendar else {slo.time_window.seconds}
     alert_windows = {w for a in slo.alerting.burn_rate for w in (a.long_window, a.short_window)}
-    windows = sorted(alert_windows | {period})
+    windows = sorted(alert_windows | period)
     # The period's events are always recorded: with the period's error ratio they give the
     # budget in events, so `budgets` can read recorded series instead of raw counters.
-    events = [period]
+    events = sorted(period)
     if slo.alerting.min_events > 0:
-        events = sorted({a.long_window for a in slo.alerting.burn_rate} | {period})
-    current = min(alert_windows) if alert_windows else min(windows)
+        events = sorted({a.long_window for a in slo.alerting.burn_rate} | period)
+    current = format_duration(min(alert_windows)) if alert_windows else period_label(slo)
     prefix = f"nexus-sre-{service.name}-{slo.id}"
     out = SloRules(service, slo, windows)
-    out.groups = [
-        {"name": f"{prefix}-sli", "rules": _sli_rules(service, slo, windows, events)},
-        {"name": f"{prefix}-meta", "rules": _meta_rules(service, slo, current)},
-    ]
+    out.groups = [{"name": f"{prefix}-sli", "rules": _sli_rules(service, slo, windows, events)}]
+    if calendar:
+        group, read = calendar_group(service, slo, f"{prefix}-calendar")
+        out.groups.append(group)
+        out.windows = sorted({*windows, read})
+    out.groups.append({"name": f"{prefix}-meta", "rules": _meta_rules(service, slo, current)})
     alerts = _alert_rules(service, slo)
     if alerts:
         out.groups.append({"name": f"{prefix}-alerts", "rules": alerts})

@@ -31,6 +31,7 @@ from .prometheus import PrometheusBackend, backend_from_config
 from .prometheus_decode import event_count, sample
 
 _KIND, _WINDOW = "nexus_sre_kind", "nexus_sre_window"
+CALENDAR_UNITS = ("month", "week")  # window labels of calendar series (rules.generate)
 #: Instant queries in flight at once (Prometheus answers up to 20 by default).
 QUERY_CONCURRENCY = 4
 
@@ -103,6 +104,8 @@ def recorded_counts(backend: PrometheusBackend, at: float) -> dict[tuple[str, st
         )
         if name == OBJECTIVE:
             entry["objective"] = value
+        elif m.get("window") in CALENDAR_UNITS:
+            continue  # a calendar window so far: read by queries, to the minute
         elif "window" in m:
             kind = "events" if is_events else "ratio"
             try:
@@ -245,7 +248,11 @@ def instant_evaluations(
         windows = slo_windows(slo, period)
         counts = None
         entry = records.get((service.name, slo.id))
-        if entry is not None and period == slo.time_window.seconds:
+        if (
+            entry is not None
+            and slo.time_window.calendar is None
+            and period == slo.time_window.seconds
+        ):
             counts = _from_records(entry, slo, windows)
         if counts is None and not isinstance(sli_queries(service, slo), CounterSli):
             raise NoDataError(
