@@ -23,7 +23,7 @@ from ..common.figures import burns_at, reaches
 from ..config.model import SLO, Config, Service
 from ..errors import BackendError, NoDataError, SloError
 from ..rules.generate import ERROR_RATIO, EVENTS, OBJECTIVE
-from ..rules.sli import CounterSli, sli_queries
+from ..rules.sli import CounterSli, PercentSli, sli_queries
 from ..slo.budget import period_budget
 from ..slo.evaluation import FiredAlert, SloEvaluation
 from ..slo.windows import alert_windows, budget_seconds, exhaustion_window
@@ -242,7 +242,10 @@ def instant_evaluations(
     ends = {e for _, e in bounds}
     if use_records and len(ends) == 1:
         records = recorded_counts(backend, next(iter(ends)).timestamp())
-    todo: list[tuple[Service, SLO, datetime, datetime, list[int], dict[int, Counts] | None]] = []
+    # Per SLO: its period, its windows, and the counts from the records or the query to read.
+    todo: list[
+        tuple[Service, SLO, datetime, datetime, list[int], dict[int, Counts] | CounterSli]
+    ] = []
     for (service, slo), (start, end) in zip(pairs, bounds, strict=True):
         period = int((end - start).total_seconds())
         windows = slo_windows(slo, period)
@@ -254,21 +257,21 @@ def instant_evaluations(
             and period == slo.time_window.seconds
         ):
             counts = _from_records(entry, slo, windows)
-        if counts is None and not isinstance(sli_queries(service, slo), CounterSli):
+        source: dict[int, Counts] | CounterSli | PercentSli
+        source = counts if counts is not None else sli_queries(service, slo)
+        if isinstance(source, PercentSli):
             raise NoDataError(
                 f"SLO {slo.id!r}: its query is not an event ratio; budgets need event "
                 "counts (write good_query/total_query, or a sum(rate(good))/sum(rate(total)) "
                 "query)"
             )
-        todo.append((service, slo, start, end, windows, counts))
+        todo.append((service, slo, start, end, windows, source))
 
     def counts_of(job: tuple[Any, ...]) -> dict[int, Counts]:
-        service, slo, _, end, windows, counts = job
-        if counts is not None:
-            return counts
-        q = sli_queries(service, slo)
-        assert isinstance(q, CounterSli)  # checked above
-        return read_counts(backend, q, windows, end.timestamp())
+        _, _, _, end, windows, source = job
+        if isinstance(source, CounterSli):
+            return read_counts(backend, source, windows, end.timestamp())
+        return source
 
     # Prometheus runs queries on every core (up to --query.max-concurrency, 20 by
     # default): a few in flight keep it busy while this process decodes answers.

@@ -199,6 +199,29 @@ fn cumulative_is_exact_and_monotonic_with_two_writers() {
     assert!(good <= 100_000 && good >= 100_000u64.saturating_sub(c.dropped()));
 }
 
+/// A writer's first steps of rotating `bucket`'s slot (`Slot::add`): mark, then claim with
+/// `claim` over the slot's bucket 0. What a stalled or killed writer leaves behind.
+fn begin_rotation(c: &WindowedCounter, bucket: i64, claim: i64) {
+    c.ring.totals().rotating.fetch_add(1, Ordering::AcqRel);
+    c.slot(bucket)
+        .epoch
+        .compare_exchange(0, claim, Ordering::AcqRel, Ordering::Relaxed)
+        .unwrap();
+}
+
+/// The rest of that rotation, by a writer that resumes: retire the old counts, count
+/// `good` of `total` into `bucket`, publish, lower the mark.
+fn finish_rotation(c: &WindowedCounter, bucket: i64, good: u64, total: u64) {
+    let (slot, t) = (c.slot(bucket), c.ring.totals());
+    t.good
+        .fetch_add(slot.good.swap(good, Ordering::Relaxed), Ordering::Relaxed);
+    t.total
+        .fetch_add(slot.total.swap(total, Ordering::Relaxed), Ordering::Relaxed);
+    slot.epoch.store(bucket, Ordering::Release);
+    t.rotations.fetch_add(1, Ordering::Release);
+    lower_mark(t);
+}
+
 /// A writer stalled mid-rotation (claim taken, counts not yet retired): a scrape waits a
 /// while, then reads without going below what it saw, and leaves the writer's mark be.
 #[test]
@@ -207,46 +230,34 @@ fn stalled_rotation_never_lowers_cumulative() {
     c.record_at(0.0, 5, 5).unwrap(); // bucket 0, slot 0
     assert_eq!(c.cumulative(), (5, 5));
     let bucket = c.ring.len() as i64; // the same slot, a newer bucket
-    let slot = c.slot(bucket);
     let t = c.ring.totals();
-    // add_to_slot's first steps, then the writer stalls.
-    t.rotating.fetch_add(1, Ordering::AcqRel);
-    slot.epoch
-        .compare_exchange(0, LOCKED, Ordering::AcqRel, Ordering::Relaxed)
-        .unwrap();
+    begin_rotation(&c, bucket, LOCKED); // then the writer stalls
     assert_eq!(c.cumulative(), (5, 5)); // the LOCKED slot skipped, the mark waited out
-                                        // The writer resumes and finishes.
-    t.good
-        .fetch_add(slot.good.swap(1, Ordering::Relaxed), Ordering::Relaxed);
-    t.total
-        .fetch_add(slot.total.swap(1, Ordering::Relaxed), Ordering::Relaxed);
-    slot.epoch.store(bucket, Ordering::Release);
-    t.rotations.fetch_add(1, Ordering::Release);
-    lower_mark(t);
+    finish_rotation(&c, bucket, 1, 1); // the writer resumes
     assert_eq!(t.rotating.load(Ordering::Relaxed), 0);
     let began = std::time::Instant::now();
     assert_eq!(c.cumulative(), (6, 6));
     assert!(began.elapsed() < READ_WAIT); // no mark left behind to wait on
 }
 
-/// A writer killed after claiming a slot, before retiring its counts: the survivor
-/// breaks the claim and retires them, so the cumulative totals keep every event.
-#[test]
-fn killed_claimer_loses_no_cumulative_counts() {
+/// A writer killed after claiming a slot with `claim`, before retiring its counts: the
+/// survivor breaks the claim and retires them, so the cumulative totals keep every event.
+fn assert_dead_claim_is_broken(claim: i64) {
     let c = event_time(10, 100);
     c.record_at(0.0, 5, 5).unwrap();
     let ring = c.ring.len() as i64;
-    let t = c.ring.totals();
-    t.rotating.fetch_add(1, Ordering::AcqRel);
-    c.slot(ring)
-        .epoch
-        .compare_exchange(0, LOCKED, Ordering::AcqRel, Ordering::Relaxed)
-        .unwrap();
+    begin_rotation(&c, ring, claim);
     // ... killed here. Another writer counts into the same slot's next bucket.
     c.record_at((ring * 10) as f64, 1, 1).unwrap();
     assert_eq!(c.cumulative(), (6, 6));
-    assert_eq!(t.rotating.load(Ordering::Relaxed), 0);
+    assert_eq!(c.ring.totals().rotating.load(Ordering::Relaxed), 0);
     assert_eq!(c.window(10, None).unwrap().total, 1); // the new bucket alone
+}
+
+/// A claim of unknown owner (ring files of earlier versions) is broken after a while.
+#[test]
+fn killed_claimer_loses_no_cumulative_counts() {
+    assert_dead_claim_is_broken(LOCKED);
 }
 
 /// A claim left by a process that has exited (its pid named in the claim) is broken.
@@ -255,19 +266,7 @@ fn claim_of_an_exited_process_is_broken() {
     let mut child = std::process::Command::new("true").spawn().unwrap();
     let pid = child.id();
     child.wait().unwrap(); // reaped: the pid names no process now
-    let c = event_time(10, 100);
-    c.record_at(0.0, 5, 5).unwrap();
-    let ring = c.ring.len() as i64;
-    let t = c.ring.totals();
-    t.rotating.fetch_add(1, Ordering::AcqRel);
-    c.slot(ring)
-        .epoch
-        .compare_exchange(0, claim_epoch_of(pid), Ordering::AcqRel, Ordering::Relaxed)
-        .unwrap();
-    c.record_at((ring * 10) as f64, 1, 1).unwrap();
-    assert_eq!(c.cumulative(), (6, 6));
-    assert_eq!(t.rotating.load(Ordering::Relaxed), 0);
-    assert_eq!(c.window(10, None).unwrap().total, 1);
+    assert_dead_claim_is_broken(claim_epoch_of(pid));
 }
 
 /// A live claimer descheduled for longer than a dead one is waited on: its claim is not
@@ -282,22 +281,11 @@ fn claim_of_a_live_but_slow_writer_is_waited_out() {
     let slow = {
         let c = c.clone();
         std::thread::spawn(move || {
-            // add_to_slot by hand, with a stall longer than a dead claim is waited for.
-            let slot = c.slot(ring);
-            let t = c.ring.totals();
-            t.rotating.fetch_add(1, Ordering::AcqRel);
-            slot.epoch
-                .compare_exchange(0, claim_epoch(), Ordering::AcqRel, Ordering::Relaxed)
-                .unwrap();
+            // A rotation by hand, with a stall longer than a dead claim is waited for.
+            begin_rotation(&c, ring, claim_epoch());
             claimed_tx.send(()).unwrap();
             std::thread::sleep(std::time::Duration::from_millis(2600));
-            t.good
-                .fetch_add(slot.good.swap(1, Ordering::Relaxed), Ordering::Relaxed);
-            t.total
-                .fetch_add(slot.total.swap(1, Ordering::Relaxed), Ordering::Relaxed);
-            slot.epoch.store(ring, Ordering::Release);
-            t.rotations.fetch_add(1, Ordering::Release);
-            lower_mark(t);
+            finish_rotation(&c, ring, 1, 1);
         })
     };
     claimed_rx.recv().unwrap();
