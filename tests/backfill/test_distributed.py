@@ -99,6 +99,48 @@ def test_plan_splits_by_file_and_row_group(dataset: Path) -> None:
     assert len(p.parts) > FILES
 
 
+def test_parts_are_even_and_keep_whole_files_whole(tmp_path: Path) -> None:
+    """A file a little over the task size is one part (not a full one and a sliver); a
+    bigger one is cut into parts within one row group of each other."""
+    table = rows_table(make_rows(np.random.default_rng(1), 9_000))
+    pq.write_table(table.slice(0, 5_000), tmp_path / "five.parquet", row_group_size=1_000)
+    pq.write_table(table, tmp_path / "nine.parquet", row_group_size=1_000)
+    parts = plan(tmp_path, task_rows=4_000).parts
+    assert [(Path(p.path).name, p.rows) for p in parts] == [
+        ("five.parquet", 5_000),
+        ("nine.parquet", 4_000),
+        ("nine.parquet", 5_000),
+    ]
+
+
+def test_the_backfill_does_not_import_pandas(tmp_path: Path, dataset: Path) -> None:
+    """pyarrow's to_numpy and pa.array import pandas (0.3 s) on first use; the planned
+    backfill (what a Dask or Ray task runs), its states' IPC form and their merge convert
+    without them, so no task, merge or driver pays it."""
+    import subprocess
+    import sys
+
+    from .conftest import SMALL
+
+    config = tmp_path / "slos.yaml"
+    config.write_text(SMALL)
+    one = dataset / "part-000.parquet"
+    script = (
+        "import sys, nexus_sre\n"
+        "from nexus_sre.backfill.distributed import merge_states\n"
+        "from nexus_sre.backfill.state import PartialState\n"
+        f"r = nexus_sre.backfill({str(config)!r}, {str(dataset)!r}, skip_bad_rows=True,"
+        " on_bad_file='skip')\n"
+        f"s = nexus_sre.backfill_partial({str(config)!r}, {str(one)!r})\n"
+        "PartialState.from_ipc(merge_states(s.to_ipc(), s.to_ipc()))\n"
+        "assert r.rows_read > 0\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
 def test_globs_lists_and_file_urls_name_the_same_files(dataset: Path) -> None:
     by_dir = plan(dataset).parts
     by_glob = plan(str(dataset / "part-*.parquet")).parts

@@ -113,3 +113,56 @@ def test_partial_state_pickles_and_rejects_mismatches(small_config):
     ranged = backfill_partial(small_config, table, columns=COLS, start=0, end=2_000_000_000)
     with pytest.raises(InvalidInputError, match="start/--end"):
         state.merge(ranged)
+
+
+# Counts on both sides of every width the IPC form narrows to (u8, u16, u32, u64).
+_EDGES = [0, 1, 255, 256, 65_535, 65_536, 2**32 - 1, 2**32, 2**61]
+
+
+@st.composite
+def _states(draw, slos: int = 2) -> list:
+    from nexus_sre.backfill.state import PartialState
+
+    keys = tuple(("svc", f"slo-{i}") for i in range(slos))
+    out = []
+    for _ in range(draw(st.integers(1, 5))):
+        bases, good, total = [], [], []
+        for _ in range(slos):
+            n = draw(st.integers(0, 6))
+            t = np.array(draw(st.lists(st.sampled_from(_EDGES), min_size=n, max_size=n)), np.uint64)
+            bases.append(draw(st.integers(0, 10)))
+            total.append(t)
+            good.append(t // np.uint64(2))
+        out.append(PartialState(60, keys, bases, good, total, rows_read=int(sum(map(len, total)))))
+    return out
+
+
+def _by_bucket(states: list, slo: int, which: str) -> dict[int, int]:
+    """The reference: Python integers per absolute bucket, zero buckets left out."""
+    sums: dict[int, int] = {}
+    for s in states:
+        for i, v in enumerate(getattr(s, which)[slo].tolist()):
+            sums[s.bases[slo] + i] = sums.get(s.bases[slo] + i, 0) + v
+    return {b: v for b, v in sums.items() if v}
+
+
+@settings(max_examples=60, deadline=None)
+@given(states=_states())
+def test_merging_many_states_and_their_ipc_form_equal_python_sums(states):
+    from nexus_sre.backfill.distributed import merge_states
+    from nexus_sre.backfill.state import PartialState, merge_all
+
+    merged = merge_all(states)
+    shipped = PartialState.from_ipc(merge_states(*(s.to_ipc() for s in states)))
+    pairwise = functools.reduce(lambda a, b: a.merge(b), states)
+    for got in (merged, shipped, pairwise):
+        assert got.rows_read == sum(s.rows_read for s in states)
+        for slo in range(2):
+            assert got.good[slo].dtype == got.total[slo].dtype == np.uint64
+            for which in ("good", "total"):
+                assert _by_bucket([got], slo, which) == _by_bucket(states, slo, which)
+    # One state through IPC and back: the same arrays, widened to uint64.
+    again = PartialState.from_ipc(states[0].to_ipc())
+    for a, b in zip(again.total + again.good, states[0].total + states[0].good, strict=True):
+        assert a.dtype == np.uint64
+        np.testing.assert_array_equal(a, b)

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import BadFileError, InvalidInputError
 from .options import BackfillOptions
-from .state import PartialState
+from .state import PartialState, merge_all
 from .tasks import FilePart, Plan, plan
 
 ENGINES = ("local", "dask", "ray")
@@ -47,11 +47,7 @@ def aggregate_part(part: FilePart, options: BackfillOptions) -> bytes:
 
 def merge_states(*parts: bytes) -> bytes:
     """Merge task states (Arrow IPC) into one."""
-    states = [PartialState.from_ipc(p) for p in parts]
-    merged = states[0]
-    for s in states[1:]:
-        merged = merged.merge(s)
-    return merged.to_ipc()
+    return merge_all([PartialState._read_ipc(p) for p in parts]).to_ipc()
 
 
 def _size(blob: bytes) -> int:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import _core
+from ..common.arrow_numpy import to_numpy
 from ..config.model import SLO, Config, Service
 from ..errors import InvalidInputError
 from ..slo.evaluate import covered_backtest
@@ -113,8 +114,8 @@ def run_partial(data: Any, options: BackfillOptions) -> PartialState:
         bucket_seconds=int(bucket_seconds),
         slo_keys=tuple((s.name, o.id) for s, o in pairs),
         bases=[int(b) for b, _, _ in series],
-        good=[g.to_numpy(zero_copy_only=False) for _, g, _ in series],
-        total=[t.to_numpy(zero_copy_only=False) for _, _, t in series],
+        good=[to_numpy(g) for _, g, _ in series],
+        total=[to_numpy(t) for _, _, t in series],
         rows_read=int(rows_read),
         rows_outside=int(rows_outside),
         skipped={str(k): int(v) for k, v in skipped},
@@ -181,8 +182,7 @@ def _finish(state: PartialState, config: Config, reuse: bool) -> BackfillResult:
         k_budget = _buckets(slo.time_window.seconds, bs, f"SLO {slo.id} time window")
         if len(total):
             burns = [
-                np.asarray(a)
-                for a in _core.rolling_burn_rates(good, total, [*ks, k_budget], target)
+                to_numpy(a) for a in _core.rolling_burn_rates(good, total, [*ks, k_budget], target)
             ]
             # The data begins at `first`: the evaluator's rule for partial windows.
             fired = covered_backtest(slo, good, total, bs)

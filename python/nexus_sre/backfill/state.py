@@ -8,12 +8,14 @@ between processes as Arrow IPC (`to_ipc`/`from_ipc`): O(SLOs x buckets), never t
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 
 from .. import _core
+from ..common.arrow_numpy import from_numpy, strings, to_numpy
 from ..errors import InvalidInputError
 
 SparseCounts = tuple[int, np.ndarray, np.ndarray]  # (first bucket index, good, total)
@@ -47,36 +49,7 @@ class PartialState:
 
     def merge(self, other: PartialState) -> PartialState:
         """The state of both parts together (neither input is changed)."""
-        if (self.bucket_seconds, self.slo_keys) != (other.bucket_seconds, other.slo_keys):
-            raise InvalidInputError(
-                "merge: states come from different configs or bucket widths "
-                f"({self.bucket_seconds} s vs {other.bucket_seconds} s)"
-            )
-        if (self.start, self.end) != (other.start, other.end):
-            raise InvalidInputError("merge: states were built over different --start/--end")
-        bases, good, total = [], [], []
-        for i in range(len(self.slo_keys)):
-            b, g, t = _add(
-                (self.bases[i], self.good[i], self.total[i]),
-                (other.bases[i], other.good[i], other.total[i]),
-            )
-            bases.append(b)
-            good.append(g)
-            total.append(t)
-        skipped = {r: self.skipped.get(r, 0) + other.skipped.get(r, 0) for r in reasons()}
-        return PartialState(
-            self.bucket_seconds,
-            self.slo_keys,
-            bases,
-            good,
-            total,
-            self.rows_read + other.rows_read,
-            self.rows_outside + other.rows_outside,
-            skipped,
-            self.start,
-            self.end,
-            {**self.bad_files, **other.bad_files},
-        )
+        return merge_all([self, other])
 
     @classmethod
     def empty(
@@ -108,16 +81,18 @@ class PartialState:
         and settings in the schema metadata. Arrow IPC stream bytes, zstd-compressed."""
         offsets = np.zeros(len(self.good) + 1, np.int64)
         np.cumsum([len(g) for g in self.good], out=offsets[1:])
-        flat_good = np.concatenate(self.good) if self.good else np.zeros(0, np.uint64)
-        flat_total = np.concatenate(self.total) if self.total else np.zeros(0, np.uint64)
-        off = pa.array(offsets, pa.int64())
+        # Counts in the smallest unsigned type that holds them (a task's are mostly under
+        # 256): an eighth of the bytes to compress, send and read back. Read back as uint64.
+        flat_good = _narrow(self.good)
+        flat_total = _narrow(self.total)
+        off = from_numpy(offsets)
         table = pa.table(
             {
-                "service": pa.array([k[0] for k in self.slo_keys], pa.string()),
-                "slo_id": pa.array([k[1] for k in self.slo_keys], pa.string()),
-                "base": pa.array(self.bases, pa.int64()),
-                "good": pa.LargeListArray.from_arrays(off, pa.array(flat_good, pa.uint64())),
-                "total": pa.LargeListArray.from_arrays(off, pa.array(flat_total, pa.uint64())),
+                "service": strings([k[0] for k in self.slo_keys]),
+                "slo_id": strings([k[1] for k in self.slo_keys]),
+                "base": from_numpy(np.array(self.bases, np.int64)),
+                "good": pa.LargeListArray.from_arrays(off, from_numpy(flat_good)),
+                "total": pa.LargeListArray.from_arrays(off, from_numpy(flat_total)),
             }
         )
         meta = {
@@ -140,6 +115,16 @@ class PartialState:
 
     @classmethod
     def from_ipc(cls, data: bytes) -> PartialState:
+        """A state from `to_ipc` bytes (counts as uint64)."""
+        state = cls._read_ipc(data)
+        state.good = [g.astype(np.uint64, copy=False) for g in state.good]
+        state.total = [t.astype(np.uint64, copy=False) for t in state.total]
+        return state
+
+    @classmethod
+    def _read_ipc(cls, data: bytes) -> PartialState:
+        """`from_ipc` with the counts left in the type they were sent in (for `merge_all`,
+        which adds them into uint64 itself)."""
         try:
             table = pa.ipc.open_stream(pa.py_buffer(data)).read_all()
             meta = json.loads((table.schema.metadata or {})[_META])
@@ -150,8 +135,10 @@ class PartialState:
         total: list[np.ndarray] = []
         for name, out in (("good", good), ("total", total)):
             column = table[name].combine_chunks()
-            values = column.values.to_numpy(zero_copy_only=False).astype(np.uint64, copy=False)
-            offsets = column.offsets.to_numpy()
+            values = to_numpy(column.values)
+            if values.dtype.kind != "u":
+                raise InvalidInputError(f"not a nexus-sre partial state: {name} is {values.dtype}")
+            offsets = to_numpy(column.offsets)
             out.extend(values[offsets[i] : offsets[i + 1]] for i in range(len(keys)))
         return cls(
             bucket_seconds=int(meta["bucket_seconds"]),
@@ -168,16 +155,60 @@ class PartialState:
         )
 
 
-def _add(a: SparseCounts, b: SparseCounts) -> SparseCounts:
-    if len(a[2]) == 0:
-        return b
-    if len(b[2]) == 0:
-        return a
-    lo = min(a[0], b[0])
-    hi = max(a[0] + len(a[2]), b[0] + len(b[2]))
+def merge_all(states: Sequence[PartialState]) -> PartialState:
+    """The state of all the parts together (no input is changed): each SLO's counts are
+    added into one uint64 array over the union of the parts' buckets, allocated once."""
+    first = states[0]
+    for other in states[1:]:
+        if (first.bucket_seconds, first.slo_keys) != (other.bucket_seconds, other.slo_keys):
+            raise InvalidInputError(
+                "merge: states come from different configs or bucket widths "
+                f"({first.bucket_seconds} s vs {other.bucket_seconds} s)"
+            )
+        if (first.start, first.end) != (other.start, other.end):
+            raise InvalidInputError("merge: states were built over different --start/--end")
+    bases, good, total = [], [], []
+    for i in range(len(first.slo_keys)):
+        parts = [(s.bases[i], s.good[i], s.total[i]) for s in states if len(s.total[i])]
+        b, g, t = _add(parts)
+        bases.append(b)
+        good.append(g)
+        total.append(t)
+    return PartialState(
+        first.bucket_seconds,
+        first.slo_keys,
+        bases,
+        good,
+        total,
+        sum(s.rows_read for s in states),
+        sum(s.rows_outside for s in states),
+        {r: sum(s.skipped.get(r, 0) for s in states) for r in reasons()},
+        first.start,
+        first.end,
+        {path: why for s in states for path, why in s.bad_files.items()},
+    )
+
+
+def _add(parts: list[SparseCounts]) -> SparseCounts:
+    if not parts:
+        return 0, np.zeros(0, np.uint64), np.zeros(0, np.uint64)
+    if len(parts) == 1:
+        base, g, t = parts[0]
+        return base, g.astype(np.uint64, copy=False), t.astype(np.uint64, copy=False)
+    lo = min(base for base, _, _ in parts)
+    hi = max(base + len(t) for base, _, t in parts)
     good = np.zeros(hi - lo, dtype=np.uint64)
     total = np.zeros(hi - lo, dtype=np.uint64)
-    for base, g, t in (a, b):
-        good[base - lo : base - lo + len(g)] += g
-        total[base - lo : base - lo + len(t)] += t
+    for base, g, t in parts:
+        np.add(good[base - lo : base - lo + len(g)], g, out=good[base - lo : base - lo + len(g)])
+        np.add(total[base - lo : base - lo + len(t)], t, out=total[base - lo : base - lo + len(t)])
     return lo, good, total
+
+
+def _narrow(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    """The arrays end to end, in the smallest unsigned type that holds their largest value."""
+    if not arrays:
+        return np.zeros(0, np.uint8)
+    peak = max((int(a.max()) for a in arrays if len(a)), default=0)
+    kind = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if peak <= np.iinfo(t).max)
+    return np.concatenate([a.astype(kind, copy=False) for a in arrays])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import glob
+import itertools
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -177,16 +178,23 @@ def _row_group_sizes(path: str, fs: Any) -> list[int]:
 def _split(
     path: str, sizes: Sequence[int], keys: tuple[tuple[str, str], ...], fs: Any, task_rows: int
 ) -> list[FilePart]:
-    """Consecutive row groups of about `task_rows` rows per part (at least one group)."""
-    parts, groups, rows = [], [], 0
-    for g, n in enumerate(sizes):
-        groups.append(g)
-        rows += n
-        if rows >= task_rows:
-            parts.append(FilePart(path, tuple(groups), rows, keys, fs))
-            groups, rows = [], 0
-    if groups or not parts:
-        parts.append(FilePart(path, tuple(groups), rows, keys, fs))
+    """Consecutive row groups in parts of about `task_rows` rows, as even as the groups
+    allow (a 5M-row file is one part, not 4M + 1M: every part costs a state to send and
+    merge, and a small last part leaves a worker idle at the end)."""
+    total = sum(sizes)
+    count = min(len(sizes), max(1, round(total / task_rows)))
+    ends = list(itertools.accumulate(sizes))  # rows up to the end of each group
+    cuts: list[int] = []  # each part ends after the group whose end is nearest its even share
+    for k in range(1, count):
+        share = total * k / count
+        after = cuts[-1] + 1 if cuts else 0
+        best = min(range(after, len(sizes) - (count - k)), key=lambda g: abs(ends[g] - share))
+        cuts.append(best)
+    parts, first = [], 0
+    for last in [*cuts, len(sizes) - 1]:
+        groups = tuple(range(first, last + 1))
+        parts.append(FilePart(path, groups, sum(sizes[g] for g in groups), keys, fs))
+        first = last + 1
     return parts
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from .. import _core
+from ..common.arrow_numpy import to_numpy
 from ..common.durations import format_duration
 from ..common.figures import reaches
 from ..config import SLO, Service
@@ -65,8 +66,8 @@ class BucketSeries:
     @classmethod
     def from_table(cls, table: pa.Table, bucket_seconds: int, start: datetime) -> BucketSeries:
         """From a (bucket_start, good, total) table of consecutive buckets."""
-        good = table.column("good").to_numpy().astype(np.uint64, copy=False)
-        total = table.column("total").to_numpy().astype(np.uint64, copy=False)
+        good = to_numpy(table.column("good")).astype(np.uint64, copy=False)
+        total = to_numpy(table.column("total")).astype(np.uint64, copy=False)
         return cls(start=start, bucket_seconds=bucket_seconds, good=good, total=total)
 
     def time_at(self, index: int) -> datetime:
@@ -113,7 +114,7 @@ def covered_backtest(
             first = k - 1
             if k not in long_burns:
                 (arr,) = _core.rolling_burn_rates(good, total, [k], target)
-                long_burns[k] = arr.to_numpy()
+                long_burns[k] = to_numpy(arr)
             peak = float(long_burns[k][first:end].max())
         out.append((pos, first, end, peak))
     return out
@@ -250,7 +251,7 @@ def evaluate_series(
                 series.good, series.total, [w // bucket for w in chart_windows], target
             )
             for w, arr in zip(chart_windows, arrays, strict=True):
-                burn_series[format_duration(w)] = arr.to_numpy()[shown:]
+                burn_series[format_duration(w)] = to_numpy(arr)[shown:]
         sli_series, remaining = cumulative_figures(good_w, total_w, bf)
     else:
         sli_series, remaining = np.ones(0), np.ones(0)

@@ -9,6 +9,9 @@
 
 use pyo3::prelude::*;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod aggregate;
 mod alerting;
 mod arrays;
