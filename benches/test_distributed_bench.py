@@ -8,8 +8,11 @@ kept with NEXUS_DIST_DATA):
     NEXUS_DIST_ROWS=200000000 NEXUS_DIST_DATA=/tmp/dist200m python -m pytest \\
         benches/test_distributed_bench.py --benchmark-enable -s -p no:cacheprovider
 
-Targets (issue 18): 2 workers >= 1.6x one worker; the driver's peak RSS independent of the
-row count; faster than the dask.dataframe version.
+Each Dask and Ray run times the job twice on its fresh cluster: the first job (the workers'
+first tasks pay their one-time warm-up) and the same job again (a long-lived cluster).
+
+Targets (issue 18): 2 workers >= 1.6x one worker (both timings); the driver's peak RSS
+independent of the row count; faster than the dask.dataframe version.
 """
 
 from __future__ import annotations
@@ -67,7 +70,9 @@ def run_engine(engine: str, workers: int, data: str, config: str) -> dict:
 
 def test_distributed_engines(quick: bool, dataset: tuple[str, str, int]) -> None:
     data, config, rows = dataset
-    rounds = 1 if quick else 3
+    # The 2-core machine's speed drifts by 10-20 % from minute to minute: five interleaved
+    # rounds make the medians' ratio steady.
+    rounds = 1 if quick else int(os.environ.get("NEXUS_DIST_ROUNDS", 5))
     results: dict[tuple[str, int], list[dict]] = {key: [] for key in RUNS}
     # Rounds interleave the engines, so drifting load on a shared machine hits them alike.
     for _ in range(rounds):
@@ -81,21 +86,33 @@ def test_distributed_engines(quick: bool, dataset: tuple[str, str, int]) -> None
 
     print(f"\n{rows:,} rows, {rounds} fresh-process run(s) each (medians):")
     print(
-        "engine          workers  wall s   driver MB  worker MB (peak, largest first)  state bytes"
+        "engine          workers  wall s (first job, warm)  driver MB  "
+        "worker MB (peak, largest first)  state bytes"
     )
     for key, runs in results.items():
         last = runs[-1]
+        warm = f"{median(key, 'warm_wall_s'):6.2f}" if "warm_wall_s" in last else "     -"
         print(
-            f"{key[0]:15} {key[1]:>7}  {median(key, 'wall_s'):6.2f}   "
+            f"{key[0]:15} {key[1]:>7}  {median(key, 'wall_s'):6.2f}  {warm}            "
             f"{median(key, 'driver_rss_mb'):8.0f}"
             f"   {last['worker_rss_mb'][:3]!s:34} {last['state_bytes']}"
         )
-    speedup_dask = median(("dask", 1), "wall_s") / median(("dask", 2), "wall_s")
-    speedup_ray = median(("ray", 1), "wall_s") / median(("ray", 2), "wall_s")
+    for key, runs in results.items():
+        walls = ", ".join(
+            f"{r['wall_s']:.2f}" + (f"/{r['warm_wall_s']:.2f}" if "warm_wall_s" in r else "")
+            for r in runs
+        )
+        print(f"  {key[0]} {key[1]}: every run (first job/warm) {walls}")
+    speedups = {}
+    for engine in ("dask", "ray"):
+        for field, what in (("wall_s", "first job"), ("warm_wall_s", "warm cluster")):
+            speedups[engine, field] = median((engine, 1), field) / median((engine, 2), field)
+            print(
+                f"{engine} 2 workers / 1 worker, {what} = {speedups[engine, field]:.2f}x "
+                "(target >= 1.6)"
+            )
     vs_dataframe = median(("dask-dataframe", 2), "wall_s") / median(("dask", 2), "wall_s")
-    print(f"dask 2 workers / 1 worker = {speedup_dask:.2f}x (target >= 1.6)")
-    print(f"ray 2 workers / 1 worker = {speedup_ray:.2f}x (target >= 1.6)")
     print(f"dask.dataframe / ours on dask (2 workers) = {vs_dataframe:.2f}x (target > 1)")
     if not quick:
-        assert speedup_dask >= 1.6 and speedup_ray >= 1.6
+        assert all(s >= 1.6 for s in speedups.values()), speedups
         assert vs_dataframe > 1.0
