@@ -114,9 +114,9 @@ def test_parts_are_even_and_keep_whole_files_whole(tmp_path: Path) -> None:
 
 
 def test_the_backfill_does_not_import_pandas(tmp_path: Path, dataset: Path) -> None:
-    """pyarrow's to_numpy and pa.array import pandas (0.3 s) on first use; the planned
-    backfill (what a Dask or Ray task runs), its states' IPC form and their merge convert
-    without them, so no task, merge or driver pays it."""
+    """pyarrow's to_numpy, pa.array and dataset discovery import pandas (0.3 s) on first
+    use; the backfill of a directory, the planned backfill (what a Dask or Ray task runs),
+    its states' IPC form and their merge do without them, so no run, task or merge pays it."""
     import subprocess
     import sys
 
@@ -131,6 +131,7 @@ def test_the_backfill_does_not_import_pandas(tmp_path: Path, dataset: Path) -> N
         "from nexus_sre.backfill.state import PartialState\n"
         f"r = nexus_sre.backfill({str(config)!r}, {str(dataset)!r}, skip_bad_rows=True,"
         " on_bad_file='skip')\n"
+        f"nexus_sre.backfill({str(config)!r}, {str(dataset)!r}, skip_bad_rows=True)\n"
         f"s = nexus_sre.backfill_partial({str(config)!r}, {str(one)!r})\n"
         "PartialState.from_ipc(merge_states(s.to_ipc(), s.to_ipc()))\n"
         "assert r.rows_read > 0\n"
