@@ -21,7 +21,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// 15-20 MB over glibc's. A user's MIMALLOC_* environment still wins (it is read first).
 fn allocator_options() {
     use libmimalloc_sys as mi;
-    const ARENA_EAGER_COMMIT: mi::mi_option_t = 4; // mi_option_arena_eager_commit (v2)
+    // mi_option_arena_eager_commit: its place in the v2 header's enum (the crate has no
+    // constant for it; the version is pinned in Cargo.lock).
+    const ARENA_EAGER_COMMIT: mi::mi_option_t = 4;
     if std::env::var_os("MIMALLOC_ARENA_EAGER_COMMIT").is_none() {
         // SAFETY: setting an option is thread-safe and only changes later allocations.
         unsafe { mi::mi_option_set(ARENA_EAGER_COMMIT, 0) };
