@@ -161,6 +161,25 @@ def test_partial_state_round_trips_through_arrow_ipc(small_config: Config, datas
     assert len(state.to_ipc()) < 200_000
 
 
+def test_a_state_with_signed_counts_is_refused_by_name(small_config: Config, dataset: Path) -> None:
+    """Counts travel as unsigned integers; an IPC stream whose counts are anything else (a
+    state written by another tool, or edited) is refused, naming the column and type."""
+    state = nexus_sre.backfill_partial(small_config, dataset / "part-000.parquet")
+    table = pa.ipc.open_stream(state.to_ipc()).read_all()
+    signed = table.set_column(
+        table.schema.get_field_index("good"),
+        "good",
+        table["good"].cast(pa.large_list(pa.int64())),
+    )
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, signed.schema) as writer:
+        writer.write_table(signed)
+    with pytest.raises(InvalidInputError, match="not a nexus-sre partial state: good is int64"):
+        PartialState.from_ipc(sink.getvalue().to_pybytes())
+    with pytest.raises(InvalidInputError, match="not a nexus-sre partial state"):
+        PartialState.from_ipc(b"not arrow at all")
+
+
 def test_local_plan_equals_streaming(small_config: Config, dataset: Path) -> None:
     streaming = nexus_sre.backfill(small_config, dataset, skip_bad_rows=True)
     planned = nexus_sre.backfill(small_config, dataset, skip_bad_rows=True, on_bad_file="skip")
